@@ -1,0 +1,64 @@
+"""Media the tests build themselves, and the real packaged models loaded once per session."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+import skimage.data
+
+from vidseek import synth
+from vidseek.extractors import ObjectsExtractor, OcrExtractor, SpeechExtractor
+from vidseek.pipeline.index import IndexOptions
+
+os.environ.setdefault("GLOG_minloglevel", "2")
+os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a test that reaches for a hub fails here as it would offline
+
+SPOKEN = "The meeting moves to Thursday afternoon."
+SPOKEN_AT = 22.0
+WORD = "PELICAN 4821"
+WORD_SPAN = (3.0, 7.0)
+PHOTO_SPAN = (12.0, 18.0)
+CHUNK_S = 10.0  # small chunks so a 30 s video has three
+
+
+def needle_script() -> synth.Script:
+    """30 s, three scenes: a word on screen, then a photo of a person, then a spoken sentence."""
+    return synth.Script(
+        duration=30.0,
+        scenes=[synth.Scene(0.0, (25, 35, 90)), synth.Scene(10.0, (200, 120, 30)), synth.Scene(20.0, (30, 110, 60))],
+        captions=[synth.Caption(*WORD_SPAN, WORD, size=40)],
+        photos=[synth.Photo(*PHOTO_SPAN, skimage.data.astronaut(), box=(180, 20, 320, 320))],
+        speech=[synth.Speech(SPOKEN_AT, SPOKEN)],
+    )
+
+
+@pytest.fixture(scope="session")
+def media_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def needle_video(media_dir: Path) -> Path:
+    return synth.write_video(needle_script(), media_dir / "needles.mp4")
+
+
+@pytest.fixture(scope="session")
+def options() -> IndexOptions:
+    return IndexOptions(chunk_seconds=CHUNK_S)
+
+
+@pytest.fixture(scope="session")
+def speech() -> SpeechExtractor:
+    return SpeechExtractor(device="cpu")
+
+
+@pytest.fixture(scope="session")
+def ocr() -> OcrExtractor:
+    return OcrExtractor(device="cpu")
+
+
+@pytest.fixture(scope="session")
+def objects() -> ObjectsExtractor:
+    return ObjectsExtractor(device="cpu")

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from tests.conftest import WORD
+from vidseek.cli import app
+
+runner = CliRunner()
+
+
+@pytest.fixture(scope="module")
+def indexed(needle_video: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """The needle video (a copy) indexed for on-screen text into a fresh library."""
+    root = tmp_path_factory.mktemp("cli")
+    movie = Path(shutil.copy(needle_video, root / "movie.mp4"))
+    result = runner.invoke(app, ["index", str(movie), "--sources", "ocr", "--device", "cpu", "-L", str(root / "lib")])
+    assert result.exit_code == 0, result.output
+    return movie, root / "lib"
+
+
+def test_index_prints_a_summary_and_names_what_it_skipped(indexed) -> None:
+    movie, library = indexed
+    result = runner.invoke(app, ["index", str(movie), "-L", str(library), "--sources", "ocr,caption"])
+    assert result.exit_code == 0
+    assert f"indexed {movie} (00:00:30): 1 ocr (1/1 chunks from cache)" in result.stdout
+    assert "caption: skipped, no captioner installed; pass --captioner" in result.stderr
+
+
+def test_evidence_prints_time_ordered_lines_and_json(indexed) -> None:
+    movie, library = indexed
+    result = runner.invoke(app, ["evidence", str(movie), "-L", str(library)])
+    assert result.exit_code == 0
+    assert result.stdout.strip() == f"00:00:03–00:00:07 [ocr] {WORD}"
+    as_json = runner.invoke(app, ["evidence", str(movie), "-L", str(library), "--json", "--source", "ocr"])
+    item = json.loads(as_json.stdout)
+    assert item["text"] == WORD and item["source"] == "ocr" and item["start"] == pytest.approx(3, abs=1)
+
+
+def test_evidence_needs_no_video_file_once_indexed(indexed, tmp_path: Path) -> None:
+    movie, library = indexed
+    listing = runner.invoke(app, ["ls", "-L", str(library)])
+    fingerprint = listing.stdout.split()[0]
+    moved = shutil.move(movie, tmp_path / "gone.mp4")
+    try:
+        by_id = runner.invoke(app, ["evidence", fingerprint, "-L", str(library)])
+        by_old_path = runner.invoke(app, ["evidence", str(movie), "-L", str(library)])
+    finally:
+        shutil.move(moved, movie)
+    assert WORD in by_id.stdout and WORD in by_old_path.stdout
+
+
+@pytest.mark.parametrize("kind", ["missing", "text", "truncated", "empty"])
+def test_unusable_input_exits_2_with_one_line_and_no_library(needle_video: Path, tmp_path: Path, kind: str) -> None:
+    path = tmp_path / "movie.mp4"
+    if kind == "text":
+        path.write_text("this is not a video\n")
+    elif kind == "truncated":
+        path.write_bytes(needle_video.read_bytes()[:5000])
+    elif kind == "empty":
+        path.write_bytes(b"")
+    result = runner.invoke(app, ["index", str(path), "-L", str(tmp_path / "lib")])
+    assert result.exit_code == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"vidseek: cannot read '{path}'")
+    assert not (tmp_path / "lib").exists()
+
+
+def test_unknown_source_and_unindexed_video_are_clear_errors(needle_video: Path, tmp_path: Path) -> None:
+    bad = runner.invoke(app, ["index", str(needle_video), "--sources", "smell", "-L", str(tmp_path)])
+    assert bad.exit_code == 2 and "unknown source(s) smell" in bad.stderr
+    missing = runner.invoke(app, ["evidence", str(needle_video), "-L", str(tmp_path)])
+    assert missing.exit_code == 2 and "is not indexed" in missing.stderr
+
+
+def test_help_explains_the_commands() -> None:
+    result = runner.invoke(app, ["--help"])
+    assert result.exit_code == 0
+    for command in ("index", "evidence", "ls"):
+        assert command in result.stdout
+    index_help = runner.invoke(app, ["index", "--help"])
+    assert "--captioner-url" in index_help.stdout and "--whisper-model" in index_help.stdout

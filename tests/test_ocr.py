@@ -1,0 +1,57 @@
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tests.conftest import WORD, WORD_SPAN
+from vidseek import synth, video
+from vidseek.extractors.base import Chunk
+from vidseek.extractors.ocr import OcrExtractor
+
+
+def _chunk(path: Path, start: float, end: float, fps: float = 1.0) -> Chunk:
+    v = video.probe(path)
+    with video.FrameReader(path, fps=fps) as reader:
+        frames = reader.read(start, end)
+    return Chunk(0, start, end, segments=video.segment(v.fingerprint, frames, start, end))
+
+
+def test_on_screen_word_is_read_once_with_its_whole_span(needle_video: Path, ocr: OcrExtractor) -> None:
+    v = video.probe(needle_video)
+    calls = ocr.model_calls
+    found = list(ocr.run(v, _chunk(needle_video, 0.0, 10.0)))
+    assert [e.text for e in found] == [WORD]
+    word = found[0]
+    # exact to the sampling step (1 s): the frames either side of the word are bisected
+    assert word.start == pytest.approx(WORD_SPAN[0], abs=0.5)
+    assert word.end == pytest.approx(WORD_SPAN[1], abs=0.5)
+    # ten sampled frames, but only the picture with the word needs reading (plus quick looks for text)
+    assert ocr.model_calls - calls <= 6
+
+
+def test_plain_frames_give_no_text(needle_video: Path, ocr: OcrExtractor) -> None:
+    assert list(ocr.run(video.probe(needle_video), _chunk(needle_video, 20.0, 30.0))) == []
+
+
+def _moving(t: float, width: int, height: int) -> np.ndarray:
+    """A scene that never holds still: a gradient sliding sideways."""
+    x = (np.arange(width)[None, :] + int(t * 40)) % 256
+    return np.repeat(np.broadcast_to(x, (height, width))[..., None], 3, axis=2).astype(np.uint8)
+
+
+def test_caption_over_a_moving_scene_is_read_once_and_spans_its_time(tmp_path: Path, ocr: OcrExtractor) -> None:
+    script = synth.Script(duration=10, audio=False, scenes=[synth.Scene(0.0, draw=_moving)],
+                          captions=[synth.Caption(2.0, 8.0, "LOWER THIRD 77", size=36, xy=(40, 290))])
+    path = synth.write_video(script, tmp_path / "moving.mp4")
+    reads = []
+    original = ocr.read
+    ocr.read = lambda image: reads.append(1) or original(image)  # count the full readings
+    try:
+        found = list(ocr.run(video.probe(path), _chunk(path, 0.0, 10.0)))
+    finally:
+        del ocr.read
+    assert [e.text for e in found] == ["LOWER THIRD 77"]
+    assert (found[0].start, found[0].end) == (pytest.approx(2.0, abs=0.5), pytest.approx(8.0, abs=0.5))
+    assert len(reads) == 1  # the boxes stay put while the picture moves: one reading serves

@@ -1,0 +1,70 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from vidseek import synth, video
+from vidseek.extractors.base import Chunk
+from vidseek.extractors.subtitles import (
+    SubtitleError,
+    SubtitleExtractor,
+    parse_cues,
+    read_sidecar,
+    sidecar_files,
+)
+
+CUES = [(1.0, 2.5, "Hello there"), (4.0, 6.25, "The vault code is 3319")]
+
+
+def test_srt_and_vtt_parse_to_the_same_cues() -> None:
+    srt = (
+        "1\n00:00:01,000 --> 00:00:02,500\n<i>Hello</i> there\n\n"
+        "2\n00:00:04,000 --> 00:00:06,250\nThe vault\ncode is 3319\n"
+    )
+    vtt = "WEBVTT\n\nNOTE a comment\n\nintro\n00:01.000 --> 00:02.500 align:start\nHello there\n\n" \
+          "00:00:04.000 --> 00:00:06.250\nThe vault code is 3319\n"
+    assert parse_cues(srt) == CUES
+    assert parse_cues(vtt) == CUES
+    assert parse_cues("\ufeff1\r\n00:00:01,000 --> 00:00:02,500\r\nHello there\r\n") == CUES[:1]
+
+
+def test_sidecar_srt_beside_the_video_is_ingested(tmp_path: Path) -> None:
+    movie = synth.write_video(synth.Script(duration=8, audio=False), tmp_path / "movie.mp4")
+    synth.write_srt(CUES, tmp_path / "movie.en.srt")
+    (tmp_path / "other.srt").write_text("not ours")
+    assert [p.name for p in sidecar_files(movie)] == ["movie.en.srt"]
+    v = video.probe(movie)
+    extractor = SubtitleExtractor()
+    assert extractor.available(v)
+    found = list(extractor.run(v, Chunk(0, 0.0, v.duration)))
+    assert [(e.start, e.end, e.text) for e in found] == CUES
+    assert all(e.source == "subtitle" and e.meta["file"] == "movie.en.srt" for e in found)
+
+
+def test_embedded_subtitle_stream_is_ingested(tmp_path: Path) -> None:
+    plain = synth.write_video(synth.Script(duration=8), tmp_path / "plain.mp4")
+    srt = synth.write_srt(CUES, tmp_path / "cues.srt")
+    movie = synth.mux_subtitles(plain, srt, tmp_path / "movie.mkv")
+    v = video.probe(movie)
+    assert v.subtitle_streams == 1 and v.has_audio
+    found = list(SubtitleExtractor().run(v, Chunk(0, 0.0, v.duration)))
+    assert [(e.start, e.end, e.text) for e in found] == CUES
+    assert found[0].meta["file"] == "embedded"
+
+
+def test_unreadable_subtitle_file_is_reported_not_fatal(tmp_path: Path) -> None:
+    movie = synth.write_video(synth.Script(duration=2, audio=False), tmp_path / "movie.mp4")
+    (tmp_path / "movie.srt").write_bytes(b"\x00\x01 garbage with no cues")
+    with pytest.raises(SubtitleError, match="no SubRip or WebVTT cues"):
+        read_sidecar(tmp_path / "movie.srt")
+    extractor = SubtitleExtractor()
+    v = video.probe(movie)
+    assert list(extractor.run(v, Chunk(0, 0.0, v.duration))) == []
+    assert extractor.problems and "movie.srt" in extractor.problems[0]
+
+
+def test_no_subtitles_means_not_available(needle_video: Path, tmp_path: Path) -> None:
+    lonely = shutil.copy(needle_video, tmp_path / "lonely.mp4")
+    assert not SubtitleExtractor().available(video.probe(lonely))

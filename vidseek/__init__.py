@@ -1,0 +1,20 @@
+"""vidseek: answer questions about long videos, with the moments that prove each answer."""
+
+from vidseek.extractors import ExtractorSettings
+from vidseek.library import Library
+from vidseek.pipeline.index import IndexOptions, IndexReport
+from vidseek.types import Evidence, Segment, Video
+from vidseek.video import VideoError
+
+__version__ = "0.1.0"
+
+
+def index(path: str, library: str | None = None, **kwargs) -> IndexReport:
+    """Index one video into a library (the default one when none is named)."""
+    return Library(library).index(path, **kwargs)
+
+
+__all__ = [
+    "Evidence", "ExtractorSettings", "IndexOptions", "IndexReport", "Library", "Segment", "Video",
+    "VideoError", "index",
+]

@@ -1,0 +1,3 @@
+from vidseek.cli import main
+
+main()

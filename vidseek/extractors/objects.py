@@ -1,0 +1,146 @@
+"""Objects: per segment a compact count ("2 person, 1 bus") of what a detector sees.
+
+Offline the default is the face and pose (person) detection that mediapipe 0.10.14's wheel carries:
+no installable package carries COCO weights. Any ultralytics YOLO weights or model name a user gives
+runs through ultralytics.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from vidseek import models
+from vidseek.extractors.base import FRAMES, Chunk
+from vidseek.types import Evidence, Video
+
+PACKAGED = "packaged:mediapipe-face-pose"
+
+
+class _Detector(Protocol):
+    def detect(self, images: Sequence[np.ndarray]) -> list[Counter[str]]: ...
+
+
+class _MediapipePeople:
+    """Faces (BlazeFace full range) on every frame given; a pose (one person) where no face shows."""
+
+    def __init__(self, confidence: float):
+        os.environ.setdefault("GLOG_minloglevel", "2")
+        models.mediapipe_module_dir()
+        import mediapipe as mp
+
+        self._faces = mp.solutions.face_detection.FaceDetection(
+            model_selection=1, min_detection_confidence=confidence
+        )
+        self._pose = mp.solutions.pose.Pose(
+            static_image_mode=True, model_complexity=1, min_detection_confidence=confidence
+        )
+
+    def detect(self, images: Sequence[np.ndarray]) -> list[Counter[str]]:
+        out = []
+        for image in images:
+            image = np.ascontiguousarray(image)
+            faces = len(self._faces.process(image).detections or [])
+            people = faces or int(self._pose.process(image).pose_landmarks is not None)
+            counts: Counter[str] = Counter()
+            if people:
+                counts["person"] = people
+            if faces:
+                counts["face"] = faces
+            out.append(counts)
+        return out
+
+
+class _Yolo:
+    """ultralytics YOLO with the weights, config or model name the user gave."""
+
+    def __init__(self, model: str, device: str, confidence: float):
+        from ultralytics import YOLO
+
+        self.model = YOLO(model)
+        self.device, self.confidence = device, confidence
+
+    def detect(self, images: Sequence[np.ndarray]) -> list[Counter[str]]:
+        bgr = [np.ascontiguousarray(image[..., ::-1]) for image in images]
+        results = self.model.predict(bgr, device=self.device, conf=self.confidence, verbose=False)
+        out = []
+        for result in results:
+            names = result.names
+            classes = result.boxes.cls.tolist() if result.boxes is not None else []
+            out.append(Counter(str(names[int(c)]) for c in classes))
+        return out
+
+
+def describe(counts: Counter[str]) -> str:
+    """'2 person, 1 dog': most frequent first, then by name."""
+    return ", ".join(f"{n} {label}" for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+class ObjectsExtractor:
+    """Counts per segment: for each label, the most seen in any of the segment's middle frames."""
+
+    name = "objects"
+    version = "1"
+    source = "objects"
+    needs = frozenset({FRAMES})
+
+    def __init__(
+        self, model: str | None = None, device: str = "auto", confidence: float = 0.5, frames_per_segment: int = 3
+    ):
+        self.model = model
+        self.device = models.resolve_device(device)
+        self.confidence = confidence
+        self.frames_per_segment = frames_per_segment
+        self.model_calls = 0
+        self._detector: _Detector | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {"model": self.model or PACKAGED, "confidence": self.confidence,
+                "frames_per_segment": self.frames_per_segment}
+
+    def check(self, video: Video) -> None:
+        if not video.has_video:
+            raise models.ModelUnavailable("no video stream")
+        if self.model is None:
+            models.mediapipe_module_dir()
+        elif not Path(self.model).expanduser().exists() and not models.downloads_allowed():
+            raise models.ModelUnavailable(
+                f"YOLO model '{self.model}' is not a local file; give a weights (.pt/.onnx) or config "
+                f"(.yaml) path, or set {models.ALLOW_DOWNLOAD_ENV}=1 to download it"
+            )
+
+    def _load(self) -> _Detector:
+        if self._detector is None:
+            models.stay_offline()
+            if self.model is None:
+                self._detector = _MediapipePeople(self.confidence)
+            else:
+                self._detector = _Yolo(self.model, self.device, self.confidence)
+        return self._detector
+
+    def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]:
+        picks = [(seg, seg.middle_frames(self.frames_per_segment)) for seg in chunk.segments]
+        images = [f.image for _, frames in picks for f in frames]
+        if not images:
+            return []
+        self.model_calls += 1
+        detections = iter(self._load().detect(images))
+        found = []
+        for seg, frames in picks:
+            counts: Counter[str] = Counter()
+            for _ in frames:
+                counts |= next(detections)  # max per label: the same person seen in three frames is one
+            if counts:
+                found.append(
+                    Evidence(
+                        fingerprint=video.fingerprint, start=round(seg.start, 2), end=round(seg.end, 2),
+                        source="objects", text=describe(counts), extractor=self.name,
+                        extractor_version=self.version, meta={"counts": dict(counts)},
+                    )
+                )
+        return found

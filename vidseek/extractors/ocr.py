@@ -1,0 +1,206 @@
+"""On-screen text: easyocr on a sparse set of frames, each line merged over its whole time on screen."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from vidseek import models
+from vidseek.extractors.base import FRAMES, Chunk, normalise_text
+from vidseek.types import Evidence, Frame, Video
+
+CHANGE_THRESHOLD = 4.0  # mean absolute grey-level difference (0..255) of a 96x54 thumbnail
+SAME_LINE_RATIO = 0.85  # two OCR readings this similar are the same line read twice
+GATE_SIDE = 320  # a quick look for any text at all on a picture this small (4x cheaper than reading)
+DETECT_SIDE = 640  # text is found on a picture this size (cost grows with pixels), then read at full size
+PROBE_EVERY_S = 2.0  # frames looked at this far apart; text that changes between them is bisected
+SAME_BOX_IOU = 0.7  # text boxes overlapping this much with a read frame's are that frame's text
+
+
+def _thumbnail(image: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    ys = np.linspace(0, h - 1, 54).astype(int)
+    xs = np.linspace(0, w - 1, 96).astype(int)
+    return image[ys][:, xs].mean(axis=2)
+
+
+@dataclass
+class _Run:
+    text: str
+    key: str
+    start: float
+    end: float
+    confidence: float
+
+
+class OcrExtractor:
+    """easyocr over the sampled frames, reading as few of them as finding every line's span needs."""
+
+    name = "ocr"
+    version = "1"
+    source = "ocr"
+    needs = frozenset({FRAMES})
+
+    def __init__(
+        self,
+        languages: tuple[str, ...] = ("en",),
+        device: str = "auto",
+        min_confidence: float = 0.4,
+        change_threshold: float = CHANGE_THRESHOLD,
+        canvas_size: int = DETECT_SIDE,
+        probe_every: float = PROBE_EVERY_S,
+    ):
+        self.languages = tuple(languages)
+        self.device = models.resolve_device(device)
+        self.min_confidence = min_confidence
+        self.change_threshold = change_threshold
+        self.canvas_size = canvas_size
+        self.probe_every = probe_every
+        self.model_calls = 0
+        self._reader = None
+
+    def config(self) -> dict[str, Any]:
+        return {"languages": list(self.languages), "min_confidence": self.min_confidence,
+                "change_threshold": self.change_threshold, "canvas_size": self.canvas_size,
+                "probe_every": self.probe_every}
+
+    def check(self, video: Video) -> None:
+        if not video.has_video:
+            raise models.ModelUnavailable("no video stream")
+        models.easyocr_model_dir()
+        if set(self.languages) != {"en"} and not models.downloads_allowed():
+            raise models.ModelUnavailable(
+                f"only English OCR weights are installed; set {models.ALLOW_DOWNLOAD_ENV}=1 for {self.languages}"
+            )
+
+    def _load(self):
+        if self._reader is None:
+            import easyocr
+
+            self._reader = easyocr.Reader(
+                list(self.languages), gpu=self.device.startswith("cuda"),
+                model_storage_directory=str(models.easyocr_model_dir()),
+                download_enabled=models.downloads_allowed(), verbose=False,
+            )
+        return self._reader
+
+    def read(self, image: np.ndarray) -> list[tuple[str, float]]:
+        """(text, confidence) lines easyocr finds in one RGB picture, top to bottom."""
+        self.model_calls += 1
+        results = self._load().readtext(image, canvas_size=self.canvas_size, paragraph=False)
+        results.sort(key=lambda r: (min(p[1] for p in r[0]), min(p[0] for p in r[0])))
+        return [(text.strip(), float(conf)) for _, text, conf in results
+                if conf >= self.min_confidence and normalise_text(text)]
+
+    def text_boxes(self, image: np.ndarray) -> list[tuple[float, float, float, float]]:
+        """Where text seems to be (x0, y0, x1, y1 in the picture's pixels), from a small, quick detection."""
+        self.model_calls += 1
+        horizontal, free = self._load().detect(image, canvas_size=GATE_SIDE)
+        boxes = [(float(b[0]), float(b[2]), float(b[1]), float(b[3])) for b in horizontal[0]]
+        for quad in free[0]:
+            xs, ys = [p[0] for p in quad], [p[1] for p in quad]
+            boxes.append((float(min(xs)), float(min(ys)), float(max(xs)), float(max(ys))))
+        return sorted(boxes)
+
+    def _lines_per_frame(self, frames: list[Frame]) -> list[list[tuple[str, float]]]:
+        """The text lines of every frame, with as few OCR calls as the picture allows.
+
+        Frames `probe_every` seconds apart are looked at; where two disagree the frames between are
+        bisected, so a line's first and last frame are still found exactly. A frame reuses an earlier
+        reading when its picture matches, or its text boxes do; a quick detection on a small picture
+        skips reading frames with no text at all.
+        """
+        thumbs = [_thumbnail(f.image) for f in frames]
+        readings: dict[int, list[tuple[str, float]]] = {}
+        boxes_of: dict[int, list[tuple[float, float, float, float]]] = {}
+        read_at: list[int] = []
+
+        def lines(i: int) -> list[tuple[str, float]]:
+            if i in readings:
+                return readings[i]
+            twin = next((j for j in reversed(read_at)
+                         if float(np.abs(thumbs[i] - thumbs[j]).mean()) <= self.change_threshold), None)
+            if twin is not None:
+                readings[i], boxes_of[i] = readings[twin], boxes_of[twin]
+            else:
+                boxes_of[i] = self.text_boxes(frames[i].image)
+                # the same boxes over a moving picture: a caption that stays while the scene plays on
+                same = next((j for j in reversed(read_at) if _same_boxes(boxes_of[i], boxes_of[j])), None)
+                if not boxes_of[i]:
+                    readings[i] = []
+                elif same is not None:
+                    readings[i] = readings[same]
+                else:
+                    readings[i] = self.read(frames[i].image)
+            read_at.append(i)
+            return readings[i]
+
+        def keys(i: int) -> set[str]:
+            return {normalise_text(t) for t, _ in lines(i)}
+
+        step = frames[1].time - frames[0].time if len(frames) > 1 else 1.0
+        stride = max(1, round(self.probe_every / step))
+        probes = sorted({*range(0, len(frames), stride), len(frames) - 1})
+        pending = list(zip(probes, probes[1:]))
+        while pending:
+            a, b = pending.pop()
+            if b - a > 1 and keys(a) != keys(b):
+                m = (a + b) // 2
+                lines(m)
+                pending += [(a, m), (m, b)]
+        # frames never read sit between two probes that agree: they show the same text
+        known = sorted(readings)
+        return [readings[i] if i in readings else readings[max(k for k in known if k < i)] for i in range(len(frames))]
+
+    def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]:
+        frames: list[Frame] = chunk.frames
+        if not frames:
+            return []
+        step = frames[1].time - frames[0].time if len(frames) > 1 else chunk.end - chunk.start
+        done: list[_Run] = []
+        active: list[_Run] = []
+        for frame, lines in zip(frames, self._lines_per_frame(frames)):
+            until = min(frame.time + step, chunk.end)
+            still: list[_Run] = []
+            for text, conf in lines:
+                key = normalise_text(text)
+                run = next((r for r in active if _same(r.key, key)), None)
+                if run is None:
+                    still.append(_Run(text, key, frame.time, until, conf))
+                    continue
+                active.remove(run)
+                run.end = until
+                if conf > run.confidence:  # keep the clearest reading of the line
+                    run.text, run.confidence = text, conf
+                still.append(run)
+            done.extend(active)
+            active = still
+        done.extend(active)
+        return [
+            Evidence(
+                fingerprint=video.fingerprint, start=round(r.start, 2), end=round(r.end, 2), source="ocr",
+                text=r.text, confidence=round(r.confidence, 3), extractor=self.name,
+                extractor_version=self.version,
+            )
+            for r in sorted(done, key=lambda r: (r.start, r.text))
+        ]
+
+
+def _same(a: str, b: str) -> bool:
+    return a == b or difflib.SequenceMatcher(None, a, b).ratio() >= SAME_LINE_RATIO
+
+
+def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    inter = max(0.0, w) * max(0.0, h)
+    union = (a[2] - a[0]) * (a[3] - a[1]) + (b[2] - b[0]) * (b[3] - b[1]) - inter
+    return inter / union if union > 0 else 0.0
+
+
+def _same_boxes(a: list, b: list) -> bool:
+    return bool(a) and len(a) == len(b) and all(_iou(x, y) >= SAME_BOX_IOU for x, y in zip(a, b))

@@ -1,0 +1,155 @@
+"""Speech: Whisper transcripts with segment times.
+
+The packaged default is Whisper base in CTranslate2 form, run by faster-whisper. openai-whisper runs
+`.pt` checkpoints and its own model names; any other id or folder goes to faster-whisper.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import os
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from vidseek import models
+from vidseek.extractors.base import AUDIO, Chunk, keep_by_midpoint
+from vidseek.types import Evidence, Video
+
+log = logging.getLogger(__name__)
+
+PACKAGED = "packaged:whisper-base"
+AUDIO_MARGIN_S = 5.0  # audio read beyond each chunk edge, so a sentence across the edge is heard whole
+
+
+class _Backend(Protocol):
+    def transcribe(self, audio: np.ndarray) -> list[tuple[float, float, str, float, str]]: ...
+
+
+class _FasterWhisper:
+    def __init__(self, path: str, device: str, language: str | None, beam_size: int, vad: bool):
+        from faster_whisper import WhisperModel
+
+        compute = "float16" if device.startswith("cuda") else "int8"
+        index = int(device.split(":")[1]) if ":" in device else 0
+        self.model = WhisperModel(
+            path, device=device.split(":")[0], device_index=index, compute_type=compute,
+            cpu_threads=os.cpu_count() or 1,
+        )
+        self.language, self.beam_size, self.vad = language, beam_size, vad
+
+    def transcribe(self, audio: np.ndarray) -> list[tuple[float, float, str, float, str]]:
+        segments, info = self.model.transcribe(
+            audio, language=self.language, beam_size=self.beam_size, vad_filter=self.vad,
+            condition_on_previous_text=False,
+        )
+        return [(s.start, s.end, s.text, s.avg_logprob, info.language) for s in segments]
+
+
+class _OpenAIWhisper:
+    def __init__(self, name: str, device: str, language: str | None, beam_size: int):
+        import whisper
+
+        self.model = whisper.load_model(name, device=device)
+        self.device, self.language, self.beam_size = device, language, beam_size
+
+    def transcribe(self, audio: np.ndarray) -> list[tuple[float, float, str, float, str]]:
+        options: dict[str, Any] = {"fp16": self.device.startswith("cuda"), "language": self.language}
+        if self.beam_size > 1:
+            options["beam_size"] = self.beam_size
+        result = self.model.transcribe(audio, condition_on_previous_text=False, **options)
+        lang = result.get("language") or ""
+        return [(s["start"], s["end"], s["text"], s.get("avg_logprob", 0.0), lang) for s in result["segments"]]
+
+
+def _openai_whisper_names() -> set[str]:
+    try:
+        import whisper
+
+        return set(whisper.available_models())
+    except ImportError:
+        return set()
+
+
+class SpeechExtractor:
+    """Whisper speech-to-text per chunk of audio, one Evidence per transcript segment."""
+
+    name = "speech"
+    version = "1"
+    source = "speech"
+    needs = frozenset({AUDIO})
+
+    def __init__(
+        self,
+        model: str | None = None,
+        device: str = "auto",
+        language: str | None = None,
+        beam_size: int = 1,
+        vad: bool = True,
+    ):
+        self.model = model
+        self.device = models.resolve_device(device)
+        self.language = language
+        self.beam_size = beam_size
+        self.vad = vad
+        self.model_calls = 0
+        self._backend: _Backend | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {"model": self.model or PACKAGED, "language": self.language, "beam_size": self.beam_size,
+                "vad": self.vad}
+
+    def _kind(self) -> str:
+        if self.model is None:
+            return "packaged"
+        if self.model.endswith(".pt") or self.model in _openai_whisper_names():
+            return "openai"
+        return "faster"
+
+    def check(self, video: Video) -> None:
+        if not video.has_audio:
+            raise models.ModelUnavailable("no audio stream")
+        kind = self._kind()
+        if kind == "packaged":
+            models.whisper_base_dir()
+            return
+        local = Path(self.model).expanduser().exists()
+        cached_name = kind == "openai" and (Path.home() / ".cache" / "whisper" / f"{self.model}.pt").exists()
+        if not (local or cached_name or models.downloads_allowed()):
+            raise models.ModelUnavailable(
+                f"whisper model '{self.model}' is not a local file or folder; give a path, or set "
+                f"{models.ALLOW_DOWNLOAD_ENV}=1 to download it"
+            )
+
+    def _load(self) -> _Backend:
+        if self._backend is None:
+            models.stay_offline()
+            kind = self._kind()
+            if kind == "openai":
+                self._backend = _OpenAIWhisper(str(self.model), self.device, self.language, self.beam_size)
+            else:
+                path = str(models.whisper_base_dir()) if kind == "packaged" else str(self.model)
+                self._backend = _FasterWhisper(path, self.device, self.language, self.beam_size, self.vad)
+        return self._backend
+
+    def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]:
+        if chunk.audio is None or len(chunk.audio) == 0:
+            return []
+        self.model_calls += 1
+        found = []
+        for start, end, text, logprob, lang in self._load().transcribe(chunk.audio):
+            start, end = start + chunk.audio_start, end + chunk.audio_start
+            text = text.strip()
+            if not text or not keep_by_midpoint(start, end, chunk.start, chunk.end):
+                continue
+            found.append(
+                Evidence(
+                    fingerprint=video.fingerprint, start=round(start, 2), end=round(end, 2),
+                    source="speech", text=text, confidence=round(math.exp(min(0.0, logprob)), 3),
+                    extractor=self.name, extractor_version=self.version, meta={"language": lang},
+                )
+            )
+        return found

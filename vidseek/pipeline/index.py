@@ -1,0 +1,177 @@
+"""Indexing: decode a video once, chunk by chunk, run every extractor that has not run yet, keep the output.
+
+Chunks have fixed times (CHUNK_S apart), so a rerun after a crash or a settings change knows exactly which
+(extractor, chunk) outputs exist and does only the missing ones.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import time
+from collections import defaultdict
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from vidseek import video as media
+from vidseek.extractors.base import AUDIO, FRAMES, Chunk, Extractor, cache_key
+from vidseek.extractors.speech import AUDIO_MARGIN_S
+from vidseek.extractors.subtitles import SubtitleExtractor
+from vidseek.models import ModelUnavailable
+from vidseek.pipeline.cache import EvidenceCache, VideoRecord
+from vidseek.types import Video, format_time
+
+log = logging.getLogger(__name__)
+
+CHUNK_S = 60.0
+Progress = Callable[[str, int, int], None]  # (stage, chunks done, chunks in all)
+
+
+@dataclass
+class IndexOptions:
+    """How frames are sampled and cut into segments; part of the cache key of frame extractors."""
+
+    fps: float = 1.0
+    max_side: int = media.MAX_SIDE
+    chunk_seconds: float = CHUNK_S
+    max_window: float = media.MAX_WINDOW_S
+    cut_threshold: float = media.CUT_THRESHOLD
+
+    def sampling(self) -> dict[str, Any]:
+        return {"fps": self.fps, "max_side": self.max_side, "chunk": self.chunk_seconds,
+                "window": self.max_window, "cut": self.cut_threshold}
+
+
+@dataclass
+class IndexReport:
+    """What one index run did: counts, what it skipped and why, where the time went."""
+
+    video: Video
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    seconds: dict[str, float] = field(default_factory=lambda: defaultdict(float))
+    model_calls: dict[str, int] = field(default_factory=dict)
+    chunks: int = 0
+    chunks_run: int = 0
+
+
+class Indexer:
+    """Runs a fixed set of extractors over videos into one library; models stay loaded between videos."""
+
+    def __init__(
+        self,
+        cache: EvidenceCache,
+        extractors: Sequence[Extractor],
+        options: IndexOptions | None = None,
+        requested: set[str] | None = None,
+    ):
+        self.cache = cache
+        self.extractors = list(extractors)
+        self.options = options or IndexOptions()
+        self.requested = requested  # sources the user named; None: every source that applies
+
+    def _applicable(self, video: Video, report: IndexReport) -> list[Extractor]:
+        chosen = []
+        subtitles = next((x for x in self.extractors if isinstance(x, SubtitleExtractor)), None)
+        has_subtitles = subtitles is not None and subtitles.available(video)
+        for ext in self.extractors:
+            if ext.source == "speech" and has_subtitles and not (self.requested and "speech" in self.requested):
+                report.skipped["speech"] = "subtitles present (add speech to --sources to transcribe anyway)"
+                continue
+            try:
+                ext.check(video)
+            except ModelUnavailable as exc:
+                report.skipped[ext.source] = str(exc)
+                continue
+            chosen.append(ext)
+        return chosen
+
+    def index(self, path: str | Path, progress: Progress | None = None,
+              after_chunk: Callable[[int], None] | None = None) -> IndexReport:
+        """Index one file. Raises VideoError, before writing anything, when nothing in it can be indexed."""
+        started = time.perf_counter()
+        video = media.probe(path)
+        report = IndexReport(video=video)
+        extractors = self._applicable(video, report)
+        if not extractors:
+            reasons = "; ".join(f"{s}: {why}" for s, why in report.skipped.items())
+            raise media.VideoError(f"nothing to index in '{path}' ({reasons})")
+        sampling = self.options.sampling()
+        keys = {ext.source: cache_key(ext, sampling if ext.needs else {}) for ext in extractors}
+        previous = self.cache.record(video.fingerprint)
+        sources = {**(previous.sources if previous else {}), **keys}  # sources not run now keep their output
+        skipped = {s: why for s, why in report.skipped.items() if s not in sources}
+        record = VideoRecord(video=video, sources=sources, skipped=skipped)
+        self.cache.save_record(record)
+        calls_before = {ext.source: ext.model_calls for ext in extractors}
+
+        for ext in (x for x in extractors if not x.needs):
+            tick = time.perf_counter()
+            found = list(ext.run(video, Chunk(0, 0.0, video.duration)))
+            self.cache.put(video.fingerprint, keys[ext.source], "all", found)
+            report.notices.extend(getattr(ext, "problems", []))
+            report.seconds[ext.source] += time.perf_counter() - tick
+
+        chunked = [x for x in extractors if x.needs]
+        if chunked:
+            self._run_chunks(video, chunked, keys, report, progress, after_chunk)
+
+        for ext in extractors:
+            report.model_calls[ext.source] = ext.model_calls - calls_before[ext.source]
+        record.notices = report.notices
+        record.complete = True
+        self.cache.save_record(record)
+        for item in self.cache.evidence(video.fingerprint):
+            report.counts[item.source] = report.counts.get(item.source, 0) + 1
+        report.seconds["total"] = time.perf_counter() - started
+        return report
+
+    def _run_chunks(self, video: Video, extractors: list[Extractor], keys: dict[str, str],
+                    report: IndexReport, progress: Progress | None,
+                    after_chunk: Callable[[int], None] | None) -> None:
+        opts = self.options
+        total = max(1, math.ceil(video.duration / opts.chunk_seconds - 1e-9))
+        report.chunks = total
+        with media.FrameReader(video.path, fps=opts.fps, max_side=opts.max_side) as reader:
+            for i in range(total):
+                start, end = i * opts.chunk_seconds, min((i + 1) * opts.chunk_seconds, video.duration)
+                part = f"chunk-{i:05d}"
+                pending = [x for x in extractors if not self.cache.has(video.fingerprint, keys[x.source], part)]
+                if pending:
+                    report.chunks_run += 1
+                    chunk = self._load_chunk(video, reader, i, start, end, pending, report)
+                    for ext in pending:
+                        tick = time.perf_counter()
+                        found = list(ext.run(video, chunk))
+                        self.cache.put(video.fingerprint, keys[ext.source], part, found)
+                        report.seconds[ext.source] += time.perf_counter() - tick
+                for ext in extractors:
+                    if progress:
+                        progress(ext.source, i + 1, total)
+                if after_chunk:
+                    after_chunk(i)
+                if reader.broken_at is not None:
+                    report.notices.append(
+                        f"the video stream is broken near {format_time(reader.broken_at)}: indexed up to there"
+                    )
+                    break
+
+    def _load_chunk(self, video: Video, reader: media.FrameReader, index: int, start: float, end: float,
+                    pending: list[Extractor], report: IndexReport) -> Chunk:
+        opts = self.options
+        chunk = Chunk(index, start, end)
+        if any(FRAMES in x.needs for x in pending):
+            tick = time.perf_counter()
+            frames = reader.read(start, end)
+            chunk.segments = media.segment(video.fingerprint, frames, start, end, opts.max_window,
+                                           opts.cut_threshold)
+            report.seconds["decode"] += time.perf_counter() - tick
+        if any(AUDIO in x.needs for x in pending):
+            tick = time.perf_counter()
+            chunk.audio_start = max(0.0, start - AUDIO_MARGIN_S)
+            chunk.audio = media.load_audio(video.path, chunk.audio_start, min(video.duration, end + AUDIO_MARGIN_S))
+            report.seconds["audio"] += time.perf_counter() - tick
+        return chunk

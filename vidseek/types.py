@@ -1,0 +1,94 @@
+"""The records every part of vidseek passes around: videos, segments, evidence."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+
+Source = Literal["caption", "speech", "ocr", "objects", "subtitle"]
+SOURCES: tuple[Source, ...] = ("speech", "ocr", "objects", "caption", "subtitle")
+
+
+def format_time(seconds: float) -> str:
+    """Seconds as HH:MM:SS for people; records keep floats."""
+    total = max(0, int(seconds))
+    return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
+
+
+@dataclass(frozen=True)
+class Video:
+    """A probed media file: what it holds and the fingerprint that names it in the library."""
+
+    path: str
+    fingerprint: str
+    duration: float
+    fps: float
+    width: int
+    height: int
+    has_video: bool
+    has_audio: bool
+    subtitle_streams: int = 0
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Video:
+        return cls(**data)
+
+
+@dataclass
+class Frame:
+    """One decoded picture (RGB, HxWx3 uint8) at a time in the video."""
+
+    time: float
+    image: np.ndarray
+
+
+@dataclass
+class Segment:
+    """A stretch of one shot (or a capped window of it) with the frames sampled from it."""
+
+    fingerprint: str
+    start: float
+    end: float
+    frames: list[Frame] = field(default_factory=list)
+
+    def middle_frames(self, count: int = 1) -> list[Frame]:
+        """The `count` frames nearest the middle: a caption or a detector looks at these."""
+        if not self.frames:
+            return []
+        mid = (self.start + self.end) / 2
+        ranked = sorted(self.frames, key=lambda f: abs(f.time - mid))[:count]
+        return sorted(ranked, key=lambda f: f.time)
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Anything an extractor says about a moment of a video: the unit that is stored and retrieved."""
+
+    fingerprint: str
+    start: float
+    end: float
+    source: Source
+    text: str
+    confidence: float = 1.0
+    extractor: str = ""
+    extractor_version: str = ""
+    meta: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Evidence:
+        return cls(**data)
+
+    def span(self) -> str:
+        return f"{format_time(self.start)}–{format_time(self.end)}"
+
+    def line(self) -> str:
+        """The one-line form `vidseek evidence` prints."""
+        return f"{self.span()} [{self.source}] {self.text}"
