@@ -47,7 +47,7 @@ def test_caption_over_a_moving_scene_is_read_once_and_spans_its_time(tmp_path: P
     path = synth.write_video(script, tmp_path / "moving.mp4")
     reads = []
     original = ocr.read
-    ocr.read = lambda image: reads.append(1) or original(image)  # count the full readings
+    ocr.read = lambda image, boxes=None: reads.append(1) or original(image, boxes)  # count the full readings
     try:
         found = list(ocr.run(video.probe(path), _chunk(path, 0.0, 10.0)))
     finally:
