@@ -55,7 +55,8 @@ def build_video(minutes: float, path: Path, size: tuple[int, int], fps: int) -> 
         duration=duration, size=size, fps=fps, scenes=[synth.Scene(0.0, draw=footage)],
         captions=[synth.Caption(t + 10, t + 15, f"CHAPTER {i + 1}: PART {i * 7 % 13}", size=40, xy=(60, 40))
                   for i, t in enumerate(np.arange(0, duration - 15, 30))],
-        speech=[synth.Speech(float(t), SENTENCES[i % len(SENTENCES)]) for i, t in enumerate(np.arange(1, duration - 5, 6))],
+        speech=[synth.Speech(float(t), SENTENCES[i % len(SENTENCES)])
+                for i, t in enumerate(np.arange(1, duration - 5, 6))],
         noise=0.01,
     )
     return synth.write_video(script, path)

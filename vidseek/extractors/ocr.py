@@ -20,7 +20,7 @@ SAME_LINE_RATIO = 0.85  # two OCR readings this similar are the same line read t
 GATE_SIDE = 320  # a quick look for any text at all on a picture this small (4x cheaper than reading)
 DETECT_SIDE = 640  # text is found on a picture this size (cost grows with pixels), then read at full size
 PROBE_EVERY_S = 2.0  # frames looked at this far apart; text that changes between them is bisected
-SAME_BOX_IOU = 0.75  # text boxes overlapping this much with a nearby read frame's are that frame's text (the quick look jitters)
+SAME_BOX_IOU = 0.75  # boxes overlapping a nearby read frame's this much hold its text (the quick look jitters)
 CROP_MARGIN = (0.16, 0.04)  # share of the frame's width, height added around found text: lines run on sideways
 
 
