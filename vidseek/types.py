@@ -92,3 +92,34 @@ class Evidence:
     def line(self) -> str:
         """The one-line form `vidseek evidence` prints."""
         return f"{self.span()} [{self.source}] {self.text}"
+
+
+@dataclass(frozen=True)
+class Citation:
+    """A span an answer rests on; always one of the evidence spans that were retrieved."""
+
+    fingerprint: str
+    start: float
+    end: float
+    source: Source
+    path: str = ""
+
+    def label(self) -> str:
+        return f"[{format_time(self.start)}–{format_time(self.end)} {self.source}]"
+
+
+@dataclass
+class Answer:
+    """What `ask` returns: the answer, the option chosen, the spans that back it, and how it was reached."""
+
+    question: str
+    text: str
+    choice: str | None = None  # the option letter, for multiple choice
+    citations: list[Citation] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+    mode: str = "extractive"  # or "llm"
+    notes: list[str] = field(default_factory=list)
+    timings: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
