@@ -10,7 +10,9 @@ import skimage.data
 
 from vidseek import synth
 from vidseek.extractors import ObjectsExtractor, OcrExtractor, SpeechExtractor
-from vidseek.pipeline.index import IndexOptions
+from vidseek.library import Library
+from vidseek.pipeline.index import Indexer, IndexOptions
+from vidseek.store.embeddings import Embedder
 
 os.environ.setdefault("GLOG_minloglevel", "2")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")  # a test that reaches for a hub fails here as it would offline
@@ -62,3 +64,23 @@ def ocr() -> OcrExtractor:
 @pytest.fixture(scope="session")
 def objects() -> ObjectsExtractor:
     return ObjectsExtractor(device="cpu")
+
+
+@pytest.fixture(scope="session")
+def embedder() -> Embedder:
+    return Embedder(device="cpu")
+
+
+def index_into(library: Library, path: Path, extractors: list, options: IndexOptions) -> str:
+    """Index with already-loaded extractors and publish to the library's store; the fingerprint."""
+    report = Indexer(library.cache, extractors, options).index(path)
+    library.publish(report.video.fingerprint)
+    return report.video.fingerprint
+
+
+@pytest.fixture(scope="session")
+def needle_library(tmp_path_factory, needle_video, speech, ocr, objects, options, embedder) -> Library:
+    """The needle video indexed with the real default models into an embedded store."""
+    library = Library(tmp_path_factory.mktemp("needle-lib"), embedder=embedder, device="cpu")
+    index_into(library, needle_video, [speech, ocr, objects], options)
+    return library

@@ -14,8 +14,8 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from vidseek.extractors import EXTRACTORS, ExtractorSettings
-from vidseek.library import Library
-from vidseek.pipeline.index import IndexOptions, IndexReport
+from vidseek.library import Library, LLMSettings
+from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport
 from vidseek.types import format_time
 from vidseek.video import VideoError
 
@@ -24,11 +24,18 @@ BAD_INPUT = 2
 app = typer.Typer(
     add_completion=False,
     no_args_is_help=True,
-    help="Ask questions about long videos. Index a video into a library, then read or search its evidence.",
+    help="Ask questions about long videos and get the moments that prove each answer. "
+         "Index videos into a library, then ask, search or read their evidence.",
 )
 out = Console()
 err = Console(stderr=True)
 
+StoreOption = Annotated[
+    str | None,
+    typer.Option("--store", envvar="VIDSEEK_STORE",
+                 help="Where evidence is searched: a folder (default: LIBRARY/chroma) or a chromadb server URL "
+                      "(http://host:port) shared by a team."),
+]
 LibraryOption = Annotated[
     Path | None,
     typer.Option("--library", "-L", envvar="VIDSEEK_LIBRARY",
@@ -40,6 +47,10 @@ def _quiet_libraries() -> None:
     """Model libraries warn about things a user cannot act on; keep the terminal for vidseek's own output."""
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars on every model load
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)
@@ -107,6 +118,7 @@ def index(
     device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
     fps: Annotated[float, typer.Option(help="Frames sampled per second for OCR, objects and cuts.")] = 1.0,
     library: LibraryOption = None,
+    store: StoreOption = None,
 ) -> None:
     """Index videos: decode each once and turn it into timestamped evidence from every source.
 
@@ -118,27 +130,34 @@ def index(
         captioner_url=captioner_url, captioner_model=captioner_model,
         captioner_api_key=os.environ.get("VIDSEEK_CAPTIONER_API_KEY"), yolo=yolo,
     )
+    lib = Library(library, store, device=device)
     try:
-        indexer = Library(library).indexer(_parse_sources(sources), settings, IndexOptions(fps=fps))
+        indexer = lib.indexer(_parse_sources(sources), settings, IndexOptions(fps=fps))
     except ValueError as exc:
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
-    failed = 0
-    for path in paths:
-        with _StageBars() as progress:
-            try:
-                report = indexer.index(path, progress)
-            except VideoError as exc:
-                failed += 1
-                _fail(str(exc))
-                continue
-        out.print(_summary(str(path), report), markup=False, highlight=False, soft_wrap=True)
-        for source, why in report.skipped.items():
-            err.print(f"  {source}: skipped, {why}", markup=False, highlight=False, soft_wrap=True)
-        for notice in report.notices:
-            err.print(f"  note: {notice}", markup=False, highlight=False, soft_wrap=True)
+    failed = sum(_index_one(lib, indexer, path) is None for path in paths)
     if failed:
         raise typer.Exit(BAD_INPUT)
+
+
+def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None:
+    """Index a file with progress bars and a summary; None (after a one-line error) when it cannot be read."""
+    with _StageBars() as progress:
+        try:
+            report = indexer.index(path, progress)
+            progress("embed", 0, 1)
+            lib.publish(report.video.fingerprint)
+            progress("embed", 1, 1)
+        except VideoError as exc:
+            _fail(str(exc))
+            return None
+    out.print(_summary(str(path), report), markup=False, highlight=False, soft_wrap=True)
+    for source, why in report.skipped.items():
+        err.print(f"  {source}: skipped, {why}", markup=False, highlight=False, soft_wrap=True)
+    for notice in report.notices:
+        err.print(f"  note: {notice}", markup=False, highlight=False, soft_wrap=True)
+    return report
 
 
 @app.command()
@@ -162,13 +181,134 @@ def evidence(
 
 
 @app.command("ls")
-def list_videos(library: LibraryOption = None) -> None:
-    """List indexed videos: fingerprint, duration, sources, path."""
-    for record in Library(library).videos():
-        state = "" if record.complete else "  (incomplete: run index again)"
-        out.print(f"{record.video.fingerprint[:12]}  {format_time(record.video.duration)}  "
-                  f"{','.join(sorted(record.sources))}  {record.video.path}{state}", markup=False, highlight=False)
+def list_videos(library: LibraryOption = None, store: StoreOption = None) -> None:
+    """List indexed videos: fingerprint, duration, evidence count, sources, path."""
+    lib = Library(library, store)
+    local = {r.video.fingerprint: r for r in lib.videos()}
+    for v in lib.stored_videos():
+        record = local.get(v.fingerprint)
+        state = "  (incomplete: run index again)" if record is not None and not record.complete else ""
+        out.print(f"{v.fingerprint[:12]}  {format_time(v.duration)}  {v.evidence:6d}  {','.join(v.sources):28s}  "
+                  f"{v.path}{state}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command("rm")
+def remove(
+    video: Annotated[str, typer.Argument(help="An indexed video: its file, fingerprint (prefix) or old path.")],
+    library: LibraryOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Remove a video from the library: its evidence, record and search rows."""
+    try:
+        record = Library(library, store).remove(video)
+    except VideoError as exc:
+        _fail(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    out.print(f"removed {record.video.path} ({record.video.fingerprint[:12]})", markup=False, highlight=False)
+
+
+def _target(lib: Library, target: str, device: str) -> str | None:
+    """The video an ask/search is about (indexed now if it is a new file); None for the whole library."""
+    if target in {"all", "."} or Path(target).is_dir():
+        return None
+    path = Path(target)
+    if path.is_file():
+        try:
+            return lib.find(path).video.fingerprint
+        except VideoError:
+            err.print(f"{target} is not indexed yet: indexing it first", markup=False, highlight=False)
+            report = _index_one(lib, lib.indexer(settings=ExtractorSettings(device=device)), path)
+            if report is None:
+                raise typer.Exit(BAD_INPUT) from None
+            return report.video.fingerprint
+    return lib.find(target).video.fingerprint
+
+
+@app.command()
+def ask(
+    target: Annotated[str, typer.Argument(
+        help="A video file (indexed first if new), an indexed video's fingerprint, or 'all' for the library.")],
+    question: Annotated[str, typer.Argument(help="The question. Options may be written in it: '… A) x B) y'.")],
+    choices: Annotated[list[str] | None, typer.Option(
+        "--choices", "--choice", "-c",
+        help="Multiple-choice options: --choices 'first' 'second' … (or repeat --choice).")] = None,
+    k: Annotated[int, typer.Option("--k", help="Evidence items retrieved.")] = 12,
+    llm: Annotated[str | None, typer.Option(
+        help="LLM: a .gguf file or a transformers model id/folder. Default: the packaged SmolLM2-135M.")] = None,
+    llm_url: Annotated[str | None, typer.Option(
+        help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (Ollama).")] = None,
+    llm_model: Annotated[str | None, typer.Option(help="Model name sent to --llm-url.")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="The whole answer as JSON.")] = False,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    library: LibraryOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Answer a question about a video (or the whole library), citing the moments it used."""
+    _quiet_libraries()
+    lib = Library(library, store, device=device)
+    try:
+        video = _target(lib, target, device)
+        answer = lib.ask(question, choices, video, k, LLMSettings(llm, llm_url, llm_model, enabled=not no_llm))
+    except (VideoError, ValueError) as exc:
+        _fail(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    if as_json:
+        out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False, highlight=False, soft_wrap=True)
+        return
+    out.print(answer.text, markup=False, highlight=False, soft_wrap=True)
+    for c in answer.citations:
+        out.print(f"  {c.label()} {c.path}", markup=False, highlight=False, soft_wrap=True)
+    for note in answer.notes:
+        err.print(f"  note: {note}", markup=False, highlight=False, soft_wrap=True)
+
+
+@app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    video: Annotated[str | None, typer.Option(help="Only this indexed video (file or fingerprint).")] = None,
+    source: Annotated[list[str] | None, typer.Option(help="Only this source (repeat for several).")] = None,
+    k: Annotated[int, typer.Option("--k", help="Hits to return (neighbours in time come along).")] = 12,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    library: LibraryOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Search the library's evidence (no answer): dense + keyword hits, in time order."""
+    _quiet_libraries()
+    lib = Library(library, store)
+    try:
+        hits = lib.search(query, k, video, _parse_sources(",".join(source)) if source else None)
+    except (VideoError, ValueError) as exc:
+        _fail(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    paths = {v.fingerprint: v.path for v in lib.stored_videos()}
+    for hit in hits:
+        e = hit.evidence
+        if as_json:
+            line = json.dumps({**e.to_dict(), "score": hit.score, "neighbour": hit.neighbour,
+                               "path": paths.get(e.fingerprint, "")}, ensure_ascii=False)
+        else:
+            line = f"{e.line()}  ({Path(paths.get(e.fingerprint, e.fingerprint)).name})"
+        out.print(line, markup=False, highlight=False, soft_wrap=True)
+
+
+def _multi_value_choices(argv: list[str]) -> list[str]:
+    """Let `--choices a b c` take several values (click options take one): repeat the flag for each."""
+    out_args: list[str] = []
+    taking = False
+    for arg in argv:
+        if arg in {"--choices", "-c", "--choice"}:
+            taking = True
+            continue
+        if taking and not arg.startswith("-"):
+            out_args += ["--choice", arg]
+            continue
+        taking = False
+        out_args.append(arg)
+    return out_args
 
 
 def main() -> None:
-    app()
+    import sys
+
+    app(args=_multi_value_choices(sys.argv[1:]), prog_name="vidseek")

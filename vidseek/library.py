@@ -1,46 +1,109 @@
-"""The Python API: a library of indexed videos on disk."""
+"""The Python API: a library of indexed videos, and questions asked of it."""
 
 from __future__ import annotations
 
+import hashlib
 import os
+import shutil
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 from vidseek import extractors as ex
+from vidseek.models import ModelUnavailable
+from vidseek.pipeline.answer import Reasoner, check_citations, split_choices
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
-from vidseek.types import Evidence
+from vidseek.pipeline.retrieve import Hit, Retriever
+from vidseek.store.chroma import ChromaStore, StoredVideo, evidence_id
+from vidseek.store.embeddings import Embedder
+from vidseek.store.keyword import KeywordIndex
+from vidseek.types import Answer, Evidence
 from vidseek.video import VideoError, fingerprint
+
+STORE_ENV = "VIDSEEK_STORE"
+
+
+@dataclass
+class LLMSettings:
+    """Which model reasons: the packaged SmolLM2 by default, a GGUF/transformers model, or an endpoint."""
+
+    llm: str | None = None
+    url: str | None = None
+    api_model: str | None = None
+    enabled: bool = True  # False: extractive answers only
 
 
 class Library:
-    """A folder of indexed videos: index files into it, read their evidence back without the files."""
+    """A folder of indexed videos: index files into it, search it, ask it questions, without the files."""
 
-    def __init__(self, path: str | os.PathLike[str] | None = None):
+    def __init__(self, path: str | os.PathLike[str] | None = None, store: str | None = None,
+                 embedder: Embedder | None = None, device: str = "auto"):
         self.cache = EvidenceCache(path)
         self.path = self.cache.root
+        self.store_location = store or os.environ.get(STORE_ENV) or str(self.path / "chroma")
+        self.device = device
+        self._embedder = embedder
+        self._store: ChromaStore | None = None
+        self._keyword: KeywordIndex | None = None
+        self._reasoners: dict[tuple, Reasoner] = {}
 
-    def indexer(
-        self,
-        sources: list[str] | None = None,
-        settings: ex.ExtractorSettings | None = None,
-        options: IndexOptions | None = None,
-    ) -> Indexer:
+    # --- parts, made on first use ---------------------------------------------------------------------------
+    @property
+    def embedder(self) -> Embedder:
+        if self._embedder is None:
+            self._embedder = Embedder(device=self.device)
+        return self._embedder
+
+    @property
+    def store(self) -> ChromaStore:
+        if self._store is None:
+            self._store = ChromaStore(self.store_location)
+        return self._store
+
+    @property
+    def keyword(self) -> KeywordIndex:
+        if self._keyword is None:
+            tag = hashlib.sha1(self.store_location.encode()).hexdigest()[:10]
+            self._keyword = KeywordIndex(self.path / "keyword" / tag)
+        return self._keyword
+
+    # --- indexing ---------------------------------------------------------------------------------------------
+    def indexer(self, sources: list[str] | None = None, settings: ex.ExtractorSettings | None = None,
+                options: IndexOptions | None = None) -> Indexer:
         """An Indexer whose models load once and serve every file given to it."""
-        chosen = ex.build(sources, settings or ex.ExtractorSettings())
+        chosen = ex.build(sources, settings or ex.ExtractorSettings(device=self.device))
         return Indexer(self.cache, chosen, options, requested=set(sources) if sources else None)
 
-    def index(
-        self,
-        path: str | os.PathLike[str],
-        sources: list[str] | None = None,
-        settings: ex.ExtractorSettings | None = None,
-        options: IndexOptions | None = None,
-        progress: Progress | None = None,
-    ) -> IndexReport:
-        return self.indexer(sources, settings, options).index(path, progress)
+    def index(self, path: str | os.PathLike[str], sources: list[str] | None = None,
+              settings: ex.ExtractorSettings | None = None, options: IndexOptions | None = None,
+              progress: Progress | None = None) -> IndexReport:
+        """Extract evidence from a file and make it searchable."""
+        report = self.indexer(sources, settings, options).index(path, progress)
+        self.publish(report.video.fingerprint)
+        return report
 
+    def publish(self, fingerprint_: str) -> int:
+        """Put a video's cached evidence into the store; only evidence not there yet is embedded."""
+        record = self.cache.record(fingerprint_)
+        if record is None:
+            raise VideoError(f"no indexed video {fingerprint_}")
+        items = self.cache.evidence(fingerprint_)
+        present = {i for i, _ in self.store.get({"fingerprint": fingerprint_})}
+        missing = [e for e in items if evidence_id(e) not in present]
+        vectors = self.embedder.encode([e.text for e in missing])
+        self.store.replace_video(record.video, items, vectors, only=missing)
+        return len(missing)
+
+    # --- what is in it ----------------------------------------------------------------------------------------
     def videos(self) -> list[VideoRecord]:
+        """Videos indexed through this library folder (the local record of each)."""
         return self.cache.records()
+
+    def stored_videos(self) -> list[StoredVideo]:
+        """Videos the store holds (on a shared server: everyone's)."""
+        return self.store.list_videos()
 
     def find(self, path_or_id: str | os.PathLike[str]) -> VideoRecord:
         """The record of a file (by content), or of an indexed video by fingerprint prefix or old path."""
@@ -62,3 +125,80 @@ class Library:
     def evidence(self, path_or_id: str | os.PathLike[str], sources: set[str] | None = None) -> list[Evidence]:
         """Every piece of evidence of one video in time order."""
         return self.cache.evidence(self.find(path_or_id).video.fingerprint, sources)
+
+    def remove(self, path_or_id: str | os.PathLike[str]) -> VideoRecord:
+        """Forget a video: its store rows, its record and its cached evidence."""
+        record = self.find(path_or_id)
+        fp = record.video.fingerprint
+        self.store.remove_video(fp)
+        (self.path / "videos" / f"{fp}.json").unlink(missing_ok=True)
+        shutil.rmtree(self.path / "evidence" / fp, ignore_errors=True)
+        return record
+
+    # --- questions --------------------------------------------------------------------------------------------
+    def _videos_filter(self, video: str | os.PathLike[str] | Sequence[str] | None) -> list[str] | None:
+        if video is None:
+            return None
+        names = [video] if isinstance(video, (str, os.PathLike)) else list(video)
+        return [self.find(v).video.fingerprint for v in names]
+
+    def search(self, query: str, k: int = 12, video: str | os.PathLike[str] | Sequence[str] | None = None,
+               sources: Sequence[str] | None = None) -> list[Hit]:
+        """Evidence for a query: dense + keyword hits fused, with neighbours, in time order."""
+        if not query.strip():
+            raise ValueError("the query is empty")
+        retriever = Retriever(self.store, self.keyword, self.embedder)
+        return retriever.search(query, k, self._videos_filter(video), sources)
+
+    def reasoner(self, llm: LLMSettings | None = None) -> Reasoner:
+        llm = llm or LLMSettings()
+        key = (llm.llm, llm.url, llm.api_model, llm.enabled)
+        if key not in self._reasoners:
+            model = None
+            note = None
+            if llm.enabled:
+                from vidseek.pipeline.llm import load_llm
+
+                try:
+                    model = load_llm(llm.llm, llm.url, llm.api_model, self.device)
+                except ModelUnavailable as exc:
+                    note = f"no LLM: {exc}"
+            reasoner = Reasoner(self.embedder, model)
+            reasoner.unavailable = note  # type: ignore[attr-defined]
+            self._reasoners[key] = reasoner
+        return self._reasoners[key]
+
+    def ask(self, question: str, choices: Sequence[str] | None = None,
+            video: str | os.PathLike[str] | Sequence[str] | None = None, k: int = 12,
+            llm: LLMSettings | None = None) -> Answer:
+        """Answer a question (multiple choice when choices are given or written into it) with citations."""
+        question = question.strip()
+        if not question:
+            raise ValueError("the question is empty")
+        if not choices:
+            question, choices = split_choices(question)
+        started = time.perf_counter()
+        videos = self._videos_filter(video)
+        retriever = Retriever(self.store, self.keyword, self.embedder)
+        hits = retriever.search(question, k, videos)
+        for choice in choices or []:  # each option as a query too: evidence that names it comes along
+            extra = retriever.search(f"{question} {choice}", max(2, k // 4), videos, neighbours=False)
+            hits = _union(hits, extra)
+        retrieved = time.perf_counter()
+        reasoner = self.reasoner(llm)
+        tokens_before = reasoner.tokens_used
+        paths = {v.fingerprint: v.path for v in self.stored_videos()}
+        answer = reasoner.answer(question, hits, list(choices or []), paths)
+        if getattr(reasoner, "unavailable", None):
+            answer.notes.append(reasoner.unavailable)  # type: ignore[attr-defined]
+        check_citations(answer)
+        answer.timings.update(retrieve=retrieved - started, total=time.perf_counter() - started,
+                              llm_tokens=reasoner.tokens_used - tokens_before)
+        return answer
+
+
+def _union(hits: list[Hit], extra: list[Hit]) -> list[Hit]:
+    from vidseek.pipeline.retrieve import in_time_order
+
+    seen = {h.id for h in hits}
+    return in_time_order(hits + [h for h in extra if h.id not in seen])

@@ -1,0 +1,255 @@
+"""Answers from retrieved evidence: summarize-then-answer with an LLM, or extractive scoring without one.
+
+Evidence text comes from the video, not the user: it enters prompts only as quoted, numbered lines inside
+an <evidence> block, with anything that looks like a chat-format token removed.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from langchain_core.language_models.chat_models import BaseChatModel
+from langchain_core.messages import HumanMessage, SystemMessage
+
+from vidseek.pipeline.retrieve import Hit
+from vidseek.store.embeddings import Embedder
+from vidseek.store.keyword import tokens
+from vidseek.types import Answer, Citation, Evidence, format_time
+
+LETTERS = "ABCDEFGHIJ"
+MIN_SUPPORT = 0.5  # share of an open answer's content words that must appear in the evidence or question
+CLEAR_MARGIN = 0.15  # an extractive lead this large over the runner-up overrides the LLM's letter
+_CHAT_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|\[/?INST\]|<</?SYS>>|</?evidence>", re.IGNORECASE)
+_CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+_TIME = re.compile(r"\b(?:(\d{1,2}):)?(\d{1,2}):(\d{2})\b")
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+
+
+def prompt(name: str) -> str:
+    return resources.files("vidseek.prompts").joinpath(f"{name}.txt").read_text(encoding="utf-8")
+
+
+def quote(text: str, limit: int = 400) -> str:
+    """Evidence text made safe to embed in a prompt: one line, no chat tokens, quoted."""
+    text = _CHAT_TOKENS.sub(" ", _CONTROL.sub(" ", text))
+    text = re.sub(r"\s+", " ", text).strip()[:limit]
+    return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
+
+
+def evidence_block(items: Sequence[Evidence]) -> str:
+    return "\n".join(f"[{n}] {format_time(e.start)}-{format_time(e.end)} {e.source}: {quote(e.text)}"
+                     for n, e in enumerate(items, 1))
+
+
+def options_block(choices: Sequence[str]) -> str:
+    return "\n".join(f"{LETTERS[i]}) {quote(c, 200)[1:-1]}" for i, c in enumerate(choices))
+
+
+def parse_choice(output: str, choices: Sequence[str]) -> str | None:
+    """The option letter an LLM reply picks, or None when it does not say clearly (never a guess)."""
+    letters = LETTERS[: len(choices)]
+    text = output.strip()
+    patterns = [
+        rf"^\(?([{letters}])\)?[.):]?$",  # the reply is a letter: "B", "b.", "(C)"
+        rf"^\(?([{letters}])[).:]\s",  # "B) Thursday …", "B. because …"
+        rf"\b(?:answer|option|choice)\s*(?:is|:)?\s*\(?([{letters}])\b",  # "the answer is D"
+        rf"(?:^|\s)\(?([{letters}])\)",  # "I think B) Thursday"
+    ]
+    for pattern in patterns:
+        found = {m.upper() for m in re.findall(pattern, text, flags=re.IGNORECASE)}
+        if len(found) == 1:
+            return found.pop()
+        if found:
+            return None  # names two options
+    named = [LETTERS[i] for i, c in enumerate(choices) if c.strip() and c.strip().lower() in text.lower()]
+    return named[0] if len(named) == 1 else None
+
+
+def split_choices(question: str) -> tuple[str, list[str]]:
+    """Options written into the question ("… A) red B) blue"), taken out; no options: the question as is."""
+    marks = list(re.finditer(r"(?:^|\s)\(?([A-J])[).:]\s+", question))
+    letters = [m.group(1) for m in marks]
+    if len(marks) < 2 or letters != list(LETTERS[: len(marks)]):
+        return question, []
+    stem = question[: marks[0].start()].strip()
+    options = [question[m.end(): (marks[i + 1].start() if i + 1 < len(marks) else len(question))].strip()
+               for i, m in enumerate(marks)]
+    return stem, options
+
+
+def _words(text: str) -> set[str]:
+    return {_NUMBER_WORDS.get(t, t) for t in tokens(text)}
+
+
+def supported_share(answer: str, sources: Sequence[str]) -> float:
+    """Share of the answer's content words found in the sources: a check on a small model making things up."""
+    words = _words(answer)
+    if not words:
+        return 0.0
+    known = set().union(*(_words(s) for s in sources))
+    return len(words & known) / len(words)
+
+
+def _option_span(option: str) -> tuple[float, float] | None:
+    times = [int(h or 0) * 3600 + int(m) * 60 + int(s) for h, m, s in _TIME.findall(option)]
+    if not times:
+        return None
+    return (min(times), max(times) if len(times) > 1 else min(times) + 1)
+
+
+@dataclass
+class OptionScore:
+    score: float
+    hit: Hit | None
+
+
+class Reasoner:
+    """Turns retrieved hits into an Answer; `llm` None means extractive only."""
+
+    def __init__(self, embedder: Embedder, llm: BaseChatModel | None = None):
+        self.embedder = embedder
+        self.llm = llm
+        self.tokens_used = 0
+
+    def _chat(self, text: str) -> str:
+        reply = self.llm.invoke([SystemMessage(prompt("system")), HumanMessage(text)])  # type: ignore[union-attr]
+        usage = getattr(reply, "response_metadata", {}) or {}
+        self.tokens_used += int(usage.get("completion_tokens", 0) or 0)
+        return str(reply.content).strip()
+
+    # --- extractive -------------------------------------------------------------------------------------
+    def score_options(self, choices: Sequence[str], hits: Sequence[Hit]) -> list[OptionScore]:
+        """How well each option is backed by the hits: meaning (embeddings), shared words, and time."""
+        if not hits:
+            return [OptionScore(0.0, None) for _ in choices]
+        top = max(h.score for h in hits)
+        weight = [0.5 + 0.5 * h.score / top for h in hits]
+        texts = [h.evidence.text for h in hits]
+        vectors = self.embedder.encode(list(choices) + texts)
+        option_vecs, evidence_vecs = vectors[: len(choices)], vectors[len(choices):]
+        similarity = option_vecs @ evidence_vecs.T
+        scores = []
+        for i, choice in enumerate(choices):
+            words = _words(choice)
+            span = _option_span(choice)
+            best = OptionScore(0.0, None)
+            for j, hit in enumerate(hits):
+                overlap = len(words & _words(hit.evidence.text)) / len(words) if words else 0.0
+                value = (0.5 * float(similarity[i, j]) + 0.5 * overlap) * weight[j]
+                if span is not None and not hit.neighbour:
+                    e = hit.evidence
+                    inside = max(0.0, min(span[1], e.end) - max(span[0], e.start)) > 0 or e.start <= span[0] <= e.end
+                    value = max(value, weight[j] if inside else 0.0)
+                if value > best.score:
+                    best = OptionScore(value, hit)
+            scores.append(best)
+        return scores
+
+    def _extractive_open(self, question: str, hits: Sequence[Hit]) -> tuple[str, list[Hit]]:
+        """The evidence that best matches the question (a second only when nearly as good), quoted."""
+        direct = [h for h in hits if not h.neighbour] or list(hits)
+        vectors = self.embedder.encode([question] + [h.evidence.text for h in direct])
+        qwords = _words(question)
+        top = max(h.score for h in direct)
+        value = {id(h): float(vectors[0] @ vectors[1 + n]) + len(qwords & _words(h.evidence.text)) / max(1, len(qwords))
+                 + h.score / top for n, h in enumerate(direct)}
+        ranked = sorted(direct, key=lambda h: -value[id(h)])
+        best = [h for h in ranked[:2] if value[id(h)] >= 0.8 * value[id(ranked[0])]]
+        text = " / ".join(f"{h.evidence.text} {cite(h.evidence).label()}" for h in best)
+        return text, best
+
+    # --- the two modes -------------------------------------------------------------------------------------
+    def answer(self, question: str, hits: Sequence[Hit], choices: Sequence[str] | None = None,
+               paths: dict[str, str] | None = None) -> Answer:
+        started = time.perf_counter()
+        evidence = [h.evidence for h in hits]
+        result = Answer(question=question, text="", evidence=evidence, mode="llm" if self.llm else "extractive")
+        if not hits:
+            result.text = "The indexed evidence holds nothing about this question."
+            result.notes.append("no evidence retrieved")
+            return result
+        summary = ""
+        if self.llm is not None:
+            summary = self._chat(prompt("summarize").format(question=question, evidence=evidence_block(evidence)))
+        if choices:
+            self._choose(result, question, choices, hits, summary)
+        elif self.llm is not None:
+            reply = self._chat(prompt("answer_open").format(question=question, summary=summary,
+                                                            evidence=evidence_block(evidence)))
+            used = _cited_numbers(reply, len(hits))
+            text = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", reply).strip()
+            support = supported_share(text, [question, *(e.text for e in evidence)])
+            if support < MIN_SUPPORT:
+                result.mode = "extractive"
+                result.notes.append(f"the LLM's answer was mostly not in the evidence ({support:.0%} of its words; "
+                                    f"{text[:80]!r}); showing the best evidence instead")
+                result.text, cited = self._extractive_open(question, hits)
+            else:
+                cited = [hits[n - 1] for n in used] or self._extractive_open(question, hits)[1]
+                result.text = text
+            result.citations = [cite(h.evidence) for h in cited]
+        else:
+            result.text, cited = self._extractive_open(question, hits)
+            result.citations = [cite(h.evidence) for h in cited]
+        for c in result.citations:
+            object.__setattr__(c, "path", (paths or {}).get(c.fingerprint, ""))
+        result.timings["answer"] = time.perf_counter() - started
+        return result
+
+    def _choose(self, result: Answer, question: str, choices: Sequence[str], hits: Sequence[Hit],
+                summary: str) -> None:
+        scores = self.score_options(choices, hits)
+        order = sorted(range(len(choices)), key=lambda i: -scores[i].score)
+        extractive = LETTERS[order[0]]
+        margin = scores[order[0]].score - (scores[order[1]].score if len(order) > 1 else 0.0)
+        choice = extractive
+        if self.llm is not None:
+            evidence = evidence_block(result.evidence)
+            reply = self._chat(prompt("answer_choice").format(
+                question=question, options=options_block(choices), summary=summary, evidence=evidence))
+            picked = parse_choice(reply, choices)
+            if picked is None:
+                reply = self._chat(prompt("answer_choice_retry").format(
+                    question=question, options=options_block(choices), letters=", ".join(LETTERS[: len(choices)])))
+                picked = parse_choice(reply, choices)
+            if picked is None:
+                result.mode = "extractive"
+                result.notes.append(f"the LLM's reply named no option twice ({reply[:80]!r}); scored extractively")
+            elif picked != extractive and margin >= CLEAR_MARGIN:
+                result.notes.append(f"the LLM chose {picked}, but the evidence backs {extractive} clearly; "
+                                    f"kept {extractive}")
+            else:
+                choice = picked
+        if margin < 0.02:
+            result.notes.append("the evidence barely separates the options; low confidence")
+        index = LETTERS.index(choice)
+        result.choice = choice
+        result.text = f"{choice}) {choices[index]}"
+        backing = scores[index].hit or max(hits, key=lambda h: h.score)
+        result.citations = [cite(backing.evidence)]
+
+
+def cite(e: Evidence) -> Citation:
+    return Citation(fingerprint=e.fingerprint, start=e.start, end=e.end, source=e.source)
+
+
+def _cited_numbers(reply: str, count: int) -> list[int]:
+    numbers = [int(n) for group in re.findall(r"\[(\d+(?:\s*,\s*\d+)*)\]", reply) for n in re.split(r"\s*,\s*", group)]
+    return list(dict.fromkeys(n for n in numbers if 1 <= n <= count))
+
+
+def check_citations(answer: Answer) -> None:
+    """Every citation must be the span of evidence that was retrieved for this answer."""
+    spans = {(e.fingerprint, e.start, e.end, e.source) for e in answer.evidence}
+    for c in answer.citations:
+        if (c.fingerprint, c.start, c.end, c.source) not in spans:
+            raise AssertionError(f"citation {c.label()} is not among the retrieved evidence")
+
+
+__all__ = ["LETTERS", "Reasoner", "check_citations", "evidence_block", "parse_choice", "quote", "split_choices"]

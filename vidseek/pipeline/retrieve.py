@@ -1,0 +1,94 @@
+"""Retrieval: dense and BM25 hits fused by reciprocal rank, neighbours in time added, back in time order."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, replace
+
+from vidseek.extractors.base import normalise_text
+from vidseek.store.chroma import ChromaStore, evidence_id, where
+from vidseek.store.embeddings import Embedder
+from vidseek.store.keyword import KeywordIndex
+from vidseek.types import Evidence
+
+RRF_K = 60  # the usual reciprocal-rank-fusion constant
+NEIGHBOUR_S = 3.0  # evidence this close to a hit, from any source, comes along as context
+FETCH = 40  # candidates taken from each retriever before fusing
+
+
+@dataclass
+class Hit:
+    """One retrieved piece of evidence with its fused score; neighbours carry the score of their hit."""
+
+    id: str
+    evidence: Evidence
+    score: float
+    neighbour: bool = False
+
+
+class Retriever:
+    def __init__(self, store: ChromaStore, keyword: KeywordIndex, embedder: Embedder):
+        self.store = store
+        self.keyword = keyword
+        self.embedder = embedder
+
+    def search(self, query: str, k: int = 12, videos: Sequence[str] | None = None,
+               sources: Sequence[str] | None = None, neighbours: bool = True) -> list[Hit]:
+        """The k best hits for a query (plus their neighbours), in time order within each video."""
+        filters = where(videos, sources)
+        fetch = max(FETCH, 3 * k)
+        dense = self.store.dense(self.embedder.encode([query])[0], fetch, filters)
+        self.keyword.refresh(self.store)
+        keyword_ids = self.keyword.search(query, fetch * (10 if filters else 1))
+        keyword = [(i, e) for i, e in self.store.get(ids=keyword_ids) if _passes(e, videos, sources)] \
+            if keyword_ids else []
+        keyword.sort(key=lambda ie: keyword_ids.index(ie[0]))
+        scores: dict[str, float] = {}
+        found: dict[str, Evidence] = {}
+        for ranked in (dense, keyword[:fetch]):
+            for rank, (i, e) in enumerate(ranked):
+                scores[i] = scores.get(i, 0.0) + 1.0 / (RRF_K + rank + 1)
+                found[i] = e
+        top = sorted(scores, key=lambda i: -scores[i])[:k]
+        hits = {i: Hit(i, found[i], scores[i]) for i in top}
+        if neighbours:
+            for i in top:
+                e = found[i]
+                span = (e.start - NEIGHBOUR_S, e.end + NEIGHBOUR_S)
+                for j, n in self.store.get(where([e.fingerprint], sources, span)):
+                    if j not in hits:
+                        hits[j] = Hit(j, n, scores[i] * 0.5, neighbour=True)
+        return in_time_order(merge_duplicates(list(hits.values())))
+
+
+def _passes(e: Evidence, videos: Sequence[str] | None, sources: Sequence[str] | None) -> bool:
+    return (not videos or e.fingerprint in videos) and (not sources or e.source in sources)
+
+
+def merge_duplicates(hits: list[Hit]) -> list[Hit]:
+    """One hit for the same text from the same source where spans overlap or touch."""
+    kept: list[Hit] = []
+    for hit in sorted(hits, key=lambda h: (h.evidence.fingerprint, h.evidence.start)):
+        e = hit.evidence
+        twin = next((k for k in kept if k.evidence.fingerprint == e.fingerprint and k.evidence.source == e.source
+                     and normalise_text(k.evidence.text) == normalise_text(e.text)
+                     and e.start <= k.evidence.end + 0.01), None)
+        if twin is None:
+            kept.append(hit)
+            continue
+        twin.evidence = replace(twin.evidence, end=max(twin.evidence.end, e.end))
+        twin.score = max(twin.score, hit.score)
+        twin.neighbour = twin.neighbour and hit.neighbour
+    return kept
+
+
+def in_time_order(hits: list[Hit]) -> list[Hit]:
+    """Videos by their best hit, and within a video by time."""
+    best: dict[str, float] = {}
+    for h in hits:
+        best[h.evidence.fingerprint] = max(best.get(h.evidence.fingerprint, 0.0), h.score)
+    return sorted(hits, key=lambda h: (-best[h.evidence.fingerprint], h.evidence.fingerprint,
+                                       h.evidence.start, h.evidence.end))
+
+
+__all__ = ["Hit", "Retriever", "evidence_id", "in_time_order", "merge_duplicates"]

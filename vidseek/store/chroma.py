@@ -1,0 +1,161 @@
+"""Evidence vectors in chromadb: on disk (PersistentClient) by default, or a shared server (HttpClient)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+import numpy as np
+
+from vidseek.types import Evidence, Video
+
+COLLECTION = "vidseek_evidence"
+VIDEOS = "vidseek_videos"
+PAGE = 5000  # rows per chromadb call when reading or writing a whole video
+
+
+def evidence_id(e: Evidence) -> str:
+    """Stable id: the same evidence written twice is one row."""
+    key = f"{e.fingerprint}|{e.source}|{e.start:.3f}|{e.end:.3f}|{e.text}"
+    return hashlib.sha1(key.encode()).hexdigest()
+
+
+def _metadata(e: Evidence) -> dict[str, Any]:
+    return {"fingerprint": e.fingerprint, "start": float(e.start), "end": float(e.end), "source": e.source,
+            "confidence": float(e.confidence), "extractor": e.extractor, "version": e.extractor_version,
+            "meta": json.dumps(e.meta, ensure_ascii=False)}
+
+
+def _evidence(document: str, meta: dict[str, Any]) -> Evidence:
+    return Evidence(fingerprint=meta["fingerprint"], start=meta["start"], end=meta["end"], source=meta["source"],
+                    text=document, confidence=meta.get("confidence", 1.0), extractor=meta.get("extractor", ""),
+                    extractor_version=meta.get("version", ""), meta=json.loads(meta.get("meta") or "{}"))
+
+
+def where(fingerprints: Sequence[str] | None = None, sources: Sequence[str] | None = None,
+          span: tuple[float, float] | None = None) -> dict[str, Any] | None:
+    """A chromadb filter from the parts given (None when there is nothing to filter)."""
+    parts: list[dict[str, Any]] = []
+    if fingerprints:
+        parts.append({"fingerprint": {"$in": list(fingerprints)}})
+    if sources:
+        parts.append({"source": {"$in": list(sources)}})
+    if span:
+        parts += [{"start": {"$lte": span[1]}}, {"end": {"$gte": span[0]}}]
+    if not parts:
+        return None
+    return parts[0] if len(parts) == 1 else {"$and": parts}
+
+
+@dataclass
+class StoredVideo:
+    """A video as the store knows it (enough for `ls` and for answers that name the video)."""
+
+    fingerprint: str
+    path: str
+    duration: float
+    sources: list[str]
+    evidence: int
+
+
+class ChromaStore:
+    """One library's evidence: a chromadb collection of evidence and one of videos."""
+
+    def __init__(self, location: str | os.PathLike[str]):
+        import chromadb
+        from chromadb.config import Settings
+
+        self.location = str(location)
+        settings = Settings(anonymized_telemetry=False)
+        if self.location.startswith(("http://", "https://")):
+            url = urlparse(self.location)
+            self.client = chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
+                                              ssl=url.scheme == "https", settings=settings)
+        else:
+            Path(self.location).mkdir(parents=True, exist_ok=True)
+            self.client = chromadb.PersistentClient(path=self.location, settings=settings)
+        # embedding_function=None: chromadb's default would download a model; vectors always come from us
+        self.evidence = self.client.get_or_create_collection(
+            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+        self.videos = self.client.get_or_create_collection(VIDEOS, embedding_function=None)
+
+    @property
+    def is_server(self) -> bool:
+        return self.location.startswith(("http://", "https://"))
+
+    def replace_video(self, video: Video, items: list[Evidence], vectors: np.ndarray,
+                      only: list[Evidence] | None = None) -> None:
+        """Make the store hold exactly `items` for the video. `vectors` embed `only` (default: all items):
+        rows already stored keep theirs, so re-publishing an unchanged video embeds nothing."""
+        new = items if only is None else only
+        keep = {evidence_id(e) for e in items}
+        old = self.evidence.get(where={"fingerprint": video.fingerprint}, include=[])["ids"]
+        stale = [i for i in old if i not in keep]
+        for at in range(0, len(stale), PAGE):
+            self.evidence.delete(ids=stale[at : at + PAGE])
+        unique: dict[str, int] = {}
+        for n, e in enumerate(new):
+            unique.setdefault(evidence_id(e), n)
+        rows = list(unique.values())
+        for at in range(0, len(rows), PAGE):
+            page = rows[at : at + PAGE]
+            self.evidence.upsert(ids=[evidence_id(new[n]) for n in page], embeddings=vectors[page].tolist(),
+                                 documents=[new[n].text for n in page], metadatas=[_metadata(new[n]) for n in page])
+        sources = sorted({e.source for e in items})
+        self.videos.upsert(ids=[video.fingerprint], documents=[video.path], embeddings=[[0.0]],
+                           metadatas=[{"path": video.path, "duration": float(video.duration),
+                                       "sources": ",".join(sources), "evidence": len(keep)}])
+
+    def remove_video(self, fingerprint: str) -> int:
+        ids = self.evidence.get(where={"fingerprint": fingerprint}, include=[])["ids"]
+        for at in range(0, len(ids), PAGE):
+            self.evidence.delete(ids=ids[at : at + PAGE])
+        self.videos.delete(ids=[fingerprint])
+        return len(ids)
+
+    def list_videos(self) -> list[StoredVideo]:
+        rows = self.videos.get(include=["metadatas"])
+        out = [StoredVideo(fingerprint=i, path=m["path"], duration=m["duration"],
+                           sources=[s for s in m["sources"].split(",") if s], evidence=int(m["evidence"]))
+               for i, m in zip(rows["ids"], rows["metadatas"])]
+        return sorted(out, key=lambda v: v.path)
+
+    def count(self) -> int:
+        return self.evidence.count()
+
+    def dense(self, vector: np.ndarray, k: int, filters: dict[str, Any] | None = None) -> list[tuple[str, Evidence]]:
+        """The k nearest evidence rows (id, evidence), nearest first."""
+        if self.count() == 0:
+            return []
+        found = self.evidence.query(query_embeddings=[vector.tolist()], n_results=k, where=filters,
+                                    include=["documents", "metadatas"])
+        return [(i, _evidence(d, m)) for i, d, m in zip(found["ids"][0], found["documents"][0], found["metadatas"][0])]
+
+    def get(self, filters: dict[str, Any] | None = None, ids: list[str] | None = None) -> list[tuple[str, Evidence]]:
+        rows = self.evidence.get(where=filters, ids=ids, include=["documents", "metadatas"])
+        return [(i, _evidence(d, m)) for i, d, m in zip(rows["ids"], rows["documents"], rows["metadatas"])]
+
+    def all_documents(self) -> tuple[list[str], list[str]]:
+        """Every (id, text) in the store, page by page: what the keyword index is built from."""
+        ids: list[str] = []
+        docs: list[str] = []
+        offset = 0
+        while True:
+            rows = self.evidence.get(include=["documents"], limit=PAGE, offset=offset)
+            ids += rows["ids"]
+            docs += rows["documents"]
+            if len(rows["ids"]) < PAGE:
+                return ids, docs
+            offset += PAGE
+
+    def stamp(self) -> str:
+        """Changes whenever the set of videos or their evidence counts change."""
+        rows = self.videos.get(include=["metadatas"])
+        parts = sorted(f"{i}:{m['evidence']}" for i, m in zip(rows["ids"], rows["metadatas"]))
+        return hashlib.sha1(f"{self.count()}|{'|'.join(parts)}".encode()).hexdigest()[:16]

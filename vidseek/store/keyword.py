@@ -1,0 +1,74 @@
+"""BM25 over the same evidence, for what embeddings blur: names, numbers, on-screen words."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+from vidseek.store.chroma import ChromaStore
+
+_WORD = re.compile(r"[0-9]+|[^\W\d_]+")
+STOPWORDS = frozenset(
+    "a an and are as at be by for from has have he her his i in is it its of on or she that the their "
+    "them they this to was were what when where which who why will with you your does did do how about".split()
+)
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words and digit runs, stopwords dropped; the same for questions and evidence."""
+    return [t for t in _WORD.findall(text.lower()) if t not in STOPWORDS]
+
+
+class KeywordIndex:
+    """A bm25s index of every evidence text in a store, saved beside the library and rebuilt when stale."""
+
+    def __init__(self, folder: Path):
+        self.folder = folder
+        self._bm25 = None
+        self._ids: list[str] = []
+        self._stamp: str | None = None
+
+    def _load(self, stamp: str) -> bool:
+        meta = self.folder / "ids.json"
+        if not meta.exists():
+            return False
+        saved = json.loads(meta.read_text())
+        if saved["stamp"] != stamp:
+            return False
+        import bm25s
+
+        self._ids = saved["ids"]
+        self._bm25 = bm25s.BM25.load(str(self.folder / "bm25"), mmap=True) if self._ids else None
+        self._stamp = stamp
+        return True
+
+    def refresh(self, store: ChromaStore) -> None:
+        """Load the saved index, or rebuild it when the store changed since it was built."""
+        stamp = store.stamp()
+        if self._stamp == stamp or self._load(stamp):
+            return
+        import bm25s
+
+        ids, docs = store.all_documents()
+        tmp = self.folder.with_name(self.folder.name + ".tmp")
+        shutil.rmtree(tmp, ignore_errors=True)
+        tmp.mkdir(parents=True)
+        self._bm25 = None
+        if ids:
+            self._bm25 = bm25s.BM25()
+            self._bm25.index([tokens(d) or ["_"] for d in docs], show_progress=False)
+            self._bm25.save(str(tmp / "bm25"))
+        (tmp / "ids.json").write_text(json.dumps({"stamp": stamp, "ids": ids}))
+        shutil.rmtree(self.folder, ignore_errors=True)
+        tmp.rename(self.folder)
+        self._ids, self._stamp = ids, stamp
+
+    def search(self, query: str, k: int) -> list[str]:
+        """Ids of the k best-matching evidence rows (no match, no id), best first."""
+        words = tokens(query)
+        if self._bm25 is None or not words or not self._ids:
+            return []
+        found, scores = self._bm25.retrieve([words], k=min(k, len(self._ids)), show_progress=False)
+        return [self._ids[int(d)] for d, s in zip(found[0], scores[0]) if s > 0]
