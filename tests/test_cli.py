@@ -80,7 +80,63 @@ def test_unknown_source_and_unindexed_video_are_clear_errors(needle_video: Path,
 def test_help_explains_the_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("index", "evidence", "ls"):
+    for command in ("index", "evidence", "ls", "ask", "search", "rm"):
         assert command in result.stdout
     index_help = runner.invoke(app, ["index", "--help"])
     assert "--captioner-url" in index_help.stdout and "--whisper-model" in index_help.stdout
+
+
+def test_ask_answers_multiple_choice_with_the_cited_moment(indexed) -> None:
+    movie, library = indexed
+    result = runner.invoke(app, ["ask", str(movie), "What code is written on the screen?", "--no-llm",
+                                 "--choice", "HERON 7777", "--choice", WORD, "--choice", "EAGLE 3003",
+                                 "-L", str(library)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.strip().splitlines()
+    assert lines[0] == f"B) {WORD}"
+    assert lines[1].strip() == f"[00:00:03–00:00:07 ocr] {movie.resolve()}"
+    as_json = runner.invoke(app, ["ask", "all", "What code is written on the screen?", "--no-llm", "--json",
+                                  "-L", str(library)])
+    answer = json.loads(as_json.stdout)
+    assert "4821" in answer["text"] and answer["citations"][0]["source"] == "ocr"
+    assert answer["timings"]["total"] > 0
+
+
+def test_choices_flag_takes_several_values() -> None:
+    from vidseek.cli import _multi_value_choices
+
+    argv = ["ask", "v.mp4", "Which?", "--choices", "red one", "blue", "--k", "3", "-c", "green"]
+    assert _multi_value_choices(argv) == ["ask", "v.mp4", "Which?", "--choice", "red one", "--choice", "blue",
+                                          "--k", "3", "--choice", "green"]
+
+
+def test_search_prints_evidence_with_the_video_name(indexed) -> None:
+    movie, library = indexed
+    result = runner.invoke(app, ["search", "4821", "-L", str(library)])
+    assert result.exit_code == 0
+    assert f"00:00:03–00:00:07 [ocr] {WORD}  (movie.mp4)" in result.stdout.splitlines()
+
+
+def test_ask_indexes_a_new_file_first_and_rm_forgets_it(tmp_path: Path) -> None:
+    from vidseek import synth
+
+    clip = synth.write_video(synth.Script(duration=4, audio=False, captions=[synth.Caption(0, 4, "BLUE DOOR 62",
+                                                                                             size=40)]),
+                             tmp_path / "clip.mp4")
+    library = str(tmp_path / "lib")
+    asked = runner.invoke(app, ["ask", str(clip), "What is written on the door sign?", "--no-llm", "-L", library])
+    assert asked.exit_code == 0, asked.output
+    assert "not indexed yet: indexing it first" in asked.stderr
+    assert "BLUE DOOR 62" in asked.stdout
+    listed = runner.invoke(app, ["ls", "-L", library])
+    assert "clip.mp4" in listed.stdout and "ocr" in listed.stdout
+    removed = runner.invoke(app, ["rm", str(clip), "-L", library])
+    assert removed.exit_code == 0 and "removed" in removed.stdout
+    assert runner.invoke(app, ["ls", "-L", library]).stdout.strip() == ""
+    assert runner.invoke(app, ["evidence", str(clip), "-L", library]).exit_code == 2
+
+
+def test_empty_question_exits_2(indexed) -> None:
+    _, library = indexed
+    result = runner.invoke(app, ["ask", "all", "  ", "-L", str(library)])
+    assert result.exit_code == 2 and "the question is empty" in result.stderr

@@ -58,8 +58,13 @@ def _quiet_libraries() -> None:
         logging.getLogger(name).setLevel(logging.ERROR)
 
 
+def _say(console: Console, text: str) -> None:
+    """A plain line: no markup, no colouring, never wrapped (pipes and tests read it whole)."""
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
+
+
 def _fail(message: str) -> None:
-    err.print(f"vidseek: {message}", markup=False, highlight=False, soft_wrap=True)
+    _say(err, f"vidseek: {message}")
 
 
 def _parse_sources(text: str | None) -> list[str] | None:
@@ -152,11 +157,11 @@ def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None
         except VideoError as exc:
             _fail(str(exc))
             return None
-    out.print(_summary(str(path), report), markup=False, highlight=False, soft_wrap=True)
+    _say(out, _summary(str(path), report))
     for source, why in report.skipped.items():
-        err.print(f"  {source}: skipped, {why}", markup=False, highlight=False, soft_wrap=True)
+        _say(err, f"  {source}: skipped, {why}")
     for notice in report.notices:
-        err.print(f"  note: {notice}", markup=False, highlight=False, soft_wrap=True)
+        _say(err, f"  note: {notice}")
     return report
 
 
@@ -176,8 +181,7 @@ def evidence(
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
     for item in items:
-        out.print(json.dumps(item.to_dict(), ensure_ascii=False) if as_json else item.line(),
-                  markup=False, highlight=False, soft_wrap=True)
+        _say(out, json.dumps(item.to_dict(), ensure_ascii=False) if as_json else item.line())
 
 
 @app.command("ls")
@@ -188,8 +192,8 @@ def list_videos(library: LibraryOption = None, store: StoreOption = None) -> Non
     for v in lib.stored_videos():
         record = local.get(v.fingerprint)
         state = "  (incomplete: run index again)" if record is not None and not record.complete else ""
-        out.print(f"{v.fingerprint[:12]}  {format_time(v.duration)}  {v.evidence:6d}  {','.join(v.sources):28s}  "
-                  f"{v.path}{state}", markup=False, highlight=False, soft_wrap=True)
+        _say(out, f"{v.fingerprint[:12]}  {format_time(v.duration)}  {v.evidence:6d}  {','.join(v.sources):28s}  "
+                       f"{v.path}{state}")
 
 
 @app.command("rm")
@@ -204,7 +208,7 @@ def remove(
     except VideoError as exc:
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
-    out.print(f"removed {record.video.path} ({record.video.fingerprint[:12]})", markup=False, highlight=False)
+    _say(out, f"removed {record.video.path} ({record.video.fingerprint[:12]})")
 
 
 def _target(lib: Library, target: str, device: str) -> str | None:
@@ -216,7 +220,7 @@ def _target(lib: Library, target: str, device: str) -> str | None:
         try:
             return lib.find(path).video.fingerprint
         except VideoError:
-            err.print(f"{target} is not indexed yet: indexing it first", markup=False, highlight=False)
+            _say(err, f"{target} is not indexed yet: indexing it first")
             report = _index_one(lib, lib.indexer(settings=ExtractorSettings(device=device)), path)
             if report is None:
                 raise typer.Exit(BAD_INPUT) from None
@@ -254,13 +258,13 @@ def ask(
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
     if as_json:
-        out.print(json.dumps(answer.to_dict(), ensure_ascii=False), markup=False, highlight=False, soft_wrap=True)
+        _say(out, json.dumps(answer.to_dict(), ensure_ascii=False))
         return
-    out.print(answer.text, markup=False, highlight=False, soft_wrap=True)
+    _say(out, answer.text)
     for c in answer.citations:
-        out.print(f"  {c.label()} {c.path}", markup=False, highlight=False, soft_wrap=True)
+        _say(out, f"  {c.label()} {c.path}")
     for note in answer.notes:
-        err.print(f"  note: {note}", markup=False, highlight=False, soft_wrap=True)
+        _say(err, f"  note: {note}")
 
 
 @app.command()
@@ -281,7 +285,7 @@ def search(
     except (VideoError, ValueError) as exc:
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
-    paths = {v.fingerprint: v.path for v in lib.stored_videos()}
+    paths = {v.fingerprint: v.path for v in lib.store.list_videos(sorted({h.evidence.fingerprint for h in hits}))}
     for hit in hits:
         e = hit.evidence
         if as_json:
@@ -289,7 +293,7 @@ def search(
                                "path": paths.get(e.fingerprint, "")}, ensure_ascii=False)
         else:
             line = f"{e.line()}  ({Path(paths.get(e.fingerprint, e.fingerprint)).name})"
-        out.print(line, markup=False, highlight=False, soft_wrap=True)
+        _say(out, line)
 
 
 def _multi_value_choices(argv: list[str]) -> list[str]:

@@ -187,7 +187,8 @@ class Library:
         retrieved = time.perf_counter()
         reasoner = self.reasoner(llm)
         tokens_before = reasoner.tokens_used
-        paths = {v.fingerprint: v.path for v in self.stored_videos()}
+        cited_videos = sorted({h.evidence.fingerprint for h in hits})
+        paths = {v.fingerprint: v.path for v in self.store.list_videos(cited_videos)}
         answer = reasoner.answer(question, hits, list(choices or []), paths)
         if getattr(reasoner, "unavailable", None):
             answer.notes.append(reasoner.unavailable)  # type: ignore[attr-defined]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,7 @@ from vidseek.types import Evidence, Video
 
 COLLECTION = "vidseek_evidence"
 VIDEOS = "vidseek_videos"
+GENERATION = "__generation__"  # a row in the videos collection whose token changes with every write
 PAGE = 5000  # rows per chromadb call when reading or writing a whole video
 
 
@@ -111,19 +113,28 @@ class ChromaStore:
         self.videos.upsert(ids=[video.fingerprint], documents=[video.path], embeddings=[[0.0]],
                            metadatas=[{"path": video.path, "duration": float(video.duration),
                                        "sources": ",".join(sources), "evidence": len(keep)}])
+        self._bump()
+
+    def _bump(self) -> None:
+        self.videos.upsert(ids=[GENERATION], documents=[""], embeddings=[[0.0]],
+                           metadatas=[{"token": uuid.uuid4().hex}])
 
     def remove_video(self, fingerprint: str) -> int:
         ids = self.evidence.get(where={"fingerprint": fingerprint}, include=[])["ids"]
         for at in range(0, len(ids), PAGE):
             self.evidence.delete(ids=ids[at : at + PAGE])
         self.videos.delete(ids=[fingerprint])
+        self._bump()
         return len(ids)
 
-    def list_videos(self) -> list[StoredVideo]:
-        rows = self.videos.get(include=["metadatas"])
+    def list_videos(self, fingerprints: Sequence[str] | None = None) -> list[StoredVideo]:
+        """Every video in the store, or just the ones named."""
+        if fingerprints is not None and not fingerprints:
+            return []
+        rows = self.videos.get(ids=list(fingerprints) if fingerprints else None, include=["metadatas"])
         out = [StoredVideo(fingerprint=i, path=m["path"], duration=m["duration"],
                            sources=[s for s in m["sources"].split(",") if s], evidence=int(m["evidence"]))
-               for i, m in zip(rows["ids"], rows["metadatas"])]
+               for i, m in zip(rows["ids"], rows["metadatas"]) if i != GENERATION]
         return sorted(out, key=lambda v: v.path)
 
     def count(self) -> int:
@@ -155,7 +166,6 @@ class ChromaStore:
             offset += PAGE
 
     def stamp(self) -> str:
-        """Changes whenever the set of videos or their evidence counts change."""
-        rows = self.videos.get(include=["metadatas"])
-        parts = sorted(f"{i}:{m['evidence']}" for i, m in zip(rows["ids"], rows["metadatas"]))
-        return hashlib.sha1(f"{self.count()}|{'|'.join(parts)}".encode()).hexdigest()[:16]
+        """A token that changes with every write to the store (one row read, whatever the library's size)."""
+        rows = self.videos.get(ids=[GENERATION], include=["metadatas"])
+        return rows["metadatas"][0]["token"] if rows["ids"] else "empty"
