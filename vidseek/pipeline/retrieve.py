@@ -51,12 +51,14 @@ class Retriever:
                 found[i] = e
         top = sorted(scores, key=lambda i: -scores[i])[:k]
         hits = {i: Hit(i, found[i], scores[i]) for i in top}
-        if neighbours:
+        if neighbours and top:
+            # one store read for all hits' videos: a filter per hit costs a scan of the store each time
+            nearby = self.store.get(where(sorted({found[i].fingerprint for i in top}), sources))
             for i in top:
                 e = found[i]
-                span = (e.start - NEIGHBOUR_S, e.end + NEIGHBOUR_S)
-                for j, n in self.store.get(where([e.fingerprint], sources, span)):
-                    if j not in hits:
+                for j, n in nearby:
+                    if (j not in hits and n.fingerprint == e.fingerprint
+                            and n.start <= e.end + NEIGHBOUR_S and n.end >= e.start - NEIGHBOUR_S):
                         hits[j] = Hit(j, n, scores[i] * 0.5, neighbour=True)
         return in_time_order(merge_duplicates(list(hits.values())))
 
