@@ -8,8 +8,9 @@ from pathlib import Path
 import pytest
 import skimage.data
 
-from vidseek import synth
+from vidseek import synth, video
 from vidseek.extractors import ObjectsExtractor, OcrExtractor, SpeechExtractor
+from vidseek.extractors.base import Chunk
 from vidseek.library import Library
 from vidseek.pipeline.index import Indexer, IndexOptions
 from vidseek.store.embeddings import Embedder
@@ -34,6 +35,14 @@ def needle_script() -> synth.Script:
         photos=[synth.Photo(*PHOTO_SPAN, skimage.data.astronaut(), box=(180, 20, 320, 320))],
         speech=[synth.Speech(SPOKEN_AT, SPOKEN)],
     )
+
+
+def frames_chunk(path: Path, start: float, end: float, fps: float = 1.0) -> Chunk:
+    """A chunk of sampled frames cut into segments, as the indexer hands frame extractors."""
+    v = video.probe(path)
+    with video.FrameReader(path, fps=fps) as reader:
+        frames = reader.read(start, end)
+    return Chunk(0, start, end, segments=video.segment(v.fingerprint, frames, start, end))
 
 
 @pytest.fixture(scope="session")

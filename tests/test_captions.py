@@ -10,18 +10,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
+from tests.conftest import frames_chunk
 from tests.tiny_models import tiny_blip
 from vidseek import video
-from vidseek.extractors.base import Chunk
 from vidseek.extractors.captions import CaptionExtractor
 from vidseek.models import ModelUnavailable
-
-
-def _chunk(path: Path, start: float, end: float) -> Chunk:
-    v = video.probe(path)
-    with video.FrameReader(path, fps=1.0) as reader:
-        frames = reader.read(start, end)
-    return Chunk(0, start, end, segments=video.segment(v.fingerprint, frames, start, end))
 
 
 def test_without_a_captioner_the_source_is_skipped_with_a_way_to_add_one(needle_video: Path) -> None:
@@ -34,7 +27,7 @@ def test_transformers_captioner_runs_a_model_built_from_its_config(needle_video:
     extractor = CaptionExtractor(str(folder), device="cpu")
     v = video.probe(needle_video)
     extractor.check(v)
-    chunk = _chunk(needle_video, 10.0, 20.0)
+    chunk = frames_chunk(needle_video, 10.0, 20.0)
     found = list(extractor.run(v, chunk))
     assert len(found) == len(chunk.segments)  # one caption per segment
     for item, seg in zip(found, chunk.segments):
@@ -71,7 +64,7 @@ def test_openai_compatible_endpoint_gets_each_frame_as_an_image(needle_video: Pa
         extractor = CaptionExtractor(url=url, api_model="llava", api_key="k3y", device="cpu")
         v = video.probe(needle_video)
         extractor.check(v)
-        chunk = _chunk(needle_video, 0.0, 10.0)
+        chunk = frames_chunk(needle_video, 0.0, 10.0)
         found = list(extractor.run(v, chunk))
     finally:
         server.shutdown()

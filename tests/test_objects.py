@@ -3,23 +3,15 @@ from __future__ import annotations
 from collections import Counter
 from pathlib import Path
 
-from tests.conftest import PHOTO_SPAN
+from tests.conftest import PHOTO_SPAN, frames_chunk
 from tests.tiny_models import tiny_yolo_config
 from vidseek import video
-from vidseek.extractors.base import Chunk
 from vidseek.extractors.objects import ObjectsExtractor, describe
-
-
-def _chunk(path: Path, start: float, end: float) -> Chunk:
-    v = video.probe(path)
-    with video.FrameReader(path, fps=1.0) as reader:
-        frames = reader.read(start, end)
-    return Chunk(0, start, end, segments=video.segment(v.fingerprint, frames, start, end))
 
 
 def test_packaged_detector_finds_the_person_in_the_photo_segment(needle_video: Path, objects) -> None:
     v = video.probe(needle_video)
-    found = list(objects.run(v, _chunk(needle_video, 0.0, 30.0)))
+    found = list(objects.run(v, frames_chunk(needle_video, 0.0, 30.0)))
     people = [e for e in found if "person" in e.text]
     assert people, found
     assert all(PHOTO_SPAN[0] <= e.start and e.end <= PHOTO_SPAN[1] for e in people)
@@ -36,7 +28,7 @@ def test_yolo_code_path_runs_a_model_built_from_its_config(needle_video: Path, t
     extractor = ObjectsExtractor(str(config), device="cpu", confidence=1e-9)
     v = video.probe(needle_video)
     extractor.check(v)
-    chunk = _chunk(needle_video, 0.0, 10.0)
+    chunk = frames_chunk(needle_video, 0.0, 10.0)
     found = list(extractor.run(v, chunk))
     assert found and extractor.model_calls == 1
     spans = {(round(s.start, 2), round(s.end, 2)) for s in chunk.segments}

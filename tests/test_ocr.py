@@ -5,23 +5,15 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tests.conftest import WORD, WORD_SPAN
+from tests.conftest import WORD, WORD_SPAN, frames_chunk
 from vidseek import synth, video
-from vidseek.extractors.base import Chunk
 from vidseek.extractors.ocr import OcrExtractor
-
-
-def _chunk(path: Path, start: float, end: float, fps: float = 1.0) -> Chunk:
-    v = video.probe(path)
-    with video.FrameReader(path, fps=fps) as reader:
-        frames = reader.read(start, end)
-    return Chunk(0, start, end, segments=video.segment(v.fingerprint, frames, start, end))
 
 
 def test_on_screen_word_is_read_once_with_its_whole_span(needle_video: Path, ocr: OcrExtractor) -> None:
     v = video.probe(needle_video)
     calls = ocr.model_calls
-    found = list(ocr.run(v, _chunk(needle_video, 0.0, 10.0)))
+    found = list(ocr.run(v, frames_chunk(needle_video, 0.0, 10.0)))
     assert [e.text for e in found] == [WORD]
     word = found[0]
     # exact to the sampling step (1 s): the frames either side of the word are bisected
@@ -32,7 +24,7 @@ def test_on_screen_word_is_read_once_with_its_whole_span(needle_video: Path, ocr
 
 
 def test_plain_frames_give_no_text(needle_video: Path, ocr: OcrExtractor) -> None:
-    assert list(ocr.run(video.probe(needle_video), _chunk(needle_video, 20.0, 30.0))) == []
+    assert list(ocr.run(video.probe(needle_video), frames_chunk(needle_video, 20.0, 30.0))) == []
 
 
 def _moving(t: float, width: int, height: int) -> np.ndarray:
@@ -49,7 +41,7 @@ def test_caption_over_a_moving_scene_is_read_once_and_spans_its_time(tmp_path: P
     original = ocr.read
     ocr.read = lambda image, boxes=None: reads.append(1) or original(image, boxes)  # count the full readings
     try:
-        found = list(ocr.run(video.probe(path), _chunk(path, 0.0, 10.0)))
+        found = list(ocr.run(video.probe(path), frames_chunk(path, 0.0, 10.0)))
     finally:
         del ocr.read
     assert [e.text for e in found] == ["LOWER THIRD 77"]

@@ -35,6 +35,15 @@ def stay_offline() -> None:
     os.environ.setdefault("YOLO_VERBOSE", "False")
 
 
+def require_local(role: str, target: str) -> None:
+    """A model named by something other than a local path may only come from a hub where that is allowed."""
+    if Path(target).expanduser().exists() or downloads_allowed():
+        return
+    raise ModelUnavailable(
+        f"{role} '{target}' is not a local file or folder; give a path, or set {ALLOW_DOWNLOAD_ENV}=1 to download it"
+    )
+
+
 def cache_dir() -> Path:
     """Where unpacked model files live (default: the user's cache dir)."""
     root = os.environ.get(CACHE_ENV) or platformdirs.user_cache_dir("vidseek")

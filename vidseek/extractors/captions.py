@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import io
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -144,10 +143,7 @@ class CaptionExtractor:
                 "no captioner installed; pass --captioner ID_OR_PATH or --captioner-url URL "
                 f"(or set {models.ALLOW_DOWNLOAD_ENV}=1 to fetch {models.DEFAULT_CAPTIONER})"
             )
-        if not Path(model_id).expanduser().exists() and not models.downloads_allowed():
-            raise models.ModelUnavailable(
-                f"captioner '{model_id}' is not a local folder; set {models.ALLOW_DOWNLOAD_ENV}=1 to download it"
-            )
+        models.require_local("captioner", model_id)
 
     def _load(self) -> _Captioner:
         if self._captioner is None:

@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
@@ -108,11 +107,8 @@ class ObjectsExtractor:
             raise models.ModelUnavailable("no video stream")
         if self.model is None:
             models.mediapipe_module_dir()
-        elif not Path(self.model).expanduser().exists() and not models.downloads_allowed():
-            raise models.ModelUnavailable(
-                f"YOLO model '{self.model}' is not a local file; give a weights (.pt/.onnx) or config "
-                f"(.yaml) path, or set {models.ALLOW_DOWNLOAD_ENV}=1 to download it"
-            )
+        else:
+            models.require_local("YOLO model (weights .pt/.onnx or config .yaml)", self.model)
 
     def _load(self) -> _Detector:
         if self._detector is None:

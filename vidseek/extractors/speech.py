@@ -116,13 +116,10 @@ class SpeechExtractor:
         if kind == "packaged":
             models.whisper_base_dir()
             return
-        local = Path(self.model).expanduser().exists()
-        cached_name = kind == "openai" and (Path.home() / ".cache" / "whisper" / f"{self.model}.pt").exists()
-        if not (local or cached_name or models.downloads_allowed()):
-            raise models.ModelUnavailable(
-                f"whisper model '{self.model}' is not a local file or folder; give a path, or set "
-                f"{models.ALLOW_DOWNLOAD_ENV}=1 to download it"
-            )
+        assert self.model is not None
+        if kind == "openai" and (Path.home() / ".cache" / "whisper" / f"{self.model}.pt").exists():
+            return  # an openai-whisper name downloaded before
+        models.require_local("whisper model", self.model)
 
     def _load(self) -> _Backend:
         if self._backend is None:

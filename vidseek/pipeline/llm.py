@@ -129,8 +129,5 @@ def load_llm(llm: str | None = None, url: str | None = None, api_model: str | No
                 "llama-cpp-python is not installed (pip install 'vidseek[llama]'); answering extractively"
             ) from exc
         return LlamaCppChat(model_path=str(Path(target).expanduser()))
-    if not Path(target).expanduser().exists() and not models.downloads_allowed():
-        raise models.ModelUnavailable(
-            f"LLM '{target}' is not a local folder or .gguf; set {models.ALLOW_DOWNLOAD_ENV}=1 to download it"
-        )
+    models.require_local("LLM", target)
     return TransformersChat(model_id=target, device=models.resolve_device(device))
