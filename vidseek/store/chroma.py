@@ -28,10 +28,12 @@ def evidence_id(e: Evidence) -> str:
     return hashlib.sha1(key.encode()).hexdigest()
 
 
-def _metadata(e: Evidence) -> dict[str, Any]:
-    return {"fingerprint": e.fingerprint, "start": float(e.start), "end": float(e.end), "source": e.source,
-            "confidence": float(e.confidence), "extractor": e.extractor, "version": e.extractor_version,
-            "meta": json.dumps(e.meta, ensure_ascii=False)}
+def _metadata(e: Evidence, path: str) -> dict[str, Any]:
+    return {
+        "fingerprint": e.fingerprint, "path": path, "start": float(e.start), "end": float(e.end), "source": e.source,
+        "confidence": float(e.confidence), "extractor": e.extractor, "version": e.extractor_version,
+        "meta": json.dumps(e.meta, ensure_ascii=False),
+    }
 
 
 def _evidence(document: str, meta: dict[str, Any]) -> Evidence:
@@ -108,7 +110,8 @@ class ChromaStore:
         for at in range(0, len(rows), PAGE):
             page = rows[at : at + PAGE]
             self.evidence.upsert(ids=[evidence_id(new[n]) for n in page], embeddings=vectors[page].tolist(),
-                                 documents=[new[n].text for n in page], metadatas=[_metadata(new[n]) for n in page])
+                                 documents=[new[n].text for n in page],
+                                 metadatas=[_metadata(new[n], video.path) for n in page])
         sources = sorted({e.source for e in items})
         self.videos.upsert(ids=[video.fingerprint], documents=[video.path], embeddings=[[0.0]],
                            metadatas=[{"path": video.path, "duration": float(video.duration),
