@@ -6,6 +6,7 @@ import json
 import logging
 import os
 import warnings
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -294,6 +295,53 @@ def search(
         else:
             line = f"{e.line()}  ({Path(paths.get(e.fingerprint, e.fingerprint)).name})"
         _say(out, line)
+
+
+@app.command("eval")
+def evaluate(
+    questions: Annotated[Path, typer.Argument(help="Question file (docs/eval.md).")],
+    video: Annotated[Path | None, typer.Option(help="The video, if not the file the question file names.")] = None,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", help="Write predictions and the report here (JSON).")] = None,
+    circular: Annotated[bool, typer.Option(help="Ask each question with its options rotated; right only if "
+                                                "right every time.")] = False,
+    k: Annotated[int, typer.Option("--k", help="Evidence items retrieved.")] = 12,
+    llm: Annotated[str | None, typer.Option(help="LLM (.gguf or transformers model); default: packaged.")] = None,
+    llm_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
+    llm_model: Annotated[str | None, typer.Option(help="Model name sent to --llm-url.")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively.")] = False,
+    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    library: LibraryOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Run `ask` on every question of a file and report accuracy per task, grounding and cost.
+
+    For each wrong answer it says where it went wrong: the needle never extracted, extracted but not
+    retrieved, or retrieved and reasoned wrongly.
+    """
+    from vidseek import evaluate as ev
+
+    _quiet_libraries()
+    try:
+        qset = ev.load_questions(questions)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    lib = Library(library, store, device=device)
+    try:
+        fingerprint = _target(lib, str(video or qset.video), device)
+    except VideoError as exc:
+        _fail(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    settings = LLMSettings(llm, llm_url, llm_model, enabled=not no_llm)
+    with _StageBars() as progress:
+        predictions = ev.predict(lib, qset, fingerprint or "", circular, settings, k,
+                                 lambda done, total: progress("questions", done, total))
+    report = ev.score(qset, predictions, lib.cache.evidence(fingerprint or ""))
+    _say(out, ev.table(report))
+    if out_file:
+        out_file.write_text(json.dumps({"report": report.to_dict(),
+                                        "predictions": [asdict(p) for p in predictions]}, indent=1))
 
 
 def _multi_value_choices(argv: list[str]) -> list[str]:

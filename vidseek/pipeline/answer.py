@@ -206,8 +206,15 @@ class Reasoner:
                 summary: str) -> None:
         scores = self.score_options(choices, hits)
         order = sorted(range(len(choices)), key=lambda i: -scores[i].score)
-        extractive = LETTERS[order[0]]
         margin = scores[order[0]].score - (scores[order[1]].score if len(order) > 1 else 0.0)
+        structured = _by_order(question, scores)
+        if structured is None:
+            structured = _by_count(question, choices, hits)
+        if structured is not None:
+            order.remove(structured)
+            order.insert(0, structured)
+            margin = 1.0  # a question about order or count is settled by the times and counts found
+        extractive = LETTERS[order[0]]
         choice = extractive
         if self.llm is not None:
             evidence = evidence_block(result.evidence)
@@ -233,6 +240,44 @@ class Reasoner:
         result.text = f"{choice}) {choices[index]}"
         backing = scores[index].hit or max(hits, key=lambda h: h.score)
         result.citations = [cite(backing.evidence)]
+
+
+_FIRST = re.compile(r"\b(first|earliest)\b", re.IGNORECASE)
+_LAST = re.compile(r"\b(last|latest|final)\b", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
+_COUNT_NOISE = {"many", "times", "time", "shown", "screen", "appear", "appears", "said", "spoken", "video",
+                "seen", "mentioned", "different", "notice", "word", "words", "text", "displayed", "says", "say"}
+MATCHED = 0.6  # an option scoring this share of the best is one the evidence holds
+
+
+def _by_order(question: str, scores: Sequence[OptionScore]) -> int | None:
+    """For "which came first/last": among options the evidence holds, the earliest or latest."""
+    first, last = bool(_FIRST.search(question)), bool(_LAST.search(question))
+    if first == last:
+        return None
+    best = max(s.score for s in scores)
+    held = [i for i, s in enumerate(scores) if s.hit is not None and best > 0 and s.score >= MATCHED * best]
+    if len(held) < 2:
+        return None
+    pick = min if first else max
+    return pick(held, key=lambda i: scores[i].hit.evidence.start)  # type: ignore[union-attr]
+
+
+def _by_count(question: str, choices: Sequence[str], hits: Sequence[Hit]) -> int | None:
+    """For "how many times" with numeric options: distinct moments whose evidence holds the question's terms."""
+    if not _HOW_MANY.search(question):
+        numbers = None
+    else:
+        numbers = [int(m.group()) if (m := re.search(r"\d+", c)) else None for c in choices]
+    if not numbers or None in numbers:
+        return None
+    terms = _words(question) - _COUNT_NOISE
+    if not terms:
+        return None
+    moments = sorted({(h.evidence.start, h.evidence.end) for h in hits if terms <= _words(h.evidence.text)})
+    distinct = [m for n, m in enumerate(moments) if n == 0 or m[0] > moments[n - 1][1] + 1.0]
+    count = len(distinct)
+    return min(range(len(choices)), key=lambda i: abs(numbers[i] - count))  # type: ignore[operator]
 
 
 def cite(e: Evidence) -> Citation:
