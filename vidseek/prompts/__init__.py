@@ -1,0 +1,1 @@
+"""Prompt templates, loaded as package data by vidseek.pipeline.answer."""
