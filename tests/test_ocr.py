@@ -47,3 +47,19 @@ def test_caption_over_a_moving_scene_is_read_once_and_spans_its_time(tmp_path: P
     assert [e.text for e in found] == ["LOWER THIRD 77"]
     assert (found[0].start, found[0].end) == (pytest.approx(2.0, abs=0.5), pytest.approx(8.0, abs=0.5))
     assert len(reads) == 1  # the boxes stay put while the picture moves: one reading serves
+
+
+def _busy(t: float, width: int, height: int) -> np.ndarray:
+    """The same detailed picture at every moment (seeded noise over stripes)."""
+    rng = np.random.default_rng(7)
+    base = (np.arange(width)[None, :, None] * 3 + np.arange(height)[:, None, None]) % 200
+    return (base + rng.integers(0, 55, (height, width, 3))).astype(np.uint8)
+
+
+def test_a_small_caption_on_a_busy_picture_is_not_taken_for_the_bare_picture(tmp_path: Path,
+                                                                              ocr: OcrExtractor) -> None:
+    script = synth.Script(duration=10, audio=False, scenes=[synth.Scene(0.0, draw=_busy)],
+                          captions=[synth.Caption(4.0, 6.0, "EXIT 12", size=26, xy=(40, 40))])
+    path = synth.write_video(script, tmp_path / "busy.mp4")
+    found = [e for e in ocr.run(video.probe(path), frames_chunk(path, 0.0, 10.0)) if "EXIT" in e.text.upper()]
+    assert [(e.start, e.end) for e in found] == [(4.0, 6.0)]

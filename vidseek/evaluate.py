@@ -199,6 +199,7 @@ def _why(q: GoldQuestion, p: Prediction, evidence: Sequence[Evidence]) -> dict[s
     else:
         stage = "reasoner got it wrong"
     return {"qid": q.qid, "task": q.task, "needle": q.needle, "answer": q.answer, "predicted": p.choice,
+            "rotations_right": f"{sum(p.rotations)}/{len(p.rotations)}" if p.rotations else "",
             "gold_retrieved": retrieved, "needle_extracted": extracted, "stage": stage}
 
 
@@ -214,5 +215,6 @@ def table(report: EvalReport) -> str:
     lines.append(f"cost: {report.seconds_per_question:.2f} s/question, {report.tokens} LLM tokens, "
                  f"peak memory {report.peak_memory_mb:.0f} MB; unparsed answers: {report.unparsed}")
     for w in report.wrong:
-        lines.append(f"  wrong {w['qid']} ({w['task']}): said {w['predicted']}, gold {w['answer']} — {w['stage']}")
+        said = f"right in {w['rotations_right']} rotations" if w["rotations_right"] else f"said {w['predicted']}"
+        lines.append(f"  wrong {w['qid']} ({w['task']}): {said}, gold {w['answer']} — {w['stage']}")
     return "\n".join(lines)

@@ -15,7 +15,10 @@ from vidseek.types import Evidence, Frame, Video
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the frame's pixels
 
-CHANGE_THRESHOLD = 4.0  # mean absolute grey-level difference (0..255) of a 96x54 thumbnail
+# Two pictures are the same when under this share of a 160x90 grey thumbnail's pixels moved by more than
+# PIXEL_CHANGE levels: a mean difference would let a small caption on a busy picture slip under it.
+CHANGE_THRESHOLD = 0.002
+PIXEL_CHANGE = 32
 SAME_LINE_RATIO = 0.85  # two OCR readings this similar are the same line read twice
 GATE_SIDE = 320  # a quick look for any text at all on a picture this small (4x cheaper than reading)
 DETECT_SIDE = 640  # text is found on a picture this size (cost grows with pixels), then read at full size
@@ -26,9 +29,13 @@ CROP_MARGIN = (0.16, 0.04)  # share of the frame's width, height added around fo
 
 def _thumbnail(image: np.ndarray) -> np.ndarray:
     h, w = image.shape[:2]
-    ys = np.linspace(0, h - 1, 54).astype(int)
-    xs = np.linspace(0, w - 1, 96).astype(int)
+    ys = np.linspace(0, h - 1, 90).astype(int)
+    xs = np.linspace(0, w - 1, 160).astype(int)
     return image[ys][:, xs].mean(axis=2)
+
+
+def _same_picture(a: np.ndarray, b: np.ndarray, threshold: float) -> bool:
+    return float((np.abs(a - b) > PIXEL_CHANGE).mean()) <= threshold
 
 
 @dataclass
@@ -44,7 +51,7 @@ class OcrExtractor:
     """easyocr over the sampled frames, reading as few of them as finding every line's span needs."""
 
     name = "ocr"
-    version = "1"
+    version = "2"
     source = "ocr"
     needs = frozenset({FRAMES})
 
@@ -140,7 +147,7 @@ class OcrExtractor:
             if i in readings:
                 return readings[i]
             twin = next((j for j in reversed(read_at)
-                         if float(np.abs(thumbs[i] - thumbs[j]).mean()) <= self.change_threshold), None)
+                         if _same_picture(thumbs[i], thumbs[j], self.change_threshold)), None)
             if twin is not None:
                 readings[i], boxes_of[i] = readings[twin], boxes_of[twin]
             else:

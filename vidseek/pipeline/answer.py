@@ -208,8 +208,9 @@ class Reasoner:
         order = sorted(range(len(choices)), key=lambda i: -scores[i].score)
         margin = scores[order[0]].score - (scores[order[1]].score if len(order) > 1 else 0.0)
         structured = _by_order(question, scores)
+        counted: list[Hit] = []
         if structured is None:
-            structured = _by_count(question, choices, hits)
+            structured, counted = _by_count(question, choices, hits)
         if structured is not None:
             order.remove(structured)
             order.insert(0, structured)
@@ -239,7 +240,7 @@ class Reasoner:
         result.choice = choice
         result.text = f"{choice}) {choices[index]}"
         backing = scores[index].hit or max(hits, key=lambda h: h.score)
-        result.citations = [cite(backing.evidence)]
+        result.citations = [cite(h.evidence) for h in counted] or [cite(backing.evidence)]
 
 
 _FIRST = re.compile(r"\b(first|earliest)\b", re.IGNORECASE)
@@ -263,21 +264,19 @@ def _by_order(question: str, scores: Sequence[OptionScore]) -> int | None:
     return pick(held, key=lambda i: scores[i].hit.evidence.start)  # type: ignore[union-attr]
 
 
-def _by_count(question: str, choices: Sequence[str], hits: Sequence[Hit]) -> int | None:
-    """For "how many times" with numeric options: distinct moments whose evidence holds the question's terms."""
-    if not _HOW_MANY.search(question):
-        numbers = None
-    else:
-        numbers = [int(m.group()) if (m := re.search(r"\d+", c)) else None for c in choices]
-    if not numbers or None in numbers:
-        return None
+def _by_count(question: str, choices: Sequence[str], hits: Sequence[Hit]) -> tuple[int | None, list[Hit]]:
+    """For "how many times" with numeric options: distinct moments whose evidence holds the question's terms
+    (the option nearest that count, and the moments counted)."""
+    numbers = [int(m.group()) if (m := re.search(r"\d+", c)) else None for c in choices]
     terms = _words(question) - _COUNT_NOISE
-    if not terms:
-        return None
-    moments = sorted({(h.evidence.start, h.evidence.end) for h in hits if terms <= _words(h.evidence.text)})
-    distinct = [m for n, m in enumerate(moments) if n == 0 or m[0] > moments[n - 1][1] + 1.0]
-    count = len(distinct)
-    return min(range(len(choices)), key=lambda i: abs(numbers[i] - count))  # type: ignore[operator]
+    if not _HOW_MANY.search(question) or None in numbers or not terms:
+        return None, []
+    matching = sorted((h for h in hits if terms <= _words(h.evidence.text)), key=lambda h: h.evidence.start)
+    moments: list[Hit] = []
+    for h in matching:
+        if not moments or h.evidence.start > moments[-1].evidence.end + 1.0:
+            moments.append(h)
+    return min(range(len(choices)), key=lambda i: abs(numbers[i] - len(moments))), moments  # type: ignore[operator]
 
 
 def cite(e: Evidence) -> Citation:
