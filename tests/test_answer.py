@@ -123,3 +123,17 @@ def test_asking_needs_no_video_file(needle_library, tmp_path: Path) -> None:
     answer = Library(needle_library.path, embedder=needle_library.embedder, device="cpu").ask(
         "What code is written on the screen?", llm=NO_LLM, video=record.video.fingerprint)
     assert "4821" in answer.text
+
+
+class _Broken(FakeListChatModel):
+    def _call(self, *args, **kwargs):  # the endpoint is down, say
+        raise ConnectionError("connection refused")
+
+
+def test_a_failing_llm_falls_back_to_extractive_with_a_note(needle_library) -> None:
+    reasoner = Reasoner(needle_library.embedder, _Broken(responses=["unused"]))
+    hits = needle_library.search("meeting")
+    answer = reasoner.answer("When is the meeting moved to?", hits, ["Monday", "Thursday afternoon"])
+    assert answer.choice == "B" and answer.mode == "extractive" and answer.citations
+    assert any("the LLM failed (ConnectionError: connection refused)" in n for n in answer.notes)
+    assert reasoner.llm is not None  # still there for the next question

@@ -22,6 +22,7 @@ from vidseek.types import Answer, Citation, Evidence, format_time
 
 LETTERS = "ABCDEFGHIJ"
 MIN_SUPPORT = 0.5  # share of an open answer's content words that must appear in the evidence or question
+PROMPT_ITEMS = 40  # evidence lines in a prompt, at most
 CLEAR_MARGIN = 0.15  # an extractive lead this large over the runner-up overrides the LLM's letter
 _CHAT_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|\[/?INST\]|<</?SYS>>|</?evidence>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -168,42 +169,57 @@ class Reasoner:
     def answer(self, question: str, hits: Sequence[Hit], choices: Sequence[str] | None = None,
                paths: dict[str, str] | None = None) -> Answer:
         started = time.perf_counter()
-        evidence = [h.evidence for h in hits]
-        result = Answer(question=question, text="", evidence=evidence, mode="llm" if self.llm else "extractive")
+        result = Answer(question=question, text="", evidence=[h.evidence for h in hits],
+                        mode="llm" if self.llm else "extractive")
         if not hits:
             result.text = "The indexed evidence holds nothing about this question."
             result.notes.append("no evidence retrieved")
             return result
+        try:
+            self._reason(result, question, hits, choices)
+        except Exception as exc:  # an endpoint down, a prompt past the context: the evidence still answers
+            if self.llm is None:
+                raise
+            llm, self.llm = self.llm, None
+            try:
+                result.mode, result.citations = "extractive", []
+                self._reason(result, question, hits, choices)
+            finally:
+                self.llm = llm
+            result.notes.append(f"the LLM failed ({type(exc).__name__}: {str(exc)[:120]}); answered extractively")
+        for c in result.citations:
+            object.__setattr__(c, "path", (paths or {}).get(c.fingerprint, ""))
+        result.timings["answer"] = time.perf_counter() - started
+        return result
+
+    def _reason(self, result: Answer, question: str, hits: Sequence[Hit], choices: Sequence[str] | None) -> None:
+        shown = _for_prompt(hits)
+        evidence = evidence_block([h.evidence for h in shown])
         summary = ""
         if self.llm is not None:
-            summary = self._chat(prompt("summarize").format(question=question, evidence=evidence_block(evidence)))
+            summary = self._chat(prompt("summarize").format(question=question, evidence=evidence))
         if choices:
-            self._choose(result, question, choices, hits, summary)
+            self._choose(result, question, choices, hits, summary, evidence)
         elif self.llm is not None:
-            reply = self._chat(prompt("answer_open").format(question=question, summary=summary,
-                                                            evidence=evidence_block(evidence)))
-            used = _cited_numbers(reply, len(hits))
+            reply = self._chat(prompt("answer_open").format(question=question, summary=summary, evidence=evidence))
+            used = _cited_numbers(reply, len(shown))
             text = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", reply).strip()
-            support = supported_share(text, [question, *(e.text for e in evidence)])
+            support = supported_share(text, [question, *(h.evidence.text for h in shown)])
             if support < MIN_SUPPORT:
                 result.mode = "extractive"
                 result.notes.append(f"the LLM's answer was mostly not in the evidence ({support:.0%} of its words; "
                                     f"{text[:80]!r}); showing the best evidence instead")
                 result.text, cited = self._extractive_open(question, hits)
             else:
-                cited = [hits[n - 1] for n in used] or self._extractive_open(question, hits)[1]
+                cited = [shown[n - 1] for n in used] or self._extractive_open(question, hits)[1]
                 result.text = text
             result.citations = [cite(h.evidence) for h in cited]
         else:
             result.text, cited = self._extractive_open(question, hits)
             result.citations = [cite(h.evidence) for h in cited]
-        for c in result.citations:
-            object.__setattr__(c, "path", (paths or {}).get(c.fingerprint, ""))
-        result.timings["answer"] = time.perf_counter() - started
-        return result
 
     def _choose(self, result: Answer, question: str, choices: Sequence[str], hits: Sequence[Hit],
-                summary: str) -> None:
+                summary: str, evidence: str) -> None:
         scores = self.score_options(choices, hits)
         order = sorted(range(len(choices)), key=lambda i: -scores[i].score)
         margin = scores[order[0]].score - (scores[order[1]].score if len(order) > 1 else 0.0)
@@ -218,7 +234,6 @@ class Reasoner:
         extractive = LETTERS[order[0]]
         choice = extractive
         if self.llm is not None:
-            evidence = evidence_block(result.evidence)
             reply = self._chat(prompt("answer_choice").format(
                 question=question, options=options_block(choices), summary=summary, evidence=evidence))
             picked = parse_choice(reply, choices)
@@ -277,6 +292,12 @@ def _by_count(question: str, choices: Sequence[str], hits: Sequence[Hit]) -> tup
         if not moments or h.evidence.start > moments[-1].evidence.end + 1.0:
             moments.append(h)
     return min(range(len(choices)), key=lambda i: abs(numbers[i] - len(moments))), moments  # type: ignore[operator]
+
+
+def _for_prompt(hits: Sequence[Hit]) -> list[Hit]:
+    """The best PROMPT_ITEMS hits, back in their order: a small model's context holds no more."""
+    keep = set(map(id, sorted(hits, key=lambda h: -h.score)[:PROMPT_ITEMS]))
+    return [h for h in hits if id(h) in keep]
 
 
 def cite(e: Evidence) -> Citation:
