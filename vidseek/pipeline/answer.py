@@ -22,7 +22,7 @@ from vidseek.types import Answer, Citation, Evidence, format_time
 
 LETTERS = "ABCDEFGHIJ"
 MIN_SUPPORT = 0.5  # share of an open answer's content words that must appear in the evidence or question
-PROMPT_ITEMS = 40  # evidence lines in a prompt, at most
+PROMPT_ITEMS = 24  # evidence lines in a prompt, at most: prompt length is most of a small CPU model's time
 CLEAR_MARGIN = 0.15  # an extractive lead this large over the runner-up overrides the LLM's letter
 _CHAT_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|\[/?INST\]|<</?SYS>>|</?evidence>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
@@ -295,7 +295,7 @@ def _by_count(question: str, choices: Sequence[str], hits: Sequence[Hit]) -> tup
 
 
 def _for_prompt(hits: Sequence[Hit]) -> list[Hit]:
-    """The best PROMPT_ITEMS hits, back in their order: a small model's context holds no more."""
+    """The best PROMPT_ITEMS hits, back in their order."""
     keep = set(map(id, sorted(hits, key=lambda h: -h.score)[:PROMPT_ITEMS]))
     return [h for h in hits if id(h) in keep]
 
