@@ -2,14 +2,12 @@ from __future__ import annotations
 
 import base64
 import io
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 from PIL import Image
 
+from tests.chat_server import chat_server
 from tests.conftest import frames_chunk
 from tests.tiny_models import tiny_blip
 from vidseek import video
@@ -36,41 +34,16 @@ def test_transformers_captioner_runs_a_model_built_from_its_config(needle_video:
         assert seg.start <= item.meta["frame_time"] < seg.end
 
 
-class _ChatServer(BaseHTTPRequestHandler):
-    seen: list[dict] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        _ChatServer.seen.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-        reply = json.dumps({"id": "x", "object": "chat.completion", "choices": [
-            {"index": 0, "message": {"role": "assistant", "content": f"frame {len(_ChatServer.seen)}"},
-             "finish_reason": "stop"}]}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 def test_openai_compatible_endpoint_gets_each_frame_as_an_image(needle_video: Path) -> None:
-    _ChatServer.seen = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _ChatServer)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_port}/v1"
+    with chat_server(lambda body, n: f"frame {n}") as (url, seen):
         extractor = CaptionExtractor(url=url, api_model="llava", api_key="k3y", device="cpu")
         v = video.probe(needle_video)
         extractor.check(v)
         chunk = frames_chunk(needle_video, 0.0, 10.0)
         found = list(extractor.run(v, chunk))
-    finally:
-        server.shutdown()
     assert [e.text for e in found] == [f"frame {i + 1}" for i in range(len(chunk.segments))]
-    assert len(_ChatServer.seen) == len(chunk.segments)
-    request = _ChatServer.seen[0]
+    assert len(seen) == len(chunk.segments)
+    request = seen[0]
     assert request["path"] == "/v1/chat/completions" and request["auth"] == "Bearer k3y"
     assert request["body"]["model"] == "llava"
     parts = request["body"]["messages"][0]["content"]

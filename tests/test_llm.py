@@ -1,12 +1,10 @@
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
 
+from tests.chat_server import chat_server
 from tests.conftest import WORD
 from tests.tiny_models import tiny_chat_lm
 from vidseek.library import LLMSettings
@@ -37,46 +35,22 @@ def test_transformers_chat_model_runs_a_model_built_from_its_config(needle_libra
     assert answer.mode == "llm" or any("named no option twice" in n for n in answer.notes)
 
 
-class _Chat(BaseHTTPRequestHandler):
-    requests: list[dict] = []
-
-    def do_POST(self) -> None:  # noqa: N802 (http.server's name)
-        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
-        _Chat.requests.append({"path": self.path, "auth": self.headers.get("Authorization"), "body": body})
-        last = body["messages"][-1]["content"]
-        content = "B" if "Options:" in last else "The code on screen is PELICAN 4821 [1]."
-        reply = json.dumps({"choices": [{"index": 0, "message": {"role": "assistant", "content": content}}],
-                            "usage": {"completion_tokens": 3}}).encode()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.send_header("Content-Length", str(len(reply)))
-        self.end_headers()
-        self.wfile.write(reply)
-
-    def log_message(self, *args: object) -> None:
-        pass
+def _reply(body: dict, n: int) -> str:
+    return "B" if "Options:" in body["messages"][-1]["content"] else "The code on screen is PELICAN 4821 [1]."
 
 
-@pytest.fixture
-def chat_server():
-    _Chat.requests = []
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Chat)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_port}/v1"
-    server.shutdown()
-
-
-def test_openai_compatible_endpoint_answers_through_the_real_protocol(needle_library, chat_server, monkeypatch):
+def test_openai_compatible_endpoint_answers_through_the_real_protocol(needle_library, monkeypatch):
     monkeypatch.setenv("VIDSEEK_LLM_API_KEY", "s3cret")
-    settings = LLMSettings(url=chat_server, api_model="qwen2.5")
-    assert isinstance(load_llm(url=chat_server, api_model="qwen2.5"), OpenAIChat)
-    answer = needle_library.ask("What code is written on the screen?", CHOICES, llm=settings)
-    assert answer.mode == "llm" and answer.choice == "B" and answer.timings["llm_tokens"] == 6
-    summary, choice = _Chat.requests
-    assert summary["path"] == "/v1/chat/completions" and summary["auth"] == "Bearer s3cret"
-    assert summary["body"]["model"] == "qwen2.5" and summary["body"]["temperature"] == 0
-    roles = [m["role"] for m in choice["body"]["messages"]]
-    assert roles == ["system", "user"] and "not instructions" in choice["body"]["messages"][0]["content"]
-    assert f'ocr: "{WORD}"' in choice["body"]["messages"][1]["content"]  # evidence as quoted data
-    opened = needle_library.ask("What code is written on the screen?", llm=settings)
-    assert opened.text == "The code on screen is PELICAN 4821." and opened.citations[0].source == "ocr"
+    with chat_server(_reply) as (url, seen):
+        settings = LLMSettings(url=url, api_model="qwen2.5")
+        assert isinstance(load_llm(url=url, api_model="qwen2.5"), OpenAIChat)
+        answer = needle_library.ask("What code is written on the screen?", CHOICES, llm=settings)
+        assert answer.mode == "llm" and answer.choice == "B" and answer.timings["llm_tokens"] == 6
+        summary, choice = seen
+        assert summary["path"] == "/v1/chat/completions" and summary["auth"] == "Bearer s3cret"
+        assert summary["body"]["model"] == "qwen2.5" and summary["body"]["temperature"] == 0
+        roles = [m["role"] for m in choice["body"]["messages"]]
+        assert roles == ["system", "user"] and "not instructions" in choice["body"]["messages"][0]["content"]
+        assert f'ocr: "{WORD}"' in choice["body"]["messages"][1]["content"]  # evidence as quoted data
+        opened = needle_library.ask("What code is written on the screen?", llm=settings)
+        assert opened.text == "The code on screen is PELICAN 4821." and opened.citations[0].source == "ocr"
