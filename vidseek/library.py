@@ -163,9 +163,7 @@ class Library:
                     model = load_llm(llm.llm, llm.url, llm.api_model, self.device)
                 except ModelUnavailable as exc:
                     note = f"no LLM: {exc}"
-            reasoner = Reasoner(self.embedder, model)
-            reasoner.unavailable = note  # type: ignore[attr-defined]
-            self._reasoners[key] = reasoner
+            self._reasoners[key] = Reasoner(self.embedder, model, note)
         return self._reasoners[key]
 
     def ask(self, question: str, choices: Sequence[str] | None = None,
@@ -190,8 +188,8 @@ class Library:
         cited_videos = sorted({h.evidence.fingerprint for h in hits})
         paths = {v.fingerprint: v.path for v in self.store.list_videos(cited_videos)}
         answer = reasoner.answer(question, hits, list(choices or []), paths)
-        if getattr(reasoner, "unavailable", None):
-            answer.notes.append(reasoner.unavailable)  # type: ignore[attr-defined]
+        if reasoner.unavailable:
+            answer.notes.append(reasoner.unavailable)
         check_citations(answer)
         answer.timings.update(retrieve=retrieved - started, total=time.perf_counter() - started,
                               llm_tokens=reasoner.tokens_used - tokens_before)

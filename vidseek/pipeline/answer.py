@@ -113,9 +113,10 @@ class OptionScore:
 class Reasoner:
     """Turns retrieved hits into an Answer; `llm` None means extractive only."""
 
-    def __init__(self, embedder: Embedder, llm: BaseChatModel | None = None):
+    def __init__(self, embedder: Embedder, llm: BaseChatModel | None = None, unavailable: str | None = None):
         self.embedder = embedder
         self.llm = llm
+        self.unavailable = unavailable  # why there is no LLM, when one was asked for
         self.tokens_used = 0
 
     def _chat(self, text: str) -> str:
