@@ -54,3 +54,10 @@ def test_openai_compatible_endpoint_answers_through_the_real_protocol(needle_lib
         assert f'ocr: "{WORD}"' in choice["body"]["messages"][1]["content"]  # evidence as quoted data
         opened = needle_library.ask("What code is written on the screen?", llm=settings)
         assert opened.text == "The code on screen is PELICAN 4821." and opened.citations[0].source == "ocr"
+
+
+def test_without_a_usable_llm_ask_answers_extractively_and_says_why(needle_library, tmp_path: Path) -> None:
+    answer = needle_library.ask("What code is written on the screen?", CHOICES,
+                                llm=LLMSettings(llm=str(tmp_path / "gone.gguf")))
+    assert answer.mode == "extractive" and answer.choice == "B"
+    assert any(n.startswith("no LLM: no GGUF file at") for n in answer.notes)
