@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vidseek.pipeline.answer import LETTERS, _words
+from vidseek.pipeline.answer import LETTERS, content_words
 from vidseek.types import Evidence
 
 GROUNDING_SLACK_S = 5.0  # a citation this close to a gold span counts as grounded
@@ -183,10 +183,11 @@ def score(qset: QuestionSet, predictions: Sequence[Prediction], evidence: Sequen
 
 def _why(q: GoldQuestion, p: Prediction, evidence: Sequence[Evidence]) -> dict[str, Any]:
     """Where a wrong answer went wrong: not extracted, not retrieved, or reasoned wrongly."""
-    right_words = _words(q.options[LETTERS.index(q.answer)])
+    right_words = content_words(q.options[LETTERS.index(q.answer)])
     extracted = any(
         any(_near((e.start, e.end), g) for g in q.evidence)
-        and (not right_words or len(right_words & _words(e.text)) * 2 >= len(right_words) or q.task != "retrieval")
+        and (q.task != "retrieval" or not right_words
+             or len(right_words & content_words(e.text)) * 2 >= len(right_words))
         for e in evidence
     ) if q.evidence else None
     retrieved = any(_near(r, g, 0.0) for r in p.retrieved for g in q.evidence) if q.evidence else None

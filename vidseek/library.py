@@ -15,7 +15,7 @@ from vidseek.models import ModelUnavailable
 from vidseek.pipeline.answer import Reasoner, check_citations, split_choices
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
-from vidseek.pipeline.retrieve import Hit, Retriever
+from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
 from vidseek.store.chroma import ChromaStore, StoredVideo, evidence_id
 from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
@@ -197,7 +197,5 @@ class Library:
 
 
 def _union(hits: list[Hit], extra: list[Hit]) -> list[Hit]:
-    from vidseek.pipeline.retrieve import in_time_order
-
     seen = {h.id for h in hits}
     return in_time_order(hits + [h for h in extra if h.id not in seen])

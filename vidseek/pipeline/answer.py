@@ -84,16 +84,17 @@ def split_choices(question: str) -> tuple[str, list[str]]:
     return stem, options
 
 
-def _words(text: str) -> set[str]:
+def content_words(text: str) -> set[str]:
+    """Words that carry meaning (stopwords dropped), number words as digits: what answers are matched by."""
     return {_NUMBER_WORDS.get(t, t) for t in tokens(text)}
 
 
 def supported_share(answer: str, sources: Sequence[str]) -> float:
     """Share of the answer's content words found in the sources: a check on a small model making things up."""
-    words = _words(answer)
+    words = content_words(answer)
     if not words:
         return 0.0
-    known = set().union(*(_words(s) for s in sources))
+    known = set().union(*(content_words(s) for s in sources))
     return len(words & known) / len(words)
 
 
@@ -138,11 +139,11 @@ class Reasoner:
         similarity = option_vecs @ evidence_vecs.T
         scores = []
         for i, choice in enumerate(choices):
-            words = _words(choice)
+            words = content_words(choice)
             span = _option_span(choice)
             best = OptionScore(0.0, None)
             for j, hit in enumerate(hits):
-                overlap = len(words & _words(hit.evidence.text)) / len(words) if words else 0.0
+                overlap = len(words & content_words(hit.evidence.text)) / len(words) if words else 0.0
                 value = (0.5 * float(similarity[i, j]) + 0.5 * overlap) * weight[j]
                 if span is not None and not hit.neighbour:
                     e = hit.evidence
@@ -157,10 +158,11 @@ class Reasoner:
         """The evidence that best matches the question (a second only when nearly as good), quoted."""
         direct = [h for h in hits if not h.neighbour] or list(hits)
         vectors = self.embedder.encode([question] + [h.evidence.text for h in direct])
-        qwords = _words(question)
+        qwords = content_words(question)
         top = max(h.score for h in direct)
-        value = {id(h): float(vectors[0] @ vectors[1 + n]) + len(qwords & _words(h.evidence.text)) / max(1, len(qwords))
-                 + h.score / top for n, h in enumerate(direct)}
+        value = {id(h): float(vectors[0] @ vectors[1 + n])
+                 + len(qwords & content_words(h.evidence.text)) / max(1, len(qwords)) + h.score / top
+                 for n, h in enumerate(direct)}
         ranked = sorted(direct, key=lambda h: -value[id(h)])
         best = [h for h in ranked[:2] if value[id(h)] >= 0.8 * value[id(ranked[0])]]
         text = " / ".join(f"{h.evidence.text} {cite(h.evidence).label()}" for h in best)
@@ -284,10 +286,10 @@ def _by_count(question: str, choices: Sequence[str], hits: Sequence[Hit]) -> tup
     """For "how many times" with numeric options: distinct moments whose evidence holds the question's terms
     (the option nearest that count, and the moments counted)."""
     numbers = [int(m.group()) if (m := re.search(r"\d+", c)) else None for c in choices]
-    terms = _words(question) - _COUNT_NOISE
+    terms = content_words(question) - _COUNT_NOISE
     if not _HOW_MANY.search(question) or None in numbers or not terms:
         return None, []
-    matching = sorted((h for h in hits if terms <= _words(h.evidence.text)), key=lambda h: h.evidence.start)
+    matching = sorted((h for h in hits if terms <= content_words(h.evidence.text)), key=lambda h: h.evidence.start)
     moments: list[Hit] = []
     for h in matching:
         if not moments or h.evidence.start > moments[-1].evidence.end + 1.0:

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
 from vidseek.extractors.base import normalise_text
-from vidseek.store.chroma import ChromaStore, evidence_id, where
+from vidseek.store.chroma import ChromaStore, where
 from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
 from vidseek.types import Evidence
@@ -42,7 +42,8 @@ class Retriever:
         keyword_ids = self.keyword.search(query, fetch * (10 if filters else 1))
         keyword = [(i, e) for i, e in self.store.get(ids=keyword_ids) if _passes(e, videos, sources)] \
             if keyword_ids else []
-        keyword.sort(key=lambda ie: keyword_ids.index(ie[0]))
+        rank = {i: n for n, i in enumerate(keyword_ids)}
+        keyword.sort(key=lambda ie: rank[ie[0]])
         scores: dict[str, float] = {}
         found: dict[str, Evidence] = {}
         for ranked in (dense, keyword[:fetch]):
@@ -93,4 +94,4 @@ def in_time_order(hits: list[Hit]) -> list[Hit]:
                                        h.evidence.start, h.evidence.end))
 
 
-__all__ = ["Hit", "Retriever", "evidence_id", "in_time_order", "merge_duplicates"]
+__all__ = ["Hit", "Retriever", "in_time_order", "merge_duplicates"]
