@@ -151,29 +151,29 @@ class EvalReport:
 def score(qset: QuestionSet, predictions: Sequence[Prediction], evidence: Sequence[Evidence] = ()) -> EvalReport:
     """Accuracy (per task and overall), grounding, cost, and for each wrong answer where it went wrong."""
     by_id = {p.qid: p for p in predictions}
-    groups: dict[str, dict[str, list[float]]] = {"task": {}, "needle": {}}
-    right_all, grounded_all, wrong = [], [], []
+    outcomes: list[tuple[GoldQuestion, bool, bool]] = []  # (question, right, grounded)
+    wrong, unparsed = [], 0
     for q in qset.questions:
         p = by_id.get(q.qid) or Prediction(q.qid, None)
+        unparsed += p.choice is None
         right = (all(p.rotations) if p.rotations else p.choice == q.answer) and p.choice is not None
         grounded = any(_near(c, g) for c in p.citations for g in q.evidence) if q.evidence else right
-        right_all.append(float(right))
-        grounded_all.append(float(grounded))
-        for kind, key in (("task", q.task), ("needle", q.needle or "none")):
-            bucket = groups[kind].setdefault(key, [])
-            bucket.append(float(right))
-            groups[kind].setdefault(key + "\0grounded", []).append(float(grounded))
+        outcomes.append((q, right, grounded))
         if not right:
             wrong.append(_why(q, p, evidence))
-    def table(kind: str) -> dict[str, dict[str, float]]:
-        return {key: {"n": len(vals), "accuracy": sum(vals) / len(vals),
-                      "grounding": sum(groups[kind][key + "\0grounded"]) / len(vals)}
-                for key, vals in sorted(groups[kind].items()) if "\0" not in key}
-    n = max(1, len(qset.questions))
+
+    def rows(key: Any) -> dict[str, dict[str, float]]:
+        groups: dict[str, list[tuple[bool, bool]]] = {}
+        for q, right, grounded in outcomes:
+            groups.setdefault(key(q), []).append((right, grounded))
+        return {name: {"n": len(v), "accuracy": sum(r for r, _ in v) / len(v),
+                       "grounding": sum(g for _, g in v) / len(v)} for name, v in sorted(groups.items())}
+
+    n = max(1, len(outcomes))
     return EvalReport(
-        questions=len(qset.questions), accuracy=sum(right_all) / n, grounding=sum(grounded_all) / n,
-        per_task=table("task"), per_needle=table("needle"),
-        unparsed=sum(1 for q in qset.questions if (by_id.get(q.qid) or Prediction(q.qid, None)).choice is None),
+        questions=len(outcomes), accuracy=sum(r for _, r, _ in outcomes) / n,
+        grounding=sum(g for _, _, g in outcomes) / n,
+        per_task=rows(lambda q: q.task), per_needle=rows(lambda q: q.needle or "none"), unparsed=unparsed,
         circular=any(p.rotations for p in predictions),
         seconds_per_question=sum(p.seconds for p in predictions) / max(1, len(predictions)),
         tokens=sum(p.tokens for p in predictions),
