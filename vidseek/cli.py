@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import logging
 import os
-import warnings
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -15,6 +13,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from vidseek.extractors import EXTRACTORS, ExtractorSettings
+from vidseek.quiet import quiet_libraries
 from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport
 from vidseek.types import format_time
@@ -42,21 +41,6 @@ LibraryOption = Annotated[
     typer.Option("--library", "-L", envvar="VIDSEEK_LIBRARY",
                  help="Library folder (default: the user data dir, or $VIDSEEK_LIBRARY)."),
 ]
-
-
-def _quiet_libraries() -> None:
-    """Model libraries warn about things a user cannot act on; keep the terminal for vidseek's own output."""
-    os.environ.setdefault("GLOG_minloglevel", "2")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from transformers.utils import logging as hf_logging
-
-    hf_logging.disable_progress_bar()  # "Loading weights" bars on every model load
-    warnings.filterwarnings("ignore", category=UserWarning)
-    warnings.filterwarnings("ignore", category=DeprecationWarning)
-    warnings.filterwarnings("ignore", category=FutureWarning)
-    for name in ("faster_whisper", "easyocr", "ultralytics", "transformers", "httpx"):
-        logging.getLogger(name).setLevel(logging.ERROR)
 
 
 def _say(console: Console, text: str) -> None:
@@ -102,40 +86,56 @@ def _summary(path: str, report: IndexReport) -> str:
     return f"indexed {path} ({format_time(report.video.duration)}): {counts}{extra}"
 
 
+SourcesOption = Annotated[str | None, typer.Option(
+    help=f"Comma-separated sources to run ({', '.join(EXTRACTORS)}); default: every one that applies. "
+         "Speech is skipped when subtitles exist unless named here.")]
+WhisperOption = Annotated[str | None, typer.Option(
+    help="Whisper model: a CTranslate2 folder or id (faster-whisper), or a .pt file or openai-whisper "
+         "name. Default: the packaged Whisper base.")]
+LanguageOption = Annotated[str | None, typer.Option(help="Spoken language code (e.g. en); default: detected.")]
+CaptionerOption = Annotated[str | None, typer.Option(
+    help="Captioner: a transformers image-to-text model id or folder (BLIP, Florence-2, SmolVLM).")]
+CaptionerUrlOption = Annotated[str | None, typer.Option(
+    help="OpenAI-compatible endpoint for captions, e.g. http://localhost:11434/v1 (Ollama).")]
+CaptionerModelOption = Annotated[str, typer.Option(help="Model name sent to --captioner-url.")]
+YoloOption = Annotated[str | None, typer.Option(
+    help="ultralytics YOLO weights (.pt/.onnx), config (.yaml) or name for objects; default: the "
+         "packaged person/face detector.")]
+DeviceOption = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
+FpsOption = Annotated[float, typer.Option(help="Frames sampled per second for OCR, objects and cuts.")]
+
+
+def _settings(device: str, whisper_model: str | None, language: str | None, captioner: str | None,
+              captioner_url: str | None, captioner_model: str, yolo: str | None) -> ExtractorSettings:
+    return ExtractorSettings(
+        device=device, whisper_model=whisper_model, language=language, captioner=captioner,
+        captioner_url=captioner_url, captioner_model=captioner_model,
+        captioner_api_key=os.environ.get("VIDSEEK_CAPTIONER_API_KEY"), yolo=yolo,
+    )
+
+
 @app.command()
 def index(
     paths: Annotated[list[Path], typer.Argument(help="Video files to index.", show_default=False)],
-    sources: Annotated[str | None, typer.Option(
-        help=f"Comma-separated sources to run ({', '.join(EXTRACTORS)}); default: every one that applies. "
-             "Speech is skipped when subtitles exist unless named here.")] = None,
-    whisper_model: Annotated[str | None, typer.Option(
-        help="Whisper model: a CTranslate2 folder or id (faster-whisper), or a .pt file or openai-whisper "
-             "name. Default: the packaged Whisper base.")] = None,
-    language: Annotated[str | None, typer.Option(
-        help="Spoken language code (e.g. en); default: detected.")] = None,
-    captioner: Annotated[str | None, typer.Option(
-        help="Captioner: a transformers image-to-text model id or folder (BLIP, Florence-2, SmolVLM).")] = None,
-    captioner_url: Annotated[str | None, typer.Option(
-        help="OpenAI-compatible endpoint for captions, e.g. http://localhost:11434/v1 (Ollama).")] = None,
-    captioner_model: Annotated[str, typer.Option(help="Model name sent to --captioner-url.")] = "default",
-    yolo: Annotated[str | None, typer.Option(
-        help="ultralytics YOLO weights (.pt/.onnx), config (.yaml) or name for objects; default: the "
-             "packaged person/face detector.")] = None,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
-    fps: Annotated[float, typer.Option(help="Frames sampled per second for OCR, objects and cuts.")] = 1.0,
+    sources: SourcesOption = None,
+    whisper_model: WhisperOption = None,
+    language: LanguageOption = None,
+    captioner: CaptionerOption = None,
+    captioner_url: CaptionerUrlOption = None,
+    captioner_model: CaptionerModelOption = "default",
+    yolo: YoloOption = None,
+    device: DeviceOption = "auto",
+    fps: FpsOption = 1.0,
     library: LibraryOption = None,
     store: StoreOption = None,
 ) -> None:
     """Index videos: decode each once and turn it into timestamped evidence from every source.
 
     Re-running with the same settings does no model work; an interrupted run resumes where it stopped.
+    For folders or many files, `vidseek batch` runs several workers.
     """
-    _quiet_libraries()
-    settings = ExtractorSettings(
-        device=device, whisper_model=whisper_model, language=language, captioner=captioner,
-        captioner_url=captioner_url, captioner_model=captioner_model,
-        captioner_api_key=os.environ.get("VIDSEEK_CAPTIONER_API_KEY"), yolo=yolo,
-    )
+    quiet_libraries()
+    settings = _settings(device, whisper_model, language, captioner, captioner_url, captioner_model, yolo)
     lib = Library(library, store, device=device)
     try:
         indexer = lib.indexer(_parse_sources(sources), settings, IndexOptions(fps=fps))
@@ -145,6 +145,79 @@ def index(
     failed = sum(_index_one(lib, indexer, path) is None for path in paths)
     if failed:
         raise typer.Exit(BAD_INPUT)
+
+
+@app.command()
+def batch(
+    paths: Annotated[list[Path] | None, typer.Argument(
+        help="Video files and folders (searched recursively).", show_default=False)] = None,
+    glob: Annotated[str | None, typer.Option(
+        help="Pattern for files in folders, e.g. '*.mkv' (default: common video and audio suffixes).")] = None,
+    manifest: Annotated[Path | None, typer.Option(
+        help="A file listing videos: one path per line, or a CSV with a 'path' column.")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="Worker processes (each loads the models once). Default: the cores, as far as memory allows; "
+             "with --ray, the cluster's CPUs over --cpus-per-worker.")] = None,
+    ray: Annotated[bool, typer.Option(
+        "--ray", help="Run the per-video jobs as Ray tasks: a local Ray instance, or the cluster given as "
+                      "--ray ADDRESS (e.g. --ray auto, --ray ray://head:10001). Needs vidseek\\[ray].")] = False,
+    ray_address: Annotated[str | None, typer.Option(hidden=True)] = None,
+    cpus_per_worker: Annotated[float, typer.Option(help="Ray: CPUs reserved per worker.")] = 1.0,
+    gpus_per_worker: Annotated[float, typer.Option(help="Ray: GPUs reserved per worker (e.g. 0.5).")] = 0.0,
+    report: Annotated[Path | None, typer.Option(
+        help="Where the JSON report goes (default: LIBRARY/batch-report.json).")] = None,
+    sources: SourcesOption = None,
+    whisper_model: WhisperOption = None,
+    language: LanguageOption = None,
+    captioner: CaptionerOption = None,
+    captioner_url: CaptionerUrlOption = None,
+    captioner_model: CaptionerModelOption = "default",
+    yolo: YoloOption = None,
+    device: DeviceOption = "auto",
+    fps: FpsOption = 1.0,
+    library: LibraryOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Index many videos into one library with a pool of workers, locally or on Ray.
+
+    Run it again after a crash or Ctrl-C: finished videos are skipped and the rest resume where they
+    stopped. A file that fails is reported (table and JSON report) and the others go on; the exit status is
+    1 when any file failed.
+    """
+    from vidseek.batch_view import BatchProgress, summary_table
+    from vidseek.pipeline.batch import Batch, BatchSettings
+    from vidseek.pipeline.manifest import collect
+    from vidseek.pipeline.pools import LocalPool, RayPool
+
+    quiet_libraries()
+    try:
+        files = collect(paths or [], glob, manifest)
+        if not files:
+            raise ValueError("no video files found (give files, folders, --glob or --manifest)")
+        settings = BatchSettings(str(Library(library).path), store, _parse_sources(sources),
+                                 _settings(device, whisper_model, language, captioner, captioner_url,
+                                           captioner_model, yolo), IndexOptions(fps=fps))
+        job = Batch(settings)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    planned = job.plan(files)
+    with BatchProgress(err, planned) as view:
+        def pool():
+            if ray or ray_address:
+                return RayPool(settings, workers, ray_address, cpus_per_worker, gpus_per_worker, view.event)
+            return LocalPool(settings, workers, view.event)
+
+        try:
+            result = job.run(files, pool, report or Path(settings.library) / "batch-report.json",
+                             view.result, planned)
+        except RuntimeError as exc:
+            _fail(str(exc))
+            raise typer.Exit(BAD_INPUT) from None
+    out.print(summary_table(result))
+    _say(err, f"report: {report or Path(settings.library) / 'batch-report.json'}")
+    if result.failed:
+        raise typer.Exit(1)
 
 
 def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None:
@@ -185,16 +258,33 @@ def evidence(
         _say(out, json.dumps(item.to_dict(), ensure_ascii=False) if as_json else item.line())
 
 
+def _size(n: int | None) -> str:
+    if n is None:
+        return "-"
+    for unit in ("B", "KB", "MB", "GB"):
+        if n < 1024 or unit == "GB":
+            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+        n /= 1024
+    return f"{n:.1f}TB"
+
+
 @app.command("ls")
 def list_videos(library: LibraryOption = None, store: StoreOption = None) -> None:
-    """List indexed videos: fingerprint, duration, evidence count, sources, path."""
+    """List indexed videos: fingerprint, duration, evidence count, sources, file size, evidence size, path."""
     lib = Library(library, store)
     local = {r.video.fingerprint: r for r in lib.videos()}
-    for v in lib.stored_videos():
+    videos = lib.stored_videos()
+    if not videos:
+        _say(err, f"no videos in {lib.store_location} (index some: vidseek index FILE, vidseek batch FOLDER)")
+        return
+    _say(out, f"{'video':12s}  {'length':8s}  {'items':>6s}  {'sources':28s}  {'file':>8s}  {'cache':>8s}  path")
+    for v in videos:
         record = local.get(v.fingerprint)
         state = "  (incomplete: run index again)" if record is not None and not record.complete else ""
+        file_size = os.stat(v.path).st_size if os.path.isfile(v.path) else None
+        cache_size = lib.cache.disk_usage(v.fingerprint) if record is not None else None
         _say(out, f"{v.fingerprint[:12]}  {format_time(v.duration)}  {v.evidence:6d}  {','.join(v.sources):28s}  "
-                       f"{v.path}{state}")
+                  f"{_size(file_size):>8s}  {_size(cache_size):>8s}  {v.path}{state}")
 
 
 @app.command("rm")
@@ -210,6 +300,10 @@ def remove(
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
     _say(out, f"removed {record.video.path} ({record.video.fingerprint[:12]})")
+
+
+def _is_library(path: Path) -> bool:
+    return path.is_dir() and (path / "videos").is_dir()
 
 
 def _target(lib: Library, target: str, device: str) -> str | None:
@@ -232,8 +326,11 @@ def _target(lib: Library, target: str, device: str) -> str | None:
 @app.command()
 def ask(
     target: Annotated[str, typer.Argument(
-        help="A video file (indexed first if new), an indexed video's fingerprint, or 'all' for the library.")],
+        help="A video file (indexed first if new), an indexed video's fingerprint, a library folder, or 'all' "
+             "for the whole library.")],
     question: Annotated[str, typer.Argument(help="The question. Options may be written in it: '… A) x B) y'.")],
+    only: Annotated[list[str] | None, typer.Option(
+        "--video", help="Only this indexed video (file or fingerprint); repeat for several.")] = None,
     choices: Annotated[list[str] | None, typer.Option(
         "--choices", "--choice", "-c",
         help="Multiple-choice options: --choices 'first' 'second' … (or repeat --choice).")] = None,
@@ -249,12 +346,16 @@ def ask(
     library: LibraryOption = None,
     store: StoreOption = None,
 ) -> None:
-    """Answer a question about a video (or the whole library), citing the moments it used."""
-    _quiet_libraries()
+    """Answer a question about a video or a whole library, citing the video and moments it used."""
+    quiet_libraries()
+    if _is_library(Path(target)):
+        library, target = Path(target), "all"
     lib = Library(library, store, device=device)
     try:
         video = _target(lib, target, device)
-        answer = lib.ask(question, choices, video, k, LLMSettings(llm, llm_url, llm_model, enabled=not no_llm))
+        videos = [lib.find(v).video.fingerprint for v in only] if only else video
+        answer = lib.ask(question, choices, videos, k,
+                         LLMSettings(llm, llm_url, llm_model, enabled=not no_llm))
     except (VideoError, ValueError) as exc:
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
@@ -279,7 +380,7 @@ def search(
     store: StoreOption = None,
 ) -> None:
     """Search the library's evidence (no answer): dense + keyword hits, in time order."""
-    _quiet_libraries()
+    quiet_libraries()
     lib = Library(library, store)
     try:
         hits = lib.search(query, k, video, _parse_sources(",".join(source)) if source else None)
@@ -321,7 +422,7 @@ def evaluate(
     """
     from vidseek import evaluate as ev
 
-    _quiet_libraries()
+    quiet_libraries()
     try:
         qset = ev.load_questions(questions)
     except ValueError as exc:
@@ -360,7 +461,28 @@ def _multi_value_choices(argv: list[str]) -> list[str]:
     return out_args
 
 
+def _looks_like_ray_address(arg: str) -> bool:
+    return arg in {"auto", "local"} or arg.startswith("ray://") or (":" in arg and "/" not in arg)
+
+
+def _optional_ray_address(argv: list[str]) -> list[str]:
+    """Let `--ray` stand alone or take an address (`--ray auto`, `--ray=ray://head:10001`)."""
+    out_args: list[str] = []
+    args = iter(argv)
+    for arg in args:
+        if arg.startswith("--ray="):
+            out_args += ["--ray", "--ray-address", arg.split("=", 1)[1]]
+        elif arg == "--ray":
+            out_args.append(arg)
+            following = next(args, None)
+            if following is not None:
+                out_args += ["--ray-address", following] if _looks_like_ray_address(following) else [following]
+        else:
+            out_args.append(arg)
+    return out_args
+
+
 def main() -> None:
     import sys
 
-    app(args=_multi_value_choices(sys.argv[1:]), prog_name="vidseek")
+    app(args=_optional_ray_address(_multi_value_choices(sys.argv[1:])), prog_name="vidseek")

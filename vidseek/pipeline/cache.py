@@ -103,6 +103,11 @@ class EvidenceCache:
         return [VideoRecord.from_dict(json.loads(p.read_text(encoding="utf-8")))
                 for p in sorted(folder.glob("[!.]*.json"))]
 
+    def disk_usage(self, fingerprint: str) -> int:
+        """Bytes of cached evidence a video takes in the library."""
+        folder = self.root / "evidence" / fingerprint
+        return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
+
     def evidence(self, fingerprint: str, sources: set[str] | None = None) -> list[Evidence]:
         """All evidence of a video in time order, from the outputs its record points at."""
         record = self.record(fingerprint)

@@ -1,0 +1,33 @@
+"""Keep the terminal for vidseek's own output: model libraries log and warn about things a user cannot act on."""
+
+from __future__ import annotations
+
+import logging
+import os
+import warnings
+from pathlib import Path
+
+
+def quiet_libraries() -> None:
+    """Model libraries warn about things a user cannot act on; keep the terminal for vidseek's own output."""
+    os.environ.setdefault("GLOG_minloglevel", "2")
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    from transformers.utils import logging as hf_logging
+
+    hf_logging.disable_progress_bar()  # "Loading weights" bars on every model load
+    warnings.filterwarnings("ignore", category=UserWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", category=FutureWarning)
+    for name in ("faster_whisper", "easyocr", "ultralytics", "transformers", "httpx"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+
+
+def to_log_file(path: Path) -> None:
+    """Send this process's stdout/stderr (C++ libraries' logs included) to a file: a batch worker's chatter
+    would otherwise tear through the driver's progress bars."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o644)
+    os.dup2(fd, 1)
+    os.dup2(fd, 2)
+    os.close(fd)
