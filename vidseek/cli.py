@@ -13,9 +13,9 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from vidseek.extractors import EXTRACTORS, ExtractorSettings
-from vidseek.quiet import quiet_libraries
 from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport
+from vidseek.quiet import quiet_libraries
 from vidseek.types import format_time
 from vidseek.video import VideoError
 
