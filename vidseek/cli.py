@@ -445,6 +445,45 @@ def evaluate(
                                         "predictions": [asdict(p) for p in predictions]}, indent=1))
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="Port to listen on.")] = 8000,
+    token: Annotated[str | None, typer.Option(
+        envvar="VIDSEEK_TOKEN", help="Token clients must send (X-Vidseek-Token header, Bearer, or ?token=). "
+                                     "The page takes it as http://HOST:PORT/#token=T.")] = None,
+    root: Annotated[list[Path] | None, typer.Option(
+        help="A folder whose files may be indexed and played (repeat for several; default: the current "
+             "folder). Nothing outside the roots is served.")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")] = False,
+    device: DeviceOption = "auto",
+    library: LibraryOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Serve the web page and JSON API: pick a video, ask, click a citation to watch the moment.
+
+    The API is described by its OpenAPI schema at /openapi.json (docs/server.md). Needs vidseek\\[server].
+    """
+    try:
+        import uvicorn
+
+        from vidseek.server import ServerConfig, create_app
+    except ImportError:
+        _fail("serve needs the server extra: pip install 'vidseek[server]'")
+        raise typer.Exit(BAD_INPUT) from None
+    quiet_libraries()
+    try:
+        config = ServerConfig(str(library) if library else None, store, root or [Path.cwd()], token, host,
+                              device, llm=not no_llm)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    shown = f"[{host}]" if ":" in host else host
+    _say(err, f"vidseek: serving {', '.join(map(str, config.roots))} on http://{shown}:{port}/"
+              + (" (token required)" if token else ""))
+    uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+
+
 def _multi_value_choices(argv: list[str]) -> list[str]:
     """Let `--choices a b c` take several values (click options take one): repeat the flag for each."""
     out_args: list[str] = []

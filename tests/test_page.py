@@ -1,0 +1,116 @@
+"""The real page in headless Chromium (Debian's chromium + chromedriver, driven by selenium): ask, click the
+first citation, and the player is inside the cited span. Saves the screenshot the README shows."""
+
+from __future__ import annotations
+
+import shutil
+import socket
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from tests.server_fixtures import HOSTILE, KEEPER_SPAN, add_hostile_text, make_served_folder
+from vidseek.library import Library
+from vidseek.server import ServerConfig, create_app
+
+SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "page.png"
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, embedder):
+    import uvicorn
+
+    root = tmp_path_factory.mktemp("page")
+    video = make_served_folder(root)
+    library = Library(root / "library", embedder=embedder, device="cpu")
+    fingerprint = library.index(video, sources=["subtitle"]).video.fingerprint
+    add_hostile_text(library, fingerprint)
+    port = _free_port()
+    app = create_app(ServerConfig(roots=[root / "videos"], llm=False), library)
+    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.time() + 30
+    while not server.started and time.time() < deadline:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser(tmp_path_factory):
+    from selenium import webdriver
+    from selenium.webdriver.chrome.service import Service
+
+    assert Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists(), \
+        "the browser test needs Debian's chromium and chromium-driver (install.sh installs them as root)"
+    options = webdriver.ChromeOptions()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required",
+                 "--window-size=1400,900", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
+    yield driver
+    driver.quit()
+
+
+def test_click_a_citation_and_the_player_is_at_the_moment(server, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions as ready
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60)
+    browser.get(server)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#video option"))
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline .mark"))
+    browser.find_element(By.ID, "question").send_keys("Who is the lighthouse keeper?")
+    browser.find_element(By.ID, "ask").click()
+    chip = wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, "#citations .chip")))
+    assert "Ada Brooks" in browser.find_element(By.ID, "answer-text").text
+    assert (float(chip.get_attribute("data-start")), float(chip.get_attribute("data-end"))) == KEEPER_SPAN
+    browser.execute_script("""
+        window.__seeked = null;
+        document.getElementById('player').addEventListener('seeked',
+            (e) => { window.__seeked = e.target.currentTime; }, {once: true});""")
+    chip.click()
+    seeked = wait.until(lambda d: d.execute_script("return window.__seeked"))
+    assert KEEPER_SPAN[0] <= seeked <= KEEPER_SPAN[1]
+    browser.execute_script("document.getElementById('player').pause()")
+    now = browser.execute_script("return document.getElementById('player').currentTime")
+    assert KEEPER_SPAN[0] <= now <= KEEPER_SPAN[1]
+    thumbs = wait.until(lambda d: [i for i in d.find_elements(By.CSS_SELECTOR, "#evidence img")
+                                   if d.execute_script("return arguments[0].naturalWidth", i) > 0])
+    assert thumbs  # the cited frames are shown
+    SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCREENSHOT))
+
+
+def test_text_from_the_video_is_shown_as_text_never_run(server, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60)
+    browser.get(server)
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline .mark"))
+    browser.find_element(By.ID, "question").send_keys("What does the screen say about instructions?")
+    browser.find_element(By.ID, "ask").click()
+    wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#evidence li"))
+    texts = [e.get_attribute("textContent") for e in browser.find_elements(By.CSS_SELECTOR, "#evidence .text")]
+    assert HOSTILE in texts  # the markup is visible as characters
+    titles = [m.get_attribute("title") for m in browser.find_elements(By.CSS_SELECTOR, "#timeline .mark")]
+    assert any(HOSTILE in t for t in titles)
+    assert browser.execute_script("return window.__pwned") is None  # neither the img nor the script ran
+    assert not browser.find_elements(By.CSS_SELECTOR, "#evidence img[src='x'], #evidence script")

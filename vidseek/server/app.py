@@ -1,0 +1,184 @@
+"""The FastAPI app: JSON API under /api, the page at /. Every error is JSON: {"error": "what went wrong"}."""
+
+from __future__ import annotations
+
+import mimetypes
+import threading
+from importlib import resources
+from pathlib import Path
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from vidseek import __version__
+from vidseek.library import Library, LLMSettings
+from vidseek.pipeline.retrieve import Hit
+from vidseek.server import schemas as s
+from vidseek.server.jobs import IndexJobs, Job
+from vidseek.server.media import thumbnail
+from vidseek.server.security import ServerConfig, token_checker
+from vidseek.store.chroma import StoredVideo
+from vidseek.types import Answer, Evidence
+from vidseek.video import VideoError
+
+ERRORS = {400: {"model": s.ErrorOut}, 401: {"model": s.ErrorOut}, 403: {"model": s.ErrorOut},
+          404: {"model": s.ErrorOut}, 422: {"model": s.ErrorOut}}
+
+
+def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
+    lib = library or Library(config.library, config.store, device=config.device)
+    jobs = IndexJobs(lib)
+    asking = threading.Lock()  # one question at a time: the local LLM is not thread-safe
+    # no /docs or /redoc: their pages load scripts from a CDN, which an offline machine cannot reach
+    app = FastAPI(title="vidseek", version=__version__, docs_url=None, redoc_url=None,
+                  description="Ask questions about indexed videos and get the moments that prove each answer.")
+    api = APIRouter(prefix="/api", dependencies=[Depends(token_checker(config))], responses=ERRORS)
+
+    @app.exception_handler(StarletteHTTPException)
+    async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = exc.detail if isinstance(exc.detail, str) else "request failed"
+        if exc.status_code == 404 and message == "Not Found":
+            message = f"no such endpoint: {request.method} {request.url.path}"
+        return JSONResponse({"error": message}, exc.status_code, headers=getattr(exc, "headers", None))
+
+    @app.exception_handler(RequestValidationError)
+    async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
+        first = exc.errors()[0] if exc.errors() else {}
+        where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
+        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"},
+                            422)
+
+    def video_of(video_id: str) -> StoredVideo:
+        found = lib.store.list_videos([video_id]) if len(video_id) == 32 else []
+        if not found:
+            matches = [v for v in lib.stored_videos() if v.fingerprint.startswith(video_id)] if video_id else []
+            if len(matches) != 1:
+                raise HTTPException(404, f"no indexed video '{video_id}'")
+            found = matches
+        return found[0]
+
+    def thumb_url(fingerprint: str, start: float, end: float) -> str:
+        return f"/api/videos/{fingerprint}/thumbnail?t={(start + end) / 2:.1f}"
+
+    def evidence_out(e: Evidence, hit: Hit | None = None) -> s.EvidenceOut:
+        return s.EvidenceOut(video=e.fingerprint, start=e.start, end=e.end, source=e.source, text=e.text,
+                             confidence=e.confidence, score=hit.score if hit else None,
+                             neighbour=hit.neighbour if hit else False,
+                             thumbnail=thumb_url(e.fingerprint, e.start, e.end))
+
+    def answer_out(answer: Answer) -> s.AnswerOut:
+        return s.AnswerOut(
+            question=answer.question, text=answer.text, choice=answer.choice, mode=answer.mode,
+            citations=[s.CitationOut(video=c.fingerprint, path=c.path, start=c.start, end=c.end, source=c.source,
+                                     label=c.label(), playable=config.playable(c.path),
+                                     thumbnail=thumb_url(c.fingerprint, c.start, c.end))
+                       for c in answer.citations],
+            evidence=[evidence_out(e) for e in answer.evidence], notes=answer.notes, timings=answer.timings)
+
+    def job_out(job: Job) -> s.JobOut:
+        return s.JobOut(id=job.id, path=job.path, state=job.state,  # type: ignore[arg-type]
+                        stages={k: s.StageOut(done=d, total=t) for k, (d, t) in job.stages.items()},
+                        fraction=job.fraction, video=job.video, counts=job.counts, skipped=job.skipped,
+                        notices=job.notices, error=job.error)
+
+    @api.get("/videos", response_model=list[s.VideoOut], summary="Indexed videos")
+    def list_videos() -> list[s.VideoOut]:
+        return [s.VideoOut(id=v.fingerprint, path=v.path, name=Path(v.path).name, duration=v.duration,
+                           sources=v.sources, evidence=v.evidence, playable=config.playable(v.path))
+                for v in lib.stored_videos()]
+
+    @api.get("/videos/{video_id}/evidence", response_model=list[s.EvidenceOut],
+             summary="A video's evidence in time order (for the timeline)")
+    def video_evidence(video_id: str, source: Annotated[list[str] | None, Query()] = None) -> list[s.EvidenceOut]:
+        video = video_of(video_id)
+        rows = lib.store.get({"fingerprint": video.fingerprint})
+        items = sorted((e for _, e in rows if not source or e.source in source), key=lambda e: (e.start, e.end))
+        return [evidence_out(e) for e in items]
+
+    @api.get("/videos/{video_id}/file", summary="The video file, with HTTP range requests for seeking",
+             response_class=FileResponse, responses={206: {"description": "Part of the file"}})
+    def video_file(video_id: str) -> FileResponse:
+        video = video_of(video_id)
+        if not config.playable(video.path):
+            raise HTTPException(403, f"'{video.path}' is not under a folder this server may read")
+        media_type = mimetypes.guess_type(video.path)[0] or "application/octet-stream"
+        return FileResponse(video.path, media_type=media_type)
+
+    @api.get("/videos/{video_id}/thumbnail", summary="A JPEG of the frame at t seconds",
+             response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
+    def video_thumbnail(video_id: str, t: Annotated[float, Query(ge=0.0)] = 0.0) -> Response:
+        video = video_of(video_id)
+        if not config.playable(video.path):
+            raise HTTPException(403, f"'{video.path}' is not under a folder this server may read")
+        try:
+            jpeg = thumbnail(video.path, video.fingerprint, min(t, video.duration), lib.path / "thumbnails")
+        except VideoError as exc:
+            raise HTTPException(404, str(exc)) from None
+        return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
+
+    @api.post("/ask", response_model=s.AnswerOut, summary="Answer a question with citations")
+    def ask(body: s.AskIn) -> s.AnswerOut:
+        if not body.question.strip():
+            raise HTTPException(422, "question: the question is empty")
+        video = video_of(body.video).fingerprint if body.video else None
+        with asking:
+            try:
+                answer = lib.ask(body.question, [c for c in body.choices if c.strip()] or None, video, body.k,
+                                 LLMSettings(enabled=config.llm))
+            except (ValueError, VideoError) as exc:
+                raise HTTPException(400, str(exc)) from None
+        return answer_out(answer)
+
+    @api.get("/search", response_model=s.SearchOut, summary="Evidence for a query, no answer")
+    def search(q: Annotated[str, Query(min_length=1)], video: str | None = None,
+               k: Annotated[int, Query(ge=1, le=100)] = 12) -> s.SearchOut:
+        fingerprint = video_of(video).fingerprint if video else None
+        try:
+            hits = lib.search(q, k, fingerprint)
+        except ValueError as exc:
+            raise HTTPException(422, f"q: {exc}") from None
+        return s.SearchOut(hits=[evidence_out(h.evidence, h) for h in hits])
+
+    @api.post("/index", response_model=s.JobOut, status_code=202, summary="Index a file under a served root")
+    def index(body: s.IndexIn) -> s.JobOut:
+        path = config.allowed(body.path)
+        try:
+            job = jobs.start(path, body.sources)
+        except ValueError as exc:
+            raise HTTPException(400, str(exc)) from None
+        return job_out(job)
+
+    @api.get("/jobs", response_model=list[s.JobOut], summary="Index jobs, newest last")
+    def list_jobs() -> list[s.JobOut]:
+        return [job_out(j) for j in jobs.jobs.values()]
+
+    @api.get("/jobs/{job_id}", response_model=s.JobOut, summary="One index job's state and progress")
+    def job_status(job_id: str) -> s.JobOut:
+        if job_id not in jobs.jobs:
+            raise HTTPException(404, f"no job '{job_id}'")
+        return job_out(jobs.jobs[job_id])
+
+    app.include_router(api)
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def page() -> HTMLResponse:
+        return HTMLResponse(_static("index.html"))
+
+    @app.get("/static/{name}", include_in_schema=False)
+    def static(name: str) -> Response:
+        if name not in {"app.js", "style.css"}:
+            raise HTTPException(404, f"no such file: {name}")
+        kind = "text/javascript" if name.endswith(".js") else "text/css"
+        return Response(_static(name), media_type=kind)
+
+    app.state.api = api  # its routes are the API the OpenAPI schema describes
+    app.state.jobs = jobs
+    app.state.library = lib
+    return app
+
+
+def _static(name: str) -> str:
+    return resources.files("vidseek.server").joinpath("static", name).read_text(encoding="utf-8")

@@ -1,0 +1,80 @@
+"""Index jobs the API starts: run one at a time in a background thread (they share the models), with
+progress a client can poll."""
+
+from __future__ import annotations
+
+import threading
+import uuid
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from vidseek.library import Library
+from vidseek.pipeline.index import Indexer
+from vidseek.video import VideoError
+
+
+@dataclass
+class Job:
+    id: str
+    path: str
+    state: str = "queued"
+    stages: dict[str, tuple[int, int]] = field(default_factory=dict)
+    video: str | None = None
+    counts: dict[str, int] = field(default_factory=dict)
+    skipped: dict[str, str] = field(default_factory=dict)
+    notices: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def fraction(self) -> float:
+        if self.state == "done":
+            return 1.0
+        done = sum(d for d, _ in self.stages.values())
+        total = sum(t for _, t in self.stages.values())
+        return done / total if total else 0.0
+
+
+class IndexJobs:
+    def __init__(self, library: Library, after: Callable[[], None] | None = None):
+        self.library = library
+        self.jobs: dict[str, Job] = {}
+        self.indexers: dict[tuple[str, ...] | None, Indexer] = {}  # models stay loaded between jobs
+        self.pool = ThreadPoolExecutor(1, thread_name_prefix="vidseek-index")
+        self.lock = threading.Lock()
+        self.after = after
+
+    def start(self, path: Path, sources: list[str] | None) -> Job:
+        key = tuple(sources) if sources else None
+        if key not in self.indexers:
+            self.indexers[key] = self.library.indexer(sources)  # ValueError for an unknown source
+        job = Job(uuid.uuid4().hex[:12], str(path))
+        self.jobs[job.id] = job
+        self.pool.submit(self._run, job, self.indexers[key])
+        return job
+
+    def _run(self, job: Job, indexer: Indexer) -> None:
+        job.state = "running"
+
+        def progress(stage: str, done: int, total: int) -> None:
+            job.stages[stage] = (done, total)
+
+        try:
+            report = indexer.index(job.path, progress)
+            job.stages["embed"] = (0, 1)
+            with self.lock:
+                self.library.publish(report.video.fingerprint)
+            job.stages["embed"] = (1, 1)
+            job.video, job.counts = report.video.fingerprint, report.counts
+            job.skipped, job.notices = report.skipped, report.notices
+            job.state = "done"
+            if self.after:
+                self.after()
+        except VideoError as exc:
+            job.state, job.error = "failed", str(exc)
+        except Exception as exc:  # the job fails; the server goes on
+            job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"
+
+    def close(self) -> None:
+        self.pool.shutdown(wait=False, cancel_futures=True)

@@ -1,0 +1,89 @@
+"""The API's request and response bodies; FastAPI turns them into the OpenAPI schema."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+
+class VideoOut(BaseModel):
+    id: str = Field(description="The video's fingerprint")
+    path: str
+    name: str
+    duration: float
+    sources: list[str]
+    evidence: int
+    playable: bool = Field(description="The file is under a served root and can be streamed")
+
+
+class EvidenceOut(BaseModel):
+    video: str
+    start: float
+    end: float
+    source: str
+    text: str = Field(description="Found in the video: untrusted text, show it as text")
+    confidence: float
+    score: float | None = None
+    neighbour: bool = False
+    thumbnail: str | None = Field(None, description="URL of a frame from the middle of the span")
+
+
+class CitationOut(BaseModel):
+    video: str
+    path: str
+    start: float
+    end: float
+    source: str
+    label: str
+    playable: bool
+    thumbnail: str | None = None
+
+
+class AskIn(BaseModel):
+    question: str = Field(min_length=1, max_length=2000)
+    choices: list[str] = Field(default_factory=list, max_length=26)
+    video: str | None = Field(None, description="A video id; none: the whole library")
+    k: int = Field(12, ge=1, le=100)
+
+
+class AnswerOut(BaseModel):
+    question: str
+    text: str
+    choice: str | None
+    mode: str
+    citations: list[CitationOut]
+    evidence: list[EvidenceOut]
+    notes: list[str]
+    timings: dict[str, float]
+
+
+class SearchOut(BaseModel):
+    hits: list[EvidenceOut]
+
+
+class IndexIn(BaseModel):
+    path: str = Field(min_length=1, description="A file under one of the served roots (relative: the first)")
+    sources: list[str] | None = Field(None, description="Sources to run; none: every one that applies")
+
+
+class StageOut(BaseModel):
+    done: int
+    total: int
+
+
+class JobOut(BaseModel):
+    id: str
+    path: str
+    state: Literal["queued", "running", "done", "failed"]
+    stages: dict[str, StageOut]
+    fraction: float = Field(description="0..1, over every stage")
+    video: str | None = None
+    counts: dict[str, int] = Field(default_factory=dict)
+    skipped: dict[str, str] = Field(default_factory=dict)
+    notices: list[str] = Field(default_factory=list)
+    error: str | None = None
+
+
+class ErrorOut(BaseModel):
+    error: str

@@ -1,0 +1,186 @@
+// vidseek's page. Every text that comes from a video (speech, on-screen text, captions, subtitles) is put
+// into the page with textContent, never as HTML: a video can show "<script>…" and it must stay words.
+"use strict";
+
+const SOURCES = {
+  speech: ["SPEECH", "--speech"], ocr: ["TEXT", "--ocr"], objects: ["OBJECT", "--objects"],
+  caption: ["CAPTION", "--caption"], subtitle: ["SUBTITLE", "--subtitle"],
+};
+const $ = (id) => document.getElementById(id);
+const player = $("player");
+let videos = [];
+let current = null;  // the video in the player
+let token = new URLSearchParams(location.hash.slice(1)).get("token") || sessionStorage.getItem("vidseek-token") || "";
+
+function el(tag, props = {}, children = []) {
+  const node = document.createElement(tag);
+  for (const [key, value] of Object.entries(props)) {
+    if (key === "text") node.textContent = value;
+    else if (key === "class") node.className = value;
+    else if (key === "style") node.style.cssText = value;
+    else if (key.startsWith("on")) node.addEventListener(key.slice(2), value);
+    else node.setAttribute(key, value);
+  }
+  for (const child of children) node.append(child);
+  return node;
+}
+
+function withToken(url) {
+  return token ? url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(token) : url;
+}
+
+async function api(path, options = {}) {
+  const headers = { "Content-Type": "application/json", ...(token ? { "X-Vidseek-Token": token } : {}) };
+  const response = await fetch(path, { ...options, headers });
+  const body = await response.json().catch(() => ({ error: response.statusText }));
+  if (response.status === 401 || response.status === 403 && body.error === "wrong token") {
+    $("token-form").hidden = false;
+  }
+  if (!response.ok) throw new Error(body.error || response.statusText);
+  return body;
+}
+
+function clock(seconds) {
+  const s = Math.max(0, Math.floor(seconds));
+  const pad = (n) => String(n).padStart(2, "0");
+  return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
+}
+
+function sourceBadge(source) {
+  const [label, colour] = SOURCES[source] || [source.toUpperCase(), "--caption"];
+  return el("span", { class: "source", text: label, style: `--c: var(${colour})`, title: source });
+}
+
+function say(text, isError = false) {
+  $("status").textContent = text;
+  $("status").className = isError ? "error" : "";
+}
+
+async function loadVideos(select) {
+  videos = await api("/api/videos");
+  const menu = $("video");
+  menu.replaceChildren(...videos.map((v) => el("option", { value: v.id, text: `${v.name} (${clock(v.duration)})` })));
+  if (!videos.length) { say("No videos indexed yet: index a file above."); return; }
+  const chosen = select || (current && current.id) || videos[0].id;
+  menu.value = chosen;
+  await showVideo(chosen);
+}
+
+async function showVideo(id) {
+  const video = videos.find((v) => v.id === id);
+  if (!video) return;
+  if (!current || current.id !== id) {
+    current = video;
+    $("video").value = id;
+    if (video.playable) player.src = withToken(`/api/videos/${id}/file`);
+    else { player.removeAttribute("src"); say(`${video.path} is not under a folder this server may read.`, true); }
+    await drawTimeline(video);
+  }
+}
+
+async function drawTimeline(video) {
+  const items = await api(`/api/videos/${video.id}/evidence`);
+  const strip = $("timeline");
+  const sources = [...new Set(items.map((e) => e.source))];
+  const row = (source) => 4 + sources.indexOf(source) * (36 / Math.max(sources.length, 1));
+  strip.replaceChildren(...items.map((e) => el("div", {
+    class: "mark",
+    title: `${clock(e.start)} ${e.source}: ${e.text}`,  // an attribute set as text, never parsed
+    style: `left:${100 * e.start / video.duration}%; width:${100 * Math.max(e.end - e.start, 0.2) / video.duration}%;`
+         + `top:${row(e.source)}px; background: var(${(SOURCES[e.source] || ["", "--caption"])[1]})`,
+    onclick: () => seek(video.id, e.start),
+  })), el("div", { class: "cursor", id: "cursor" }));
+  $("legend").replaceChildren(...sources.map((s) => el("span", {
+    text: s, style: `--c: var(${(SOURCES[s] || ["", "--caption"])[1]})` })));
+}
+
+function whenReady() {
+  return player.readyState >= 1 ? Promise.resolve()
+    : new Promise((resolve) => player.addEventListener("loadedmetadata", resolve, { once: true }));
+}
+
+async function seek(videoId, seconds) {
+  await showVideo(videoId);
+  await whenReady();
+  player.currentTime = seconds;
+  player.play().catch(() => {});  // autoplay may be refused; the player is at the moment either way
+}
+
+player.addEventListener("timeupdate", () => {
+  const cursor = $("cursor");
+  if (cursor && current) cursor.style.left = `${100 * player.currentTime / current.duration}%`;
+});
+
+function showAnswer(answer) {
+  $("answer").hidden = false;
+  $("answer-text").textContent = answer.choice ? `${answer.choice}) ${answer.text}` : answer.text;
+  $("citations").replaceChildren(...answer.citations.map((c) => {
+    const name = (videos.find((v) => v.id === c.video) || { name: "" }).name;
+    return el("button", {
+      class: "chip", "data-start": c.start, "data-end": c.end, "data-video": c.video,
+      text: `▶ ${clock(c.start)}–${clock(c.end)} ${c.source}${current && c.video !== current.id ? " · " + name : ""}`,
+      onclick: () => seek(c.video, c.start),
+    });
+  }));
+  $("notes").replaceChildren(...answer.notes.map((n) => el("li", { text: n })));
+  const cited = new Set(answer.citations.map((c) => `${c.video}|${c.start}|${c.end}`));
+  $("evidence").replaceChildren(...answer.evidence.map((e) => el("li", {
+    class: cited.has(`${e.video}|${e.start}|${e.end}`) ? "cited" : "",
+    onclick: () => seek(e.video, e.start),
+  }, [
+    el("img", { src: withToken(e.thumbnail), alt: "", loading: "lazy" }),
+    el("div", {}, [sourceBadge(e.source), el("span", { class: "when", text: `${clock(e.start)}–${clock(e.end)}` }),
+                   el("div", { class: "text", text: e.text })]),
+  ])));
+}
+
+$("video").addEventListener("change", (event) => showVideo(event.target.value));
+
+$("ask-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const question = $("question").value.trim();
+  if (!question) { say("Type a question first.", true); return; }
+  const choices = $("choices").value.split("\n").map((c) => c.trim()).filter(Boolean);
+  const body = { question, choices, video: $("whole-library").checked || !current ? null : current.id };
+  say("Thinking…");
+  $("ask").disabled = true;
+  try {
+    const answer = await api("/api/ask", { method: "POST", body: JSON.stringify(body) });
+    showAnswer(answer);
+    say(`Answered in ${answer.timings.total.toFixed(1)} s (${answer.mode}).`);
+  } catch (error) {
+    say(error.message, true);
+  } finally {
+    $("ask").disabled = false;
+  }
+});
+
+$("index-form").addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const path = $("index-path").value.trim();
+  if (!path) return;
+  try {
+    let job = await api("/api/index", { method: "POST", body: JSON.stringify({ path }) });
+    while (job.state === "queued" || job.state === "running") {
+      $("job").textContent = `indexing ${Math.round(100 * job.fraction)}%`;
+      await new Promise((resolve) => setTimeout(resolve, 700));
+      job = await api(`/api/jobs/${job.id}`);
+    }
+    if (job.state === "failed") throw new Error(job.error);
+    $("job").textContent = "indexed";
+    await loadVideos(job.video);
+  } catch (error) {
+    $("job").textContent = "";
+    say(error.message, true);
+  }
+});
+
+$("token-form").addEventListener("submit", (event) => {
+  event.preventDefault();
+  token = $("token").value;
+  sessionStorage.setItem("vidseek-token", token);
+  $("token-form").hidden = true;
+  loadVideos().catch((error) => say(error.message, true));
+});
+
+loadVideos().catch((error) => say(error.message, true));
