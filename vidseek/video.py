@@ -111,6 +111,30 @@ def _scaled_size(width: int, height: int, max_side: int) -> tuple[int, int]:
     return max(2, int(width * scale) // 2 * 2), max(2, int(height * scale) // 2 * 2)
 
 
+def upright(image: np.ndarray, rotation: float) -> np.ndarray:
+    """The picture as a player shows it: phones store portrait video sideways with a display rotation
+    (counterclockwise degrees, as FFmpeg reports it), and OCR needs the text upright."""
+    turns = round(rotation / 90) % 4
+    return np.ascontiguousarray(np.rot90(image, k=turns)) if turns else image
+
+
+def decodable(path: str | os.PathLike[str]) -> tuple[bool, bool]:
+    """Whether the first picture and the first sound of a file decode: a file cut off or damaged at its
+    start can probe fine (its header is intact) and still hold nothing to index."""
+
+    def first(kind: str) -> bool:
+        with _open(path) as container:
+            streams = getattr(container.streams, kind)
+            if not streams:
+                return False
+            try:
+                return next(iter(container.decode(streams[0])), None) is not None
+            except av.error.FFmpegError:
+                return False
+
+    return first("video"), first("audio")
+
+
 class FrameReader:
     """Frames sampled at a fixed rate from time windows, in order.
 
@@ -124,6 +148,7 @@ class FrameReader:
         self.max_side = max_side
         self.broken_at: float | None = None  # where a corrupt stream stopped decoding
         self.decoded_frames = 0
+        self.last_time: float | None = None  # the latest picture decoded: short of the duration = cut off
         self._container: av.container.InputContainer | None = None
         self._frames: Iterator[av.VideoFrame] | None = None
         self._stash: av.VideoFrame | None = None
@@ -163,7 +188,7 @@ class FrameReader:
                 yield frame
         except av.error.FFmpegError as exc:
             self.broken_at = self._position
-            log.warning("decoding %s stopped near %.1fs: %s", self.path, self._position, exc)
+            log.info("decoding %s stopped near %.1fs: %s", self.path, self._position, exc)
 
     def _time(self, frame: av.VideoFrame) -> float:
         t = frame.time if frame.time is not None else 0.0
@@ -187,13 +212,14 @@ class FrameReader:
                 break
             t = self._time(frame)
             self._position = max(self._position, t)
+            self.last_time = t if self.last_time is None else max(self.last_time, t)
             if t < mark - half_frame:
                 continue
             if t >= end:
                 self._stash = frame
                 break
             width, height = _scaled_size(frame.width, frame.height, self.max_side)
-            image = frame.reformat(width=width, height=height, format="rgb24").to_ndarray()
+            image = upright(frame.reformat(width=width, height=height, format="rgb24").to_ndarray(), frame.rotation)
             out.append(Frame(time=t, image=image))
             while mark <= t + half_frame:
                 mark += step
@@ -224,7 +250,7 @@ def load_audio(path: str | os.PathLike[str], start: float = 0.0, end: float | No
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1))
         except av.error.FFmpegError as exc:
-            log.warning("audio of %s stopped decoding: %s", path, exc)
+            log.info("audio of %s stopped decoding: %s", path, exc)
         for out in resampler.resample(None):
             chunks.append(out.to_ndarray().reshape(-1))
     if not chunks or first_time is None:

@@ -168,6 +168,8 @@ class OcrExtractor:
             return {normalise_text(t) for t, _ in lines(i)}
 
         probes = sorted({*range(0, len(frames), stride), len(frames) - 1})
+        for probe in probes:  # every probe is read, so each frame has a reading at or before it
+            lines(probe)
         pending = list(zip(probes, probes[1:]))
         while pending:
             a, b = pending.pop()

@@ -26,6 +26,7 @@ from vidseek.types import Video, format_time
 log = logging.getLogger(__name__)
 
 CHUNK_S = 60.0
+CUT_OFF_S = 3.0  # pictures ending this long before the stated duration: the file was cut short
 Progress = Callable[[str, int, int], None]  # (stage, chunks done, chunks in all)
 
 
@@ -77,7 +78,16 @@ class Indexer:
         chosen = []
         subtitles = next((x for x in self.extractors if isinstance(x, SubtitleExtractor)), None)
         has_subtitles = subtitles is not None and subtitles.available(video)
+        pictures, sound = media.decodable(video.path) if any(x.needs for x in self.extractors) else (True, True)
+        broken = {FRAMES: "the pictures cannot be decoded (the file is damaged or cut off near its start)",
+                  AUDIO: "the sound cannot be decoded (the file is damaged or cut off near its start)"}
         for ext in self.extractors:
+            unreadable = [broken[n] for n, ok, present in ((FRAMES, pictures, video.has_video),
+                                                           (AUDIO, sound, video.has_audio))
+                          if n in ext.needs and present and not ok]
+            if unreadable:
+                report.skipped[ext.source] = unreadable[0]
+                continue
             if ext.source == "speech" and has_subtitles and not (self.requested and "speech" in self.requested):
                 report.skipped["speech"] = "subtitles present (add speech to --sources to transcribe anyway)"
                 continue
@@ -121,7 +131,9 @@ class Indexer:
 
         for ext in extractors:
             report.model_calls[ext.source] = ext.model_calls - calls_before[ext.source]
-        record.notices = report.notices
+        # a rerun from cache decodes nothing, so it cannot see problems again: keep what the first run saw
+        record.notices = report.notices if report.chunks_run or not previous else previous.notices
+        report.notices = record.notices
         record.complete = True
         self.cache.save_record(record)
         for item in self.cache.evidence(video.fingerprint):
@@ -158,6 +170,11 @@ class Indexer:
                         f"the video stream is broken near {format_time(reader.broken_at)}: indexed up to there"
                     )
                     break
+        wanted_frames = any(FRAMES in x.needs for x in extractors)
+        ends = reader.last_time
+        if wanted_frames and reader.broken_at is None and ends is not None and ends < video.duration - CUT_OFF_S:
+            report.notices.append(f"the pictures end at {format_time(ends)} of {format_time(video.duration)} "
+                                  "(the file looks cut off): indexed up to there")
 
     def _load_chunk(self, video: Video, reader: media.FrameReader, index: int, start: float, end: float,
                     pending: list[Extractor], report: IndexReport) -> Chunk:
