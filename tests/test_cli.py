@@ -44,7 +44,7 @@ def test_evidence_prints_time_ordered_lines_and_json(indexed) -> None:
 def test_evidence_needs_no_video_file_once_indexed(indexed, tmp_path: Path) -> None:
     movie, library = indexed
     listing = runner.invoke(app, ["ls", "-L", str(library)])
-    fingerprint = listing.stdout.split()[0]
+    fingerprint = listing.stdout.splitlines()[1].split()[0]  # under the header line
     moved = shutil.move(movie, tmp_path / "gone.mp4")
     try:
         by_id = runner.invoke(app, ["evidence", fingerprint, "-L", str(library)])

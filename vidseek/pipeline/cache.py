@@ -13,6 +13,8 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -83,6 +85,26 @@ class EvidenceCache:
         for path in sorted(folder.glob("[!.]*.json")):
             out.extend(Evidence.from_dict(d) for d in json.loads(path.read_text(encoding="utf-8")))
         return out
+
+    @contextmanager
+    def lock(self, fingerprint: str, on_wait: Callable[[], None] | None = None) -> Iterator[None]:
+        """Hold the video for one indexing process; a second one waits (after `on_wait`) rather than
+        doing the same work beside it."""
+        from filelock import FileLock, Timeout
+
+        path = self.root / "locks" / f"{fingerprint}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        lock = FileLock(path)
+        try:
+            lock.acquire(timeout=0)
+        except Timeout:
+            if on_wait:
+                on_wait()
+            lock.acquire()
+        try:
+            yield
+        finally:
+            lock.release()
 
     def _record_path(self, fingerprint: str) -> Path:
         return self.root / "videos" / f"{fingerprint}.json"

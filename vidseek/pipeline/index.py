@@ -73,6 +73,8 @@ class Indexer:
         self.extractors = list(extractors)
         self.options = options or IndexOptions()
         self.requested = requested  # sources the user named; None: every source that applies
+        # told when another process is indexing the same video: this one waits for it, then finds its work
+        self.on_wait: Callable[[Video], None] | None = None
 
     def _applicable(self, video: Video, report: IndexReport) -> list[Extractor]:
         chosen = []
@@ -104,6 +106,11 @@ class Indexer:
         """Index one file. Raises VideoError, before writing anything, when nothing in it can be indexed."""
         started = time.perf_counter()
         video = media.probe(path)
+        with self.cache.lock(video.fingerprint, lambda: self.on_wait(video) if self.on_wait else None):
+            return self._index(path, video, started, progress, after_chunk)
+
+    def _index(self, path: str | Path, video: Video, started: float, progress: Progress | None,
+               after_chunk: Callable[[int], None] | None) -> IndexReport:
         report = IndexReport(video=video)
         extractors = self._applicable(video, report)
         if not extractors:

@@ -6,7 +6,8 @@ import hashlib
 import json
 import os
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -68,36 +69,102 @@ class StoredVideo:
     evidence: int
 
 
+# Embedded stores (a folder) shared by several processes: chromadb keeps each folder's vector index in the
+# memory of one "system" per process, and a process that writes with an index older than the folder's
+# would persist it over other processes' vectors. So every write holds a file lock and first restarts the
+# system if the folder changed since this process last saw it (the generation token tells).
+_EPOCH: dict[str, int] = {}  # folder -> how many times this process restarted its chromadb system
+_SEEN: dict[str, str] = {}  # folder -> the generation token this process last wrote or loaded
+
+
 class ChromaStore:
-    """One library's evidence: a chromadb collection of evidence and one of videos."""
+    """One library's evidence: a chromadb collection of evidence and one of videos.
+
+    On a folder it is safe for several processes (indexers, a server, questions) at once: writes are
+    serialised by a lock file beside the folder, and readers reload after another process wrote.
+    """
 
     def __init__(self, location: str | os.PathLike[str]):
-        import chromadb
-        from chromadb.config import Settings
-
         self.location = str(location)
-        settings = Settings(anonymized_telemetry=False)
-        if self.location.startswith(("http://", "https://")):
+        self._epoch = -1
+        if self.is_server:
+            import chromadb
+            from chromadb.config import Settings
+
             url = urlparse(self.location)
             self.client = chromadb.HttpClient(host=url.hostname or "localhost", port=url.port or 8000,
-                                              ssl=url.scheme == "https", settings=settings)
+                                              ssl=url.scheme == "https", settings=Settings(anonymized_telemetry=False))
+            self._collections()
         else:
+            self.location = str(Path(self.location).resolve())
             Path(self.location).mkdir(parents=True, exist_ok=True)
-            self.client = chromadb.PersistentClient(path=self.location, settings=settings)
-        # embedding_function=None: chromadb's default would download a model; vectors always come from us
-        self.evidence = self.client.get_or_create_collection(
-            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
-        self.videos = self.client.get_or_create_collection(VIDEOS, embedding_function=None)
+            with self._lock():  # two processes creating the same new store at once would collide
+                self._open()
 
     @property
     def is_server(self) -> bool:
         return self.location.startswith(("http://", "https://"))
 
+    def _collections(self) -> None:
+        # embedding_function=None: chromadb's default would download a model; vectors always come from us
+        self.evidence = self.client.get_or_create_collection(
+            COLLECTION, embedding_function=None, metadata={"hnsw:space": "cosine"})
+        self.videos = self.client.get_or_create_collection(VIDEOS, embedding_function=None)
+
+    def _open(self) -> None:
+        import chromadb
+        from chromadb.config import Settings
+
+        self.client = chromadb.PersistentClient(path=self.location, settings=Settings(anonymized_telemetry=False))
+        self._collections()
+        self._epoch = _EPOCH.get(self.location, 0)
+        _SEEN.setdefault(self.location, self._read_stamp())
+
+    def _lock(self):
+        from filelock import FileLock
+
+        return FileLock(self.location.rstrip("/") + ".lock")
+
+    def _restart(self) -> None:
+        """Drop this process's chromadb system for the folder and load it again from disk."""
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        system = SharedSystemClient._identifier_to_system.pop(self.location, None)
+        SharedSystemClient._identifier_to_refcount.pop(self.location, None)
+        if system is not None:
+            system.stop()
+        _EPOCH[self.location] = _EPOCH.get(self.location, 0) + 1
+        _SEEN.pop(self.location, None)
+        self._open()
+
+    def _current(self) -> None:
+        """Before a read: see what other processes wrote (a one-row read when nothing changed)."""
+        if self.is_server:
+            return
+        if self._epoch != _EPOCH.get(self.location, 0):
+            self._open()  # another store object of this process restarted the system
+        if self._read_stamp() != _SEEN.get(self.location):
+            self._restart()
+
+    @contextmanager
+    def _writing(self) -> Iterator[None]:
+        if self.is_server:
+            yield
+            self._bump()
+            return
+        with self._lock():
+            self._current()
+            yield
+            self._bump()
+
     def replace_video(self, video: Video, items: list[Evidence], vectors: np.ndarray,
                       only: list[Evidence] | None = None) -> None:
         """Make the store hold exactly `items` for the video. `vectors` embed `only` (default: all items):
         rows already stored keep theirs, so re-publishing an unchanged video embeds nothing."""
-        new = items if only is None else only
+        with self._writing():
+            self._replace(video, items, vectors, items if only is None else only)
+
+    def _replace(self, video: Video, items: list[Evidence], vectors: np.ndarray, new: list[Evidence]) -> None:
         keep = {evidence_id(e) for e in items}
         old = self.evidence.get(where={"fingerprint": video.fingerprint}, include=[])["ids"]
         stale = [i for i in old if i not in keep]
@@ -116,24 +183,25 @@ class ChromaStore:
         self.videos.upsert(ids=[video.fingerprint], documents=[video.path], embeddings=[[0.0]],
                            metadatas=[{"path": video.path, "duration": float(video.duration),
                                        "sources": ",".join(sources), "evidence": len(keep)}])
-        self._bump()
 
     def _bump(self) -> None:
-        self.videos.upsert(ids=[GENERATION], documents=[""], embeddings=[[0.0]],
-                           metadatas=[{"token": uuid.uuid4().hex}])
+        token = uuid.uuid4().hex
+        self.videos.upsert(ids=[GENERATION], documents=[""], embeddings=[[0.0]], metadatas=[{"token": token}])
+        _SEEN[self.location] = token
 
     def remove_video(self, fingerprint: str) -> int:
-        ids = self.evidence.get(where={"fingerprint": fingerprint}, include=[])["ids"]
-        for at in range(0, len(ids), PAGE):
-            self.evidence.delete(ids=ids[at : at + PAGE])
-        self.videos.delete(ids=[fingerprint])
-        self._bump()
+        with self._writing():
+            ids = self.evidence.get(where={"fingerprint": fingerprint}, include=[])["ids"]
+            for at in range(0, len(ids), PAGE):
+                self.evidence.delete(ids=ids[at : at + PAGE])
+            self.videos.delete(ids=[fingerprint])
         return len(ids)
 
     def list_videos(self, fingerprints: Sequence[str] | None = None) -> list[StoredVideo]:
         """Every video in the store, or just the ones named."""
         if fingerprints is not None and not fingerprints:
             return []
+        self._current()
         rows = self.videos.get(ids=list(fingerprints) if fingerprints else None, include=["metadatas"])
         out = [StoredVideo(fingerprint=i, path=m["path"], duration=m["duration"],
                            sources=[s for s in m["sources"].split(",") if s], evidence=int(m["evidence"]))
@@ -141,6 +209,7 @@ class ChromaStore:
         return sorted(out, key=lambda v: v.path)
 
     def count(self) -> int:
+        self._current()
         return self.evidence.count()
 
     def dense(self, vector: np.ndarray, k: int, filters: dict[str, Any] | None = None) -> list[tuple[str, Evidence]]:
@@ -152,11 +221,13 @@ class ChromaStore:
         return [(i, _evidence(d, m)) for i, d, m in zip(found["ids"][0], found["documents"][0], found["metadatas"][0])]
 
     def get(self, filters: dict[str, Any] | None = None, ids: list[str] | None = None) -> list[tuple[str, Evidence]]:
+        self._current()
         rows = self.evidence.get(where=filters, ids=ids, include=["documents", "metadatas"])
         return [(i, _evidence(d, m)) for i, d, m in zip(rows["ids"], rows["documents"], rows["metadatas"])]
 
     def all_documents(self) -> tuple[list[str], list[str]]:
         """Every (id, text) in the store, page by page: what the keyword index is built from."""
+        self._current()
         ids: list[str] = []
         docs: list[str] = []
         offset = 0
@@ -170,5 +241,9 @@ class ChromaStore:
 
     def stamp(self) -> str:
         """A token that changes with every write to the store (one row read, whatever the library's size)."""
+        self._current()
+        return self._read_stamp()
+
+    def _read_stamp(self) -> str:
         rows = self.videos.get(ids=[GENERATION], include=["metadatas"])
         return rows["metadatas"][0]["token"] if rows["ids"] else "empty"

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
+import uuid
 from pathlib import Path
 
 from vidseek.store.chroma import ChromaStore
@@ -34,14 +36,16 @@ class KeywordIndex:
         meta = self.folder / "ids.json"
         if not meta.exists():
             return False
-        saved = json.loads(meta.read_text())
-        if saved["stamp"] != stamp:
-            return False
         import bm25s
 
-        self._ids = saved["ids"]
-        self._bm25 = bm25s.BM25.load(str(self.folder / "bm25"), mmap=True) if self._ids else None
-        self._stamp = stamp
+        try:
+            saved = json.loads(meta.read_text())
+            if saved["stamp"] != stamp:
+                return False
+            bm25 = bm25s.BM25.load(str(self.folder / "bm25"), mmap=True) if saved["ids"] else None
+        except (OSError, ValueError, KeyError):  # another process is swapping it: build our own
+            return False
+        self._ids, self._bm25, self._stamp = saved["ids"], bm25, stamp
         return True
 
     def refresh(self, store: ChromaStore) -> None:
@@ -52,8 +56,8 @@ class KeywordIndex:
         import bm25s
 
         ids, docs = store.all_documents()
-        tmp = self.folder.with_name(self.folder.name + ".tmp")
-        shutil.rmtree(tmp, ignore_errors=True)
+        # built in a folder of its own and swapped in whole: processes refreshing at once never mix files
+        tmp = self.folder.with_name(f"{self.folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
         tmp.mkdir(parents=True)
         self._bm25 = None
         if ids:
@@ -61,8 +65,15 @@ class KeywordIndex:
             self._bm25.index([tokens(d) or ["_"] for d in docs], show_progress=False)
             self._bm25.save(str(tmp / "bm25"))
         (tmp / "ids.json").write_text(json.dumps({"stamp": stamp, "ids": ids}))
-        shutil.rmtree(self.folder, ignore_errors=True)
-        tmp.rename(self.folder)
+        old = self.folder.with_name(f"{tmp.name}.old")
+        try:
+            if self.folder.exists():
+                self.folder.rename(old)
+            tmp.rename(self.folder)
+        except OSError:  # another process put its own in place first: keep ours in memory only
+            pass
+        shutil.rmtree(old, ignore_errors=True)
+        shutil.rmtree(tmp, ignore_errors=True)
         self._ids, self._stamp = ids, stamp
 
     def search(self, query: str, k: int) -> list[str]:
