@@ -14,7 +14,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from vidseek.extractors import EXTRACTORS, ExtractorSettings
 from vidseek.library import Library, LLMSettings
-from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport
+from vidseek.pipeline.index import CHUNK_S, Indexer, IndexOptions, IndexReport
 from vidseek.quiet import quiet_libraries
 from vidseek.types import format_time
 from vidseek.video import VideoError
@@ -103,6 +103,8 @@ YoloOption = Annotated[str | None, typer.Option(
          "packaged person/face detector.")]
 DeviceOption = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 FpsOption = Annotated[float, typer.Option(help="Frames sampled per second for OCR, objects and cuts.")]
+ChunkOption = Annotated[float, typer.Option(
+    help="Seconds of video per unit of saved work: an interrupted run redoes at most one such chunk.")]
 
 
 def _settings(device: str, whisper_model: str | None, language: str | None, captioner: str | None,
@@ -116,7 +118,8 @@ def _settings(device: str, whisper_model: str | None, language: str | None, capt
 
 @app.command()
 def index(
-    paths: Annotated[list[Path], typer.Argument(help="Video files to index.", show_default=False)],
+    paths: Annotated[list[Path], typer.Argument(
+        help="Video files to index.", show_default=False, readable=False)],  # vidseek says why it cannot read
     sources: SourcesOption = None,
     whisper_model: WhisperOption = None,
     language: LanguageOption = None,
@@ -126,6 +129,7 @@ def index(
     yolo: YoloOption = None,
     device: DeviceOption = "auto",
     fps: FpsOption = 1.0,
+    chunk_seconds: ChunkOption = CHUNK_S,
     library: LibraryOption = None,
     store: StoreOption = None,
 ) -> None:
@@ -138,10 +142,11 @@ def index(
     settings = _settings(device, whisper_model, language, captioner, captioner_url, captioner_model, yolo)
     lib = Library(library, store, device=device)
     try:
-        indexer = lib.indexer(_parse_sources(sources), settings, IndexOptions(fps=fps))
+        indexer = lib.indexer(_parse_sources(sources), settings, IndexOptions(fps=fps, chunk_seconds=chunk_seconds))
     except ValueError as exc:
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
+    indexer.on_wait = lambda video: _say(err, f"waiting: another vidseek process is indexing {video.path}")
     failed = sum(_index_one(lib, indexer, path) is None for path in paths)
     if failed:
         raise typer.Exit(BAD_INPUT)
@@ -150,7 +155,7 @@ def index(
 @app.command()
 def batch(
     paths: Annotated[list[Path] | None, typer.Argument(
-        help="Video files and folders (searched recursively).", show_default=False)] = None,
+        help="Video files and folders (searched recursively).", show_default=False, readable=False)] = None,
     glob: Annotated[str | None, typer.Option(
         help="Pattern for files in folders, e.g. '*.mkv' (default: common video and audio suffixes).")] = None,
     manifest: Annotated[Path | None, typer.Option(
@@ -175,6 +180,7 @@ def batch(
     yolo: YoloOption = None,
     device: DeviceOption = "auto",
     fps: FpsOption = 1.0,
+    chunk_seconds: ChunkOption = CHUNK_S,
     library: LibraryOption = None,
     store: StoreOption = None,
 ) -> None:
@@ -196,7 +202,7 @@ def batch(
             raise ValueError("no video files found (give files, folders, --glob or --manifest)")
         settings = BatchSettings(str(Library(library).path), store, _parse_sources(sources),
                                  _settings(device, whisper_model, language, captioner, captioner_url,
-                                           captioner_model, yolo), IndexOptions(fps=fps))
+                                           captioner_model, yolo), IndexOptions(fps=fps, chunk_seconds=chunk_seconds))
         job = Batch(settings)
     except ValueError as exc:
         _fail(str(exc))
@@ -400,8 +406,9 @@ def search(
 
 @app.command("eval")
 def evaluate(
-    questions: Annotated[Path, typer.Argument(help="Question file (docs/eval.md).")],
-    video: Annotated[Path | None, typer.Option(help="The video, if not the file the question file names.")] = None,
+    questions: Annotated[Path, typer.Argument(help="Question file (docs/eval.md).", readable=False)],
+    video: Annotated[Path | None, typer.Option(help="The video, if not the file the question file names.",
+                                               readable=False)] = None,
     out_file: Annotated[Path | None, typer.Option(
         "--out", help="Write predictions and the report here (JSON).")] = None,
     circular: Annotated[bool, typer.Option(help="Ask each question with its options rotated; right only if "

@@ -51,7 +51,7 @@ def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
     if not p.exists():
         raise VideoError(f"cannot read '{path}': no such file")
     if p.is_dir():
-        raise VideoError(f"cannot read '{path}': it is a directory")
+        raise VideoError(f"cannot read '{path}': it is a folder (vidseek batch indexes folders)")
     if p.stat().st_size == 0:
         raise VideoError(f"cannot read '{path}': the file is empty")
     try:

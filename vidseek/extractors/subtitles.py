@@ -19,6 +19,7 @@ SIDECAR_SUFFIXES = (".srt", ".vtt")
 _TIMING = re.compile(
     r"(?P<a>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<b>(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
 )
+_STAMP = re.compile(r"\d+(?::\d{1,2}){0,2}(?:[.,]\d+)?")
 _TAGS = re.compile(r"<[^>]*>|\{\\[^}]*\}")
 
 
@@ -28,11 +29,9 @@ class SubtitleError(ValueError):
 
 def parse_timestamp(stamp: str) -> float:
     """'01:02:03,450' or '02:03.450' as seconds."""
-    parts = stamp.replace(",", ".").split(":")
-    try:
-        values = [float(p) for p in parts]
-    except ValueError as exc:
-        raise SubtitleError(f"bad timestamp {stamp!r}") from exc
+    if not _STAMP.fullmatch(stamp.strip()):
+        raise SubtitleError(f"bad timestamp {stamp!r}")
+    values = [float(p) for p in stamp.strip().replace(",", ".").split(":")]
     seconds = 0.0
     for v in values:
         seconds = seconds * 60 + v
@@ -72,7 +71,7 @@ def read_sidecar(path: Path) -> list[tuple[float, float, str]]:
         raw = path.read_bytes()
     except OSError as exc:
         raise SubtitleError(f"cannot read subtitle file '{path}': {exc.strerror}") from exc
-    for encoding in ("utf-8-sig", "cp1252"):
+    for encoding in ("utf-8-sig", "cp1252", "latin-1"):  # latin-1 takes any bytes: binary junk has no cues
         try:
             text = raw.decode(encoding)
             break
@@ -82,6 +81,13 @@ def read_sidecar(path: Path) -> list[tuple[float, float, str]]:
     if raw.strip() and not cues:
         raise SubtitleError(f"'{path.name}' holds no SubRip or WebVTT cues")
     return cues
+
+
+def _readable(path: Path) -> bool:
+    try:
+        return bool(read_sidecar(path))
+    except SubtitleError:
+        return False
 
 
 class SubtitleExtractor:
@@ -102,11 +108,17 @@ class SubtitleExtractor:
         return {"embedded": self.embedded, "sidecar": self.sidecar}
 
     def available(self, video: Video) -> bool:
-        """Whether the file has subtitles at all (then speech is skipped unless asked for)."""
-        return bool((self.sidecar and sidecar_files(video.path)) or (self.embedded and video.subtitle_streams))
+        """Whether the file has readable subtitles (then speech is skipped unless asked for): an unreadable
+        subtitle file must not cost the video its transcript."""
+        return bool((self.sidecar and any(_readable(p) for p in sidecar_files(video.path)))
+                    or (self.embedded and video.subtitle_streams))
 
     def check(self, video: Video) -> None:
         if not self.available(video):
+            unreadable = [p.name for p in sidecar_files(video.path)] if self.sidecar else []
+            if unreadable:
+                raise models.ModelUnavailable(f"subtitle file(s) {', '.join(unreadable)} unreadable "
+                                              "(not SubRip or WebVTT text)")
             raise models.ModelUnavailable("no subtitle file beside the video and no subtitle stream")
 
     def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]:

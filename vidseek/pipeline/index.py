@@ -40,6 +40,10 @@ class IndexOptions:
     max_window: float = media.MAX_WINDOW_S
     cut_threshold: float = media.CUT_THRESHOLD
 
+    def __post_init__(self) -> None:
+        if not (self.fps > 0 and self.chunk_seconds > 0 and self.max_side > 0 and self.max_window > 0):
+            raise ValueError("fps, chunk seconds, max side and window must be positive")
+
     def sampling(self) -> dict[str, Any]:
         return {"fps": self.fps, "max_side": self.max_side, "chunk": self.chunk_seconds,
                 "window": self.max_window, "cut": self.cut_threshold}

@@ -99,6 +99,8 @@ class ChromaStore:
             self.location = str(Path(self.location).resolve())
             Path(self.location).mkdir(parents=True, exist_ok=True)
             with self._lock():  # two processes creating the same new store at once would collide
+                if not (Path(self.location) / "chroma.sqlite3").exists():
+                    self._forget_system()  # a folder deleted and made anew: the cached system is stale
                 self._open()
 
     @property
@@ -125,8 +127,7 @@ class ChromaStore:
 
         return FileLock(self.location.rstrip("/") + ".lock")
 
-    def _restart(self) -> None:
-        """Drop this process's chromadb system for the folder and load it again from disk."""
+    def _forget_system(self) -> None:
         from chromadb.api.shared_system_client import SharedSystemClient
 
         system = SharedSystemClient._identifier_to_system.pop(self.location, None)
@@ -135,6 +136,10 @@ class ChromaStore:
             system.stop()
         _EPOCH[self.location] = _EPOCH.get(self.location, 0) + 1
         _SEEN.pop(self.location, None)
+
+    def _restart(self) -> None:
+        """Drop this process's chromadb system for the folder and load it again from disk."""
+        self._forget_system()
         self._open()
 
     def _current(self) -> None:
