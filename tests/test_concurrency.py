@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from tests import bad_media
 from tests.library_dump import dump, index_command, run_index
 from vidseek import synth
 from vidseek.library import Library

@@ -45,6 +45,8 @@ def load_questions(path: str | Path) -> QuestionSet:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
         raise ValueError(f"cannot read '{path}': {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise ValueError(f"'{path}' is not UTF-8 text (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise ValueError(f"'{path}' is not JSON: {exc.msg} (line {exc.lineno})") from exc
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):

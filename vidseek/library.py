@@ -12,7 +12,7 @@ from pathlib import Path
 
 from vidseek import extractors as ex
 from vidseek.models import ModelUnavailable
-from vidseek.pipeline.answer import Reasoner, check_citations, split_choices
+from vidseek.pipeline.answer import LETTERS, Reasoner, check_citations, split_choices
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
@@ -175,6 +175,8 @@ class Library:
             raise ValueError("the question is empty")
         if not choices:
             question, choices = split_choices(question)
+        if len(choices) > len(LETTERS):
+            raise ValueError(f"at most {len(LETTERS)} options ({LETTERS[0]}–{LETTERS[-1]}); got {len(choices)}")
         started = time.perf_counter()
         videos = self._videos_filter(video)
         retriever = Retriever(self.store, self.keyword, self.embedder)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -13,7 +14,7 @@ SOURCES: tuple[Source, ...] = ("speech", "ocr", "objects", "caption", "subtitle"
 
 def format_time(seconds: float) -> str:
     """Seconds as HH:MM:SS for people; records keep floats."""
-    total = max(0, int(seconds))
+    total = max(0, int(seconds)) if math.isfinite(seconds) else 0
     return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 

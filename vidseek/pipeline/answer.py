@@ -55,6 +55,8 @@ def options_block(choices: Sequence[str]) -> str:
 def parse_choice(output: str, choices: Sequence[str]) -> str | None:
     """The option letter an LLM reply picks, or None when it does not say clearly (never a guess)."""
     letters = LETTERS[: len(choices)]
+    if not letters:
+        return None
     text = output.strip()
     patterns = [
         rf"^\(?([{letters}])\)?[.):]?$",  # the reply is a letter: "B", "b.", "(C)"
@@ -68,7 +70,8 @@ def parse_choice(output: str, choices: Sequence[str]) -> str | None:
             return found.pop()
         if found:
             return None  # names two options
-    named = [LETTERS[i] for i, c in enumerate(choices) if c.strip() and c.strip().lower() in text.lower()]
+    named = [LETTERS[i] for i, c in enumerate(choices[: len(LETTERS)])
+             if c.strip() and c.strip().lower() in text.lower()]
     return named[0] if len(named) == 1 else None
 
 

@@ -42,7 +42,7 @@ class CitationOut(BaseModel):
 
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
-    choices: list[str] = Field(default_factory=list, max_length=26)
+    choices: list[str] = Field(default_factory=list, max_length=10)  # option letters A–J
     video: str | None = Field(None, description="A video id; none: the whole library")
     k: int = Field(12, ge=1, le=100)
 
