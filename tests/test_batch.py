@@ -160,8 +160,8 @@ def test_unreadable_and_repeated_files_are_reported_not_fatal(tmp_path, folder) 
     verdicts = [(p.result.status, p.result.error) if p.result else ("to do", "") for p in planned]
     assert verdicts[0] == ("to do", "")
     assert verdicts[1] == ("duplicate", f"same content as {folder / 'gala.mp4'}")
-    assert verdicts[2] == ("failed", f"'{tmp_path / 'missing.mp4'}' does not exist")
-    assert verdicts[3] == ("failed", f"'{folder}' is a folder, not a video")
+    assert verdicts[2] == ("failed", f"cannot read '{tmp_path / 'missing.mp4'}': no such file")
+    assert verdicts[3] == ("failed", f"cannot read '{folder}': it is a folder (vidseek batch indexes folders)")
 
 
 def test_ray_gives_the_same_evidence_as_the_local_pool(reference, folder, tmp_path) -> None:

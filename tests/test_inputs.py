@@ -180,3 +180,19 @@ def test_an_unreadable_subtitle_file_is_named_and_the_rest_indexed(tmp_path) -> 
     shutil.rmtree(tmp_path / "lib")
     (tmp_path / "clip.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHello\n\nnot a cue at all\n-->\n")
     assert "1 subtitle" in index(path, tmp_path / "lib", "subtitle,ocr").stdout  # the readable cue is kept
+
+
+def test_damage_in_the_middle_costs_only_the_damaged_part(cut_source, tmp_path) -> None:
+    data = bytearray(cut_source.read_bytes())
+    start = data.index(b"mdat")
+    at = start + (len(data) - start) * 45 // 100  # garbage over a stretch in the middle of the pictures
+    data[at : at + 3000] = os.urandom(3000)
+    damaged = tmp_path / "damaged.mp4"
+    damaged.write_bytes(bytes(data))
+    result = index(damaged, tmp_path / "lib")
+    assert result.exit_code == 0, result.output
+    found = [e["text"] for e in evidence(damaged, tmp_path / "lib")]
+    assert found[0] == CAPTIONS[0] and found[-1] == CAPTIONS[-1], (found, result.stderr)
+    notes = [line.strip() for line in result.stderr.splitlines() if "note:" in line]
+    assert len(notes) == 1 and notes[0].startswith("note: the video stream is damaged at 00:00:"), notes
+    assert notes[0].endswith(": indexed around it")

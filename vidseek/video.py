@@ -135,6 +135,9 @@ def decodable(path: str | os.PathLike[str]) -> tuple[bool, bool]:
     return first("video"), first("audio")
 
 
+MAX_BAD_PACKETS = 300  # undecodable packets in a row before a stream counts as broken for good
+
+
 class FrameReader:
     """Frames sampled at a fixed rate from time windows, in order.
 
@@ -146,7 +149,8 @@ class FrameReader:
         self.path = str(path)
         self.fps = fps
         self.max_side = max_side
-        self.broken_at: float | None = None  # where a corrupt stream stopped decoding
+        self.broken_at: float | None = None  # where a corrupt stream stopped decoding for good
+        self.damaged: list[tuple[float, float]] = []  # stretches lost to damage: (from, decoding again at)
         self.decoded_frames = 0
         self.last_time: float | None = None  # the latest picture decoded: short of the duration = cut off
         self._container: av.container.InputContainer | None = None
@@ -181,14 +185,36 @@ class FrameReader:
         self._stash = None
 
     def _decode(self, stream: av.VideoStream) -> Iterator[av.VideoFrame]:
+        """Frames in order. A packet that fails to decode is skipped and the decoder goes on with the next
+        (the stretch is noted in `damaged`); only a container that cannot be read further, or a long run
+        of bad packets, ends the video early (`broken_at`)."""
         assert self._container is not None
+        bad_run = 0
+        damaged_from: float | None = None
         try:
-            for frame in self._container.decode(stream):
-                self.decoded_frames += 1
-                yield frame
+            for packet in self._container.demux(stream):
+                try:
+                    frames = packet.decode()
+                except av.error.FFmpegError as exc:
+                    bad_run += 1
+                    if damaged_from is None:
+                        damaged_from = self._position
+                        log.info("decoding %s failed near %.1fs: %s", self.path, damaged_from, exc)
+                    if bad_run > MAX_BAD_PACKETS:
+                        self.broken_at = damaged_from
+                        return
+                    continue
+                for frame in frames:
+                    if damaged_from is not None:
+                        self.damaged.append((damaged_from, self._time(frame)))
+                        damaged_from, bad_run = None, 0
+                    self.decoded_frames += 1
+                    yield frame
         except av.error.FFmpegError as exc:
             self.broken_at = self._position
-            log.info("decoding %s stopped near %.1fs: %s", self.path, self._position, exc)
+            log.info("reading %s stopped near %.1fs: %s", self.path, self._position, exc)
+        if damaged_from is not None:  # the damage ran to the end
+            self.broken_at = damaged_from
 
     def _time(self, frame: av.VideoFrame) -> float:
         t = frame.time if frame.time is not None else 0.0

@@ -22,7 +22,7 @@ from typing import Any, Literal
 from vidseek import extractors as ex
 from vidseek.pipeline.cache import VideoRecord, write_atomic
 from vidseek.pipeline.index import Indexer, IndexOptions
-from vidseek.video import VideoError, fingerprint, probe
+from vidseek.video import VideoError, probe
 
 Status = Literal["indexed", "unchanged", "done before", "duplicate", "failed"]
 OK_STATUSES = ("indexed", "unchanged", "done before", "duplicate")
@@ -194,19 +194,21 @@ class Batch:
             path = str(raw)
             item = Planned(path)
             try:
-                fp = fingerprint(path)
+                video = probe(path)  # the same one-line reasons as `vidseek index` gives
+                fp = video.fingerprint
                 if fp in first_path:
                     item.result = VideoResult(path, "duplicate", fp, error=f"same content as {first_path[fp]}")
                 else:
-                    video = probe(path)
                     item.fingerprint, item.duration = fp, video.duration
                     first_path[fp] = path
                     record = self.library.cache.record(fp)
                     if fp in stored and finished(record, self.indexer):
                         item.result = VideoResult(path, "done before", fp, video.duration, evidence=_stored_count(
                             self.library, fp), published=True)
-            except (VideoError, OSError) as exc:
-                item.result = VideoResult(path, "failed", error=_oneline(exc, path))
+            except VideoError as exc:
+                item.result = VideoResult(path, "failed", error=str(exc))
+            except OSError as exc:
+                item.result = VideoResult(path, "failed", error=f"cannot read '{path}': {exc.strerror or exc}")
             planned.append(item)
         return planned
 
@@ -264,13 +266,3 @@ class Batch:
 def _stored_count(library: Any, fp: str) -> int:
     found = library.store.list_videos([fp])
     return found[0].evidence if found else 0
-
-
-def _oneline(exc: BaseException, path: str) -> str:
-    if isinstance(exc, FileNotFoundError):
-        return f"'{path}' does not exist"
-    if isinstance(exc, IsADirectoryError):
-        return f"'{path}' is a folder, not a video"
-    if isinstance(exc, PermissionError):
-        return f"cannot read '{path}': permission denied"
-    return str(exc)

@@ -181,6 +181,9 @@ class Indexer:
                         f"the video stream is broken near {format_time(reader.broken_at)}: indexed up to there"
                     )
                     break
+        if reader.damaged:
+            spans = ", ".join(f"{format_time(a)}–{format_time(b)}" for a, b in _merged(reader.damaged))
+            report.notices.append(f"the video stream is damaged at {spans}: indexed around it")
         wanted_frames = any(FRAMES in x.needs for x in extractors)
         ends = reader.last_time
         if wanted_frames and reader.broken_at is None and ends is not None and ends < video.duration - CUT_OFF_S:
@@ -203,3 +206,14 @@ class Indexer:
             chunk.audio = media.load_audio(video.path, chunk.audio_start, min(video.duration, end + AUDIO_MARGIN_S))
             report.seconds["audio"] += time.perf_counter() - tick
         return chunk
+
+
+def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Overlapping damaged stretches as one."""
+    out: list[tuple[float, float]] = []
+    for a, b in sorted(spans):
+        if out and a <= out[-1][1]:
+            out[-1] = (out[-1][0], max(out[-1][1], b))
+        else:
+            out.append((a, b))
+    return out
