@@ -75,7 +75,7 @@ def test_segments_follow_cuts_and_are_capped(needle_video: Path) -> None:
         (lambda p: p, "no such file"),
         (lambda p: (p.write_text("just some text\n"), p)[1], "not a readable media file"),
         (lambda p: (p.write_bytes(b""), p)[1], "the file is empty"),
-        (lambda p: (p.mkdir(), p)[1], "it is a folder (vidseek batch indexes folders)"),
+        (lambda p: (p.mkdir(), p)[1], "it is a folder"),
     ],
 )
 def test_unreadable_inputs_say_why(tmp_path: Path, make, message: str) -> None:

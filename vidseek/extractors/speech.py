@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 import math
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, Protocol
@@ -25,6 +24,11 @@ PACKAGED = "packaged:whisper-base"
 AUDIO_MARGIN_S = 5.0  # audio read beyond each chunk edge, so a sentence across the edge is heard whole
 
 
+# greedy decoding only: Whisper's fallback to sampling at higher temperatures makes the same audio give
+# different text from run to run, and an index must come out the same after a crash and a rerun
+TEMPERATURE = 0.0
+
+
 class _Backend(Protocol):
     def transcribe(self, audio: np.ndarray) -> list[tuple[float, float, str, float, str]]: ...
 
@@ -37,16 +41,23 @@ class _FasterWhisper:
         index = int(device.split(":")[1]) if ":" in device else 0
         self.model = WhisperModel(
             path, device=device.split(":")[0], device_index=index, compute_type=compute,
-            cpu_threads=os.cpu_count() or 1,
+            cpu_threads=_threads(),
         )
         self.language, self.beam_size, self.vad = language, beam_size, vad
 
     def transcribe(self, audio: np.ndarray) -> list[tuple[float, float, str, float, str]]:
         segments, info = self.model.transcribe(
             audio, language=self.language, beam_size=self.beam_size, vad_filter=self.vad,
-            condition_on_previous_text=False,
+            condition_on_previous_text=False, temperature=TEMPERATURE,
         )
         return [(s.start, s.end, s.text, s.avg_logprob, info.language) for s in segments]
+
+
+def _threads() -> int:
+    """As many threads as torch uses here: all cores, or a batch worker's share of them."""
+    import torch
+
+    return max(1, torch.get_num_threads())
 
 
 class _OpenAIWhisper:
@@ -57,7 +68,8 @@ class _OpenAIWhisper:
         self.device, self.language, self.beam_size = device, language, beam_size
 
     def transcribe(self, audio: np.ndarray) -> list[tuple[float, float, str, float, str]]:
-        options: dict[str, Any] = {"fp16": self.device.startswith("cuda"), "language": self.language}
+        options: dict[str, Any] = {"fp16": self.device.startswith("cuda"), "language": self.language,
+                                   "temperature": TEMPERATURE}
         if self.beam_size > 1:
             options["beam_size"] = self.beam_size
         result = self.model.transcribe(audio, condition_on_previous_text=False, **options)
@@ -100,7 +112,7 @@ class SpeechExtractor:
 
     def config(self) -> dict[str, Any]:
         return {"model": self.model or PACKAGED, "language": self.language, "beam_size": self.beam_size,
-                "vad": self.vad}
+                "vad": self.vad, "temperature": TEMPERATURE}
 
     def _kind(self) -> str:
         if self.model is None:
