@@ -29,7 +29,7 @@ def run(files: list[Path], library: Path, workers: int, device: str) -> tuple[fl
     """(wall seconds, hours of video indexed) for one batch with this many workers."""
     settings = BatchSettings(str(library), extractors=ExtractorSettings(device=device))
     started = time.perf_counter()
-    report = Batch(settings).run(files, lambda: LocalPool(settings, workers))
+    report = Batch(settings).run(files, lambda n: LocalPool(settings, workers))
     seconds = time.perf_counter() - started
     failed = report.failed
     if failed:

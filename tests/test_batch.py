@@ -173,7 +173,7 @@ def test_ray_gives_the_same_evidence_as_the_local_pool(reference, folder, tmp_pa
         settings = BatchSettings(str(tmp_path / "lib"), sources=SOURCES)
         settings.extractors.device = "cpu"
         events = []
-        report = Batch(settings).run(collect([folder]), lambda: RayPool(settings, 2, on_event=events.append))
+        report = Batch(settings).run(collect([folder]), lambda n: RayPool(settings, 2, on_event=events.append))
     finally:
         ray.shutdown()
     assert report.backend == "ray" and report.counts() == {"failed": 1, "indexed": 3}
@@ -184,6 +184,6 @@ def test_ray_gives_the_same_evidence_as_the_local_pool(reference, folder, tmp_pa
 def test_local_pool_runs_in_process_api(tmp_path, folder) -> None:
     settings = BatchSettings(str(tmp_path / "lib"), sources=["ocr"])
     settings.extractors.device = "cpu"
-    report = Batch(settings).run([folder / "gala.mp4"], lambda: LocalPool(settings, 1))
+    report = Batch(settings).run([folder / "gala.mp4"], lambda n: LocalPool(settings, 1))
     assert [(r.status, r.published) for r in report.results] == [("indexed", True)]
     assert [e.text for e in Library(tmp_path / "lib").evidence(folder / "gala.mp4")] == ["CITY GALA"]

@@ -193,7 +193,7 @@ def batch(
     from vidseek.batch_view import BatchProgress, summary_table
     from vidseek.pipeline.batch import Batch, BatchSettings
     from vidseek.pipeline.manifest import collect
-    from vidseek.pipeline.pools import LocalPool, RayPool
+    from vidseek.pipeline.pools import LocalPool, RayPool, default_workers
 
     quiet_libraries()
     try:
@@ -209,10 +209,10 @@ def batch(
         raise typer.Exit(BAD_INPUT) from None
     planned = job.plan(files)
     with BatchProgress(err, planned) as view:
-        def pool():
+        def pool(files: int):
             if ray or ray_address:
-                return RayPool(settings, workers, ray_address, cpus_per_worker, gpus_per_worker, view.event)
-            return LocalPool(settings, workers, view.event)
+                return RayPool(settings, workers, ray_address, cpus_per_worker, gpus_per_worker, view.event, files)
+            return LocalPool(settings, workers or min(default_workers(), files), view.event)
 
         try:
             result = job.run(files, pool, report or Path(settings.library) / "batch-report.json",
@@ -254,7 +254,7 @@ def evidence(
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
     library: LibraryOption = None,
 ) -> None:
-    """Print a video's evidence in time order: `00:12:03–00:12:07 [ocr] THE SECRET WORD IS …`."""
+    """Print a video's evidence in time order: `00:12:03–00:12:07 \\[ocr] THE SECRET WORD IS …`."""
     try:
         items = Library(library).evidence(video, set(_parse_sources(",".join(source)) or []) if source else None)
     except VideoError as exc:

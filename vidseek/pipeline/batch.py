@@ -222,11 +222,12 @@ class Batch:
                 result.status, result.error = "failed", f"indexed, but the store refused it: {exc}"
         return result
 
-    def run(self, paths: Sequence[str | os.PathLike[str]], pool_factory: Callable[[], Any],
+    def run(self, paths: Sequence[str | os.PathLike[str]], pool_factory: Callable[[int], Any],
             report_path: str | os.PathLike[str] | None = None,
             on_result: Callable[[VideoResult], None] | None = None,
             planned: list[Planned] | None = None) -> BatchReport:
-        """Index every file; the report is rewritten after each one, so a killed batch leaves its record."""
+        """Index every file; the report is rewritten after each one, so a killed batch leaves its record.
+        `pool_factory(n)` makes the pool (LocalPool, RayPool) for n files, only when some need a worker."""
         started = time.perf_counter()
         planned = planned if planned is not None else self.plan(paths)
         by_path = {p.path: p for p in planned}
@@ -247,7 +248,7 @@ class Batch:
             if on_result:
                 on_result(results[path])
         if pending:
-            pool = pool_factory()
+            pool = pool_factory(len(pending))  # told how many files, so it starts no idle workers
             report.backend, report.workers = pool.backend, pool.workers
             try:
                 for result in pool.results(pending):

@@ -170,7 +170,7 @@ class RayPool:
     backend = "ray"
 
     def __init__(self, settings: BatchSettings, workers: int | None = None, address: str | None = None,
-                 cpus: float = 1.0, gpus: float = 0.0, on_event: EventSink | None = None):
+                 cpus: float = 1.0, gpus: float = 0.0, on_event: EventSink | None = None, files: int | None = None):
         try:
             import ray
             from ray.util.queue import Queue
@@ -179,10 +179,13 @@ class RayPool:
         self.ray = ray
         self.owns_ray = not ray.is_initialized()
         if self.owns_ray:
-            ray.init(address=address or None, include_dashboard=False, log_to_driver=False,
-                     configure_logging=False)
+            try:
+                ray.init(address=None if address in {None, "local"} else address, include_dashboard=False,
+                         log_to_driver=False, configure_logging=False)
+            except Exception as exc:  # a wrong address, a cluster of another Ray version, …
+                raise RuntimeError(f"cannot start or reach Ray at {address or 'a local instance'}: {exc}") from exc
         free_cpus = ray.cluster_resources().get("CPU", 1)
-        self.workers = workers or max(1, int(free_cpus // max(cpus, 0.01)))
+        self.workers = workers or max(1, min(int(free_cpus // max(cpus, 0.01)), files or 1 << 30))
         self.settings = settings
         self.actor_class = ray.remote(num_cpus=cpus, num_gpus=gpus)(RayWorker)
         self.events = Queue()

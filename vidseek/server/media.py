@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import io
+import os
+import threading
 from pathlib import Path
 
 from PIL import Image
@@ -26,5 +28,7 @@ def thumbnail(path: str, fingerprint: str, seconds: float, cache: Path) -> bytes
     buffer = io.BytesIO()
     Image.fromarray(frames[0].image).save(buffer, format="JPEG", quality=80)
     target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_bytes(buffer.getvalue())
+    partial = target.with_name(f".{target.name}.{os.getpid()}.{threading.get_ident()}")
+    partial.write_bytes(buffer.getvalue())
+    os.replace(partial, target)  # a request for the same frame meanwhile never reads half a file
     return buffer.getvalue()
