@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import os
+import socket
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+import requests
 import skimage.data
 
 from vidseek import synth, video
@@ -93,3 +98,32 @@ def needle_library(tmp_path_factory, needle_video, speech, ocr, objects, options
     library = Library(tmp_path_factory.mktemp("needle-lib"), embedder=embedder, device="cpu")
     index_into(library, needle_video, [speech, ocr, objects], options)
     return library
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture
+def chroma_server(tmp_path: Path):
+    """A real chromadb server process on loopback, stopped after the test."""
+    port = _free_port()
+    chroma = Path(sys.executable).with_name("chroma")
+    proc = subprocess.Popen([str(chroma), "run", "--host", "127.0.0.1", "--port", str(port),
+                             "--path", str(tmp_path / "server")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        for _ in range(120):
+            try:
+                if requests.get(f"{url}/api/v2/heartbeat", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.25)
+        else:
+            pytest.fail("chroma server did not start")
+        yield url
+    finally:
+        proc.terminate()
+        proc.wait(timeout=20)

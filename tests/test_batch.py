@@ -187,3 +187,14 @@ def test_local_pool_runs_in_process_api(tmp_path, folder) -> None:
     report = Batch(settings).run([folder / "gala.mp4"], lambda n: LocalPool(settings, 1))
     assert [(r.status, r.published) for r in report.results] == [("indexed", True)]
     assert [e.text for e in Library(tmp_path / "lib").evidence(folder / "gala.mp4")] == ["CITY GALA"]
+
+
+def test_workers_write_to_a_shared_chroma_server(reference, folder, tmp_path, chroma_server) -> None:
+    settings = BatchSettings(str(tmp_path / "lib"), store=chroma_server, sources=SOURCES)
+    settings.extractors.device = "cpu"
+    report = Batch(settings).run(collect([folder]), lambda n: LocalPool(settings, 2))
+    assert report.counts() == {"failed": 1, "indexed": 3}
+    assert all(r.published for r in report.results if r.ok)  # by the workers: a server takes many writers
+    teammate = Library(tmp_path / "teammate", store=chroma_server)  # another machine's empty library folder
+    stored = {Path(v.path).name: v.evidence for v in teammate.stored_videos()}
+    assert stored == _counts(reference[0])

@@ -1,14 +1,8 @@
 from __future__ import annotations
 
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
-import pytest
-import requests
 
 from tests.conftest import SPOKEN, WORD, index_into
 from vidseek.library import Library, LLMSettings
@@ -51,35 +45,6 @@ def test_reopened_store_answers_from_disk(tmp_path: Path, embedder) -> None:
 def test_publishing_again_embeds_nothing_new(needle_library: Library) -> None:
     fp = needle_library.videos()[0].video.fingerprint
     assert needle_library.publish(fp) == 0
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-@pytest.fixture
-def chroma_server(tmp_path: Path):
-    """A real chromadb server process on loopback, stopped after the test."""
-    port = _free_port()
-    chroma = Path(sys.executable).with_name("chroma")
-    proc = subprocess.Popen([str(chroma), "run", "--host", "127.0.0.1", "--port", str(port),
-                             "--path", str(tmp_path / "server")], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(120):
-            try:
-                if requests.get(f"{url}/api/v2/heartbeat", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.25)
-        else:
-            pytest.fail("chroma server did not start")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
 
 
 def test_library_on_a_chroma_server_indexes_and_answers(chroma_server: str, tmp_path: Path, needle_video,
