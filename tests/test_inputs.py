@@ -196,3 +196,22 @@ def test_damage_in_the_middle_costs_only_the_damaged_part(cut_source, tmp_path) 
     notes = [line.strip() for line in result.stderr.splitlines() if "note:" in line]
     assert len(notes) == 1 and notes[0].startswith("note: the video stream is damaged at 00:00:"), notes
     assert notes[0].endswith(": indexed around it")
+
+
+def test_damaged_sound_costs_only_the_damaged_part(tmp_path) -> None:
+    script = synth.Script(duration=16.0, size=(160, 90), fps=5,
+                          speech=[synth.Speech(1.0, "The first sentence is about apples."),
+                                  synth.Speech(11.0, "The second sentence is about oranges.")])
+    audio = synth.speech_track(script)
+    clean = synth.write_audio(audio, tmp_path / "clean.m4a")
+    data = bytearray(clean.read_bytes())
+    mdat = data.index(b"mdat")
+    at = mdat + (len(data) - mdat) * 45 // 100  # the quiet middle, between the sentences
+    data[at : at + 1500] = os.urandom(1500)
+    damaged = tmp_path / "damaged.m4a"
+    damaged.write_bytes(bytes(data))
+    result = index(damaged, tmp_path / "lib", "speech")
+    assert result.exit_code == 0, result.output
+    spoken = {e["text"].lower(): e["start"] for e in evidence(damaged, tmp_path / "lib")}
+    later = [start for text, start in spoken.items() if "oranges" in text]
+    assert any("apples" in t for t in spoken) and later and abs(later[0] - 11.0) <= 1.5, spoken

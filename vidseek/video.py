@@ -192,24 +192,21 @@ class FrameReader:
         bad_run = 0
         damaged_from: float | None = None
         try:
-            for packet in self._container.demux(stream):
-                try:
-                    frames = packet.decode()
-                except av.error.FFmpegError as exc:
+            for frame in tolerant_decode(self._container, stream):
+                if isinstance(frame, av.error.FFmpegError):
                     bad_run += 1
                     if damaged_from is None:
                         damaged_from = self._position
-                        log.info("decoding %s failed near %.1fs: %s", self.path, damaged_from, exc)
+                        log.info("decoding %s failed near %.1fs: %s", self.path, damaged_from, frame)
                     if bad_run > MAX_BAD_PACKETS:
                         self.broken_at = damaged_from
                         return
                     continue
-                for frame in frames:
-                    if damaged_from is not None:
-                        self.damaged.append((damaged_from, self._time(frame)))
-                        damaged_from, bad_run = None, 0
-                    self.decoded_frames += 1
-                    yield frame
+                if damaged_from is not None:
+                    self.damaged.append((damaged_from, self._time(frame)))
+                    damaged_from, bad_run = None, 0
+                self.decoded_frames += 1
+                yield frame
         except av.error.FFmpegError as exc:
             self.broken_at = self._position
             log.info("reading %s stopped near %.1fs: %s", self.path, self._position, exc)
@@ -253,6 +250,19 @@ class FrameReader:
         return out
 
 
+def tolerant_decode(container: av.container.InputContainer,
+                    stream: av.stream.Stream) -> Iterator[av.VideoFrame | av.AudioFrame | av.error.FFmpegError]:
+    """Decoded frames packet by packet; a packet that will not decode comes out as its error and decoding
+    goes on (one damaged packet must not end a whole file). Errors reading the container still raise."""
+    for packet in container.demux(stream):
+        try:
+            frames = packet.decode()
+        except av.error.FFmpegError as exc:
+            yield exc
+            continue
+        yield from frames
+
+
 def load_audio(path: str | os.PathLike[str], start: float = 0.0, end: float | None = None) -> np.ndarray:
     """Mono float32 samples at 16 kHz between start and end seconds (whole file when end is None)."""
     container = _open(path)
@@ -266,15 +276,23 @@ def load_audio(path: str | os.PathLike[str], start: float = 0.0, end: float | No
         resampler = av.AudioResampler(format="flt", layout="mono", rate=SAMPLE_RATE)
         chunks: list[np.ndarray] = []
         first_time: float | None = None
+        samples_so_far = 0
         try:
-            for frame in container.decode(stream):
+            for frame in tolerant_decode(container, stream):
+                if isinstance(frame, av.error.FFmpegError):
+                    continue  # a damaged packet: its moment becomes silence below
                 t = (float(frame.time) if frame.time is not None else 0.0) - offset
                 if first_time is None:
                     first_time = t
                 if end is not None and t >= end:
                     break
+                gap = int(round((t - first_time) * SAMPLE_RATE)) - samples_so_far
+                if gap > SAMPLE_RATE // 20:  # keep later sound at its true time
+                    chunks.append(np.zeros(gap, dtype=np.float32))
+                    samples_so_far += gap
                 for out in resampler.resample(frame):
                     chunks.append(out.to_ndarray().reshape(-1))
+                    samples_so_far += len(chunks[-1])
         except av.error.FFmpegError as exc:
             log.info("audio of %s stopped decoding: %s", path, exc)
         for out in resampler.resample(None):
