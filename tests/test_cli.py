@@ -140,3 +140,11 @@ def test_empty_question_exits_2(indexed) -> None:
     _, library = indexed
     result = runner.invoke(app, ["ask", "all", "  ", "-L", str(library)])
     assert result.exit_code == 2 and "the question is empty" in result.stderr
+
+
+def test_more_options_than_letters_is_a_clear_error(indexed) -> None:
+    movie, library = indexed
+    options = [arg for n in range(11) for arg in ("--choice", f"option {n}")]
+    result = runner.invoke(app, ["ask", str(movie), "Which one?", *options, "--no-llm", "-L", str(library)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == "vidseek: at most 10 options (A–J); got 11"
