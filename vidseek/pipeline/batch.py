@@ -187,7 +187,7 @@ class Batch:
 
     def plan(self, paths: Sequence[str | os.PathLike[str]]) -> list[Planned]:
         """Look at every file once: unreadable ones fail here, finished and repeated ones need no worker."""
-        stored = {v.fingerprint for v in self.library.stored_videos()}
+        stored = {v.fingerprint: v.evidence for v in self.library.stored_videos()}
         first_path: dict[str, str] = {}
         planned = []
         for raw in paths:
@@ -203,8 +203,8 @@ class Batch:
                     first_path[fp] = path
                     record = self.library.cache.record(fp)
                     if fp in stored and finished(record, self.indexer):
-                        item.result = VideoResult(path, "done before", fp, video.duration, evidence=_stored_count(
-                            self.library, fp), published=True)
+                        item.result = VideoResult(path, "done before", fp, video.duration, evidence=stored[fp],
+                                                  published=True)
             except VideoError as exc:
                 item.result = VideoResult(path, "failed", error=str(exc))
             except OSError as exc:
@@ -262,8 +262,3 @@ class Batch:
         if report_path:
             report.save(report_path)
         return report
-
-
-def _stored_count(library: Any, fp: str) -> int:
-    found = library.store.list_videos([fp])
-    return found[0].evidence if found else 0
