@@ -127,10 +127,17 @@ def decodable(path: str | os.PathLike[str]) -> tuple[bool, bool]:
             streams = getattr(container.streams, kind)
             if not streams:
                 return False
-            try:
-                return next(iter(container.decode(streams[0])), None) is not None
+            bad = 0
+            try:  # decoded as indexing decodes it: a bad first packet is not the end if good ones follow
+                for frame in tolerant_decode(container, streams[0]):
+                    if not isinstance(frame, av.error.FFmpegError):
+                        return True
+                    bad += 1
+                    if bad > MAX_BAD_PACKETS:
+                        return False
             except av.error.FFmpegError:
                 return False
+            return False
 
     return first("video"), first("audio")
 
