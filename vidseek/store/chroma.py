@@ -142,14 +142,17 @@ class ChromaStore:
         self._forget_system()
         self._open()
 
-    def _current(self) -> None:
-        """Before a read: see what other processes wrote (a one-row read when nothing changed)."""
+    def _current(self) -> str | None:
+        """Before a read: see what other processes wrote (a one-row read when nothing changed). The store's
+        generation token as it is now; None on a server, which needs no reloading."""
         if self.is_server:
-            return
+            return None
         if self._epoch != _EPOCH.get(self.location, 0):
             self._open()  # another store object of this process restarted the system
-        if self._read_stamp() != _SEEN.get(self.location):
-            self._restart()
+        stamp = self._read_stamp()
+        if stamp != _SEEN.get(self.location):
+            self._restart()  # loads the token afresh into _SEEN
+        return _SEEN[self.location]
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
@@ -246,8 +249,7 @@ class ChromaStore:
 
     def stamp(self) -> str:
         """A token that changes with every write to the store (one row read, whatever the library's size)."""
-        self._current()
-        return self._read_stamp()
+        return self._current() or self._read_stamp()
 
     def _read_stamp(self) -> str:
         rows = self.videos.get(ids=[GENERATION], include=["metadatas"])
