@@ -348,7 +348,7 @@ def ask(
     llm_model: Annotated[str | None, typer.Option(help="Model name sent to --llm-url.")] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")] = False,
     as_json: Annotated[bool, typer.Option("--json", help="The whole answer as JSON.")] = False,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     library: LibraryOption = None,
     store: StoreOption = None,
 ) -> None:
@@ -418,7 +418,7 @@ def evaluate(
     llm_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
     llm_model: Annotated[str | None, typer.Option(help="Model name sent to --llm-url.")] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively.")] = False,
-    device: Annotated[str, typer.Option(help="auto, cpu or cuda.")] = "auto",
+    device: DeviceOption = "auto",
     library: LibraryOption = None,
     store: StoreOption = None,
 ) -> None:
