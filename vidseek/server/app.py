@@ -60,6 +60,13 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
             found = matches
         return found[0]
 
+    def playable_video(video_id: str) -> StoredVideo:
+        """A video whose file this server may stream (it lies under a served root)."""
+        video = video_of(video_id)
+        if not config.playable(video.path):
+            raise HTTPException(403, f"'{video.path}' is not under a folder this server may read")
+        return video
+
     def thumb_url(fingerprint: str, start: float, end: float) -> str:
         return f"/api/videos/{fingerprint}/thumbnail?t={(start + end) / 2:.1f}"
 
@@ -101,18 +108,14 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
     @api.get("/videos/{video_id}/file", summary="The video file, with HTTP range requests for seeking",
              response_class=FileResponse, responses={206: {"description": "Part of the file"}})
     def video_file(video_id: str) -> FileResponse:
-        video = video_of(video_id)
-        if not config.playable(video.path):
-            raise HTTPException(403, f"'{video.path}' is not under a folder this server may read")
+        video = playable_video(video_id)
         media_type = mimetypes.guess_type(video.path)[0] or "application/octet-stream"
         return FileResponse(video.path, media_type=media_type)
 
     @api.get("/videos/{video_id}/thumbnail", summary="A JPEG of the frame at t seconds",
              response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
     def video_thumbnail(video_id: str, t: Annotated[float, Query(ge=0.0)] = 0.0) -> Response:
-        video = video_of(video_id)
-        if not config.playable(video.path):
-            raise HTTPException(403, f"'{video.path}' is not under a folder this server may read")
+        video = playable_video(video_id)
         try:
             jpeg = thumbnail(video.path, video.fingerprint, min(t, video.duration), lib.path / "thumbnails")
         except VideoError as exc:

@@ -51,7 +51,7 @@ class ServerConfig:
         Links are followed before the check, so a link inside a root to a file outside it is refused."""
         raw = Path(path)
         resolved = (raw if raw.is_absolute() else self.roots[0] / raw).resolve()
-        if not any(resolved.is_relative_to(root) for root in self.roots):
+        if not self._under_roots(resolved):
             raise HTTPException(403, f"'{path}' is outside the folders this server may read")
         if not resolved.exists():
             raise HTTPException(404, f"'{path}' does not exist")
@@ -59,9 +59,12 @@ class ServerConfig:
             raise HTTPException(400, f"'{path}' is a folder, not a video")
         return resolved
 
+    def _under_roots(self, resolved: Path) -> bool:
+        return any(resolved.is_relative_to(root) for root in self.roots)
+
     def playable(self, path: str) -> bool:
         resolved = Path(path).resolve()
-        return resolved.is_file() and any(resolved.is_relative_to(root) for root in self.roots)
+        return resolved.is_file() and self._under_roots(resolved)
 
 
 def token_checker(config: ServerConfig):
