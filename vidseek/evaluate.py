@@ -194,6 +194,7 @@ class Prediction:
     seconds: float = 0.0
     tokens: int = 0
     notes: list[str] = field(default_factory=list)
+    details: dict[str, Any] = field(default_factory=dict)  # Answer.details: the LLM's letter, the extractive lead
 
 
 def rotate(options: Sequence[str], answer: str, shift: int) -> tuple[list[str], str]:
@@ -217,7 +218,7 @@ def predict(library: Any, qset: QuestionSet, video: str, circular: bool = False,
         answer = library.ask(q.question, q.options or None, video=video, k=k, llm=llm)
         pred = Prediction(q.qid, answer.choice, answer.text, [(c.start, c.end) for c in answer.citations],
                           [(e.start, e.end) for e in answer.evidence], notes=list(answer.notes),
-                          tokens=int(answer.timings.get("llm_tokens", 0)))
+                          tokens=int(answer.timings.get("llm_tokens", 0)), details=dict(answer.details))
         if circular and q.options:
             pred.rotations = [answer.choice == q.answer]
             for shift in range(1, len(q.options)):

@@ -121,6 +121,8 @@ class Answer:
     mode: str = "extractive"  # or "llm"
     notes: list[str] = field(default_factory=list)
     timings: dict[str, float] = field(default_factory=dict)
+    details: dict[str, Any] = field(default_factory=dict)  # how it was reached: the LLM's letter, the extractive
+    # lead and margin, a rule that fired — what the measurements in benchmarks/ are computed from
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
