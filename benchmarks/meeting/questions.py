@@ -103,7 +103,7 @@ ASKS = (
     Ask("on-screen", "How long does the light run in flashing mode, per the firmware slide?", ("slide:firmware",),
         (("11",), ("hours", "hour")), ("11 hours", "5 hours", "2 hours", "90 minutes"), needle="ocr"),
     # count
-    Ask("count", "How many people signed up to try the light before launch?", ("mkt.testers",),
+    Ask("count", "How many people enrolled to try the light before launch?", ("mkt.testers",),
         (("250", "two hundred and fifty", "two hundred fifty"),), ("250", "110", "12", "500")),
     Ask("count", "How many software defects are still unresolved?", ("fw.status",), (("3", "three"),),
         ("3", "1", "2", "5")),

@@ -100,10 +100,10 @@ budget ingrid budget.ingrid | Seventy two thousand works, if we drop the magazin
 budget owen budget.owen | Print never brought us many sales anyway.
 budget marcus budget.contingency | And where does that leave the contingency?
 budget priya budget.reserve | It is fifteen thousand today. With the eight thousand that marketing doesn't get, it rises to twenty three thousand.
-budget marcus budget.decide | Agreed. Marketing gets seventy two thousand, and there will be no print adverts this time.
+budget marcus budget.decide | Agreed. Marketing gets seventy two thousand, and there will be no print advertising this time.
 marketing ingrid reorder.ask | Marcus, since I have to leave early, could we take marketing before firmware?
 marketing marcus reorder.ok | Sure. Owen, you don't mind waiting a few minutes? Fine. Ingrid, go ahead.
-marketing ingrid mkt.testers | We signed up two hundred and fifty beta testers through the newsletter, and one hundred and ten of them have sent feedback so far.
+marketing ingrid mkt.testers | In total, two hundred and fifty beta testers signed up through the newsletter, and one hundred and ten of them have sent feedback so far.
 marketing marcus mkt.liked | What did the testers like?
 marketing ingrid mkt.liked.answer | Mostly the brightness. Several people said it is the brightest light they have owned, and they love the magnetic charger.
 marketing ingrid mkt.complaint | The most common complaint is that the mount is hard to fit on thick handlebars, especially on electric bikes.
@@ -139,7 +139,7 @@ retail marcus retail.online | What about online sales?
 retail priya retail.webshop | Our own web shop opens on the same day, with a first batch of five hundred units.
 retail marcus retail.velo | Anything special for Velo Depot?
 retail priya retail.stands | They asked for display stands in every store, and the display budget already covers that.
-decisions marcus wrap.recap | Let me read back the actions. Owen fixes the parking bug by February twentieth. Hana runs the drain tests. Daniel keeps the testers informed. Priya closes the Spoke and Chain deal.
+decisions marcus wrap.recap | Let me read back the actions. Owen fixes the parking bug by February twentieth. Hana runs the drain tests. Daniel keeps the testers informed. And Priya, you close the Spoke and Chain deal.
 decisions priya wrap.board | And Marcus, you are telling the board about the new launch date.
 decisions marcus wrap.marcus | Right, I'll do that this afternoon. Anything else?
 decisions owen wrap.owen | Nothing more from me.
