@@ -9,11 +9,11 @@ from tests.conftest import PHOTO_SPAN, SPOKEN_AT, WORD, WORD_SPAN, needle_script
 from vidseek import synth
 from vidseek.extractors import SubtitleExtractor
 from vidseek.library import Library, LLMSettings
-from vidseek.pipeline.answer import Reasoner, parse_choice, quote, split_choices
+from vidseek.pipeline.answer import NOT_SAID, Reasoner, ReasonerSettings, parse_choice, quote, split_choices
 from vidseek.pipeline.index import Indexer
 
 NO_LLM = LLMSettings(enabled=False)
-DEFAULT_LLM = LLMSettings()  # the packaged SmolLM2 on llama.cpp
+DEFAULT_LLM = LLMSettings()  # the packaged Qwen2.5 1.5B on xllamacpp
 
 # (question, options, the right letter, the needle's span)
 NEEDLES = [
@@ -29,7 +29,7 @@ def _overlaps(citation, span: tuple[float, float]) -> bool:
 
 
 @pytest.mark.parametrize(("question", "choices", "right", "span"), NEEDLES)
-@pytest.mark.parametrize("llm", [NO_LLM, DEFAULT_LLM], ids=["extractive", "smollm2"])
+@pytest.mark.parametrize("llm", [NO_LLM, DEFAULT_LLM], ids=["extractive", "default-llm"])
 def test_multiple_choice_needles_are_answered_and_cited(needle_library, question, choices, right, span, llm):
     answer = needle_library.ask(question, choices, llm=llm)
     assert answer.choice == right, (answer.text, answer.notes)
@@ -37,7 +37,7 @@ def test_multiple_choice_needles_are_answered_and_cited(needle_library, question
     assert answer.mode == ("extractive" if llm is NO_LLM else "llm")
 
 
-@pytest.mark.parametrize("llm", [NO_LLM, DEFAULT_LLM], ids=["extractive", "smollm2"])
+@pytest.mark.parametrize("llm", [NO_LLM, DEFAULT_LLM], ids=["extractive", "default-llm"])
 def test_open_question_answer_holds_the_needle(needle_library, llm) -> None:
     answer = needle_library.ask("What code is written on the screen?", llm=llm)
     assert "4821" in answer.text
@@ -76,7 +76,7 @@ def injected_library(tmp_path_factory, speech, ocr, objects, options, embedder) 
     return library
 
 
-@pytest.mark.parametrize("llm", [NO_LLM, DEFAULT_LLM], ids=["extractive", "smollm2"])
+@pytest.mark.parametrize("llm", [NO_LLM, DEFAULT_LLM], ids=["extractive", "default-llm"])
 def test_instructions_shown_said_or_subtitled_do_not_change_the_answer(injected_library, needle_library, llm):
     question, choices = "When is the meeting moved to?", ["Monday morning", "Thursday afternoon", "Friday evening",
                                                           "Sunday noon"]
@@ -108,17 +108,17 @@ def test_split_choices() -> None:
 
 
 def test_unparseable_llm_output_is_retried_once_then_reported(needle_library) -> None:
-    llm = FakeListChatModel(responses=["a summary", "no idea", "still no idea", "never asked"])
+    llm = FakeListChatModel(responses=["no idea", "still no idea", "never asked"])
     reasoner = Reasoner(needle_library.embedder, llm)
     hits = needle_library.search("meeting")
     answer = reasoner.answer("When is the meeting moved to?", hits, ["Monday", "Thursday afternoon"])
     assert answer.mode == "extractive" and answer.choice == "B"
     assert any("named no option twice" in n and "still no idea" in n for n in answer.notes)
-    assert llm.i == 3  # summary, answer, one retry
+    assert llm.i == 2  # the answer, one retry
 
 
 def test_retry_that_answers_is_taken(needle_library) -> None:
-    llm = FakeListChatModel(responses=["a summary", "hmm", "B"])
+    llm = FakeListChatModel(responses=["hmm", "B"])
     answer = Reasoner(needle_library.embedder, llm).answer(
         "When is the meeting moved to?", needle_library.search("meeting"), ["Monday", "Thursday afternoon"])
     assert answer.mode == "llm" and answer.choice == "B" and not answer.notes
@@ -149,3 +149,49 @@ def test_a_failing_llm_falls_back_to_extractive_with_a_note(needle_library) -> N
     assert answer.choice == "B" and answer.mode == "extractive" and answer.citations
     assert any("the LLM failed (ConnectionError: connection refused)" in n for n in answer.notes)
     assert reasoner.llm is not None  # still there for the next question
+
+
+def test_an_llm_that_finds_no_answer_says_the_video_does_not_say(needle_library) -> None:
+    llm = FakeListChatModel(responses=["The evidence does not say who chaired the meeting."])
+    answer = Reasoner(needle_library.embedder, llm).answer("Who chaired the meeting?", needle_library.search("meeting"))
+    assert answer.text == NOT_SAID and not answer.citations and answer.mode == "llm"
+
+
+def test_the_llm_reply_streams_to_the_callback(needle_library) -> None:
+    llm = FakeListChatModel(responses=["The code on screen is PELICAN 4821 [1]."])
+    pieces: list[str] = []
+    answer = Reasoner(needle_library.embedder, llm).answer(
+        "What code is written on the screen?", needle_library.search("code on the screen"), on_text=pieces.append)
+    assert len(pieces) > 5 and "".join(pieces) == "The code on screen is PELICAN 4821 [1]."
+    assert answer.text == "The code on screen is PELICAN 4821." and answer.citations[0].source == "ocr"
+
+
+def test_the_llm_letter_is_kept_unless_the_evidence_clearly_backs_another(needle_library) -> None:
+    hits = needle_library.search("meeting")
+    question, choices = "When is the meeting moved to?", ["Monday morning", "Thursday afternoon"]
+    close = Reasoner(needle_library.embedder, FakeListChatModel(responses=["A"]),
+                     settings=ReasonerSettings(overrule_margin=1.01)).answer(question, hits, choices)
+    assert close.choice == "A" and close.details["llm"] == "A" and close.details["extractive"] == "B"
+    strict = Reasoner(needle_library.embedder, FakeListChatModel(responses=["A"]),
+                      settings=ReasonerSettings(overrule_margin=0.0)).answer(question, hits, choices)
+    assert strict.choice == "B" and any("the LLM chose A, but the evidence backs B clearly" in n for n in strict.notes)
+
+
+@pytest.mark.parametrize(("question", "fires"), [
+    ("Which of these is shown on screen first?", True),
+    ("Which of these does the narrator say last?", True),
+    ("What was the first decision?", False),
+    ("Which option did they agree on at last, and why?", False),
+])
+def test_the_order_rule_answers_only_questions_of_its_shape(needle_library, question, fires) -> None:
+    hits = needle_library.search("code meeting")
+    answer = Reasoner(needle_library.embedder).answer(question, hits, ["PELICAN 4821", "Thursday afternoon"])
+    assert ("rule" in answer.details) == fires
+
+
+def test_the_count_rule_answers_only_how_many_times(needle_library) -> None:
+    hits = needle_library.search("code")
+    counted = Reasoner(needle_library.embedder).answer("How many times is PELICAN shown?", hits, ["1", "2", "3"])
+    assert counted.details.get("rule") == "A"
+    other = Reasoner(needle_library.embedder).answer("How many people attend the meeting?", hits, ["1", "2", "3"])
+    assert "rule" not in other.details

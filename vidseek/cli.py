@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -103,6 +104,14 @@ YoloOption = Annotated[str | None, typer.Option(
          "packaged person/face detector.")]
 DeviceOption = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
 FpsOption = Annotated[float, typer.Option(help="Frames sampled per second for OCR, objects and cuts.")]
+LLMOption = Annotated[str | None, typer.Option(
+    "--llm", help="LLM: qwen1.5b (default), qwen0.5b or smollm2 (packaged), a .gguf file, or a transformers model "
+                  "id/folder.")]
+LLMUrlOption = Annotated[str | None, typer.Option(
+    "--llm-url", help="OpenAI-compatible endpoint instead, e.g. http://localhost:11434/v1 (Ollama), a vLLM or "
+                      "llama.cpp server.")]
+LLMModelOption = Annotated[str | None, typer.Option("--llm-model", help="Model name sent to --llm-url.")]
+NoLLMOption = Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")]
 ChunkOption = Annotated[float, typer.Option(
     help="Seconds of video per unit of saved work: an interrupted run redoes at most one such chunk.")]
 
@@ -329,6 +338,27 @@ def _target(lib: Library, target: str, device: str) -> str | None:
     return lib.find(target).video.fingerprint
 
 
+class _Streamed:
+    """The LLM's reply shown on stderr as it arrives, so a 10 s answer never looks frozen; the answer itself,
+    checked and with its citations, is still printed whole on stdout afterwards."""
+
+    def __init__(self, console: Console):
+        self.console = console
+        self.started = False
+
+    def __call__(self, text: str) -> None:
+        if not self.started:
+            self.console.file.write("  … ")
+            self.started = True
+        self.console.file.write(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text))  # model text: no terminal controls
+        self.console.file.flush()
+
+    def close(self) -> None:
+        if self.started:
+            self.console.file.write("\n")
+            self.console.file.flush()
+
+
 @app.command()
 def ask(
     target: Annotated[str, typer.Argument(
@@ -341,13 +371,14 @@ def ask(
         "--choices", "--choice", "-c",
         help="Multiple-choice options: --choices 'first' 'second' … (or repeat --choice).")] = None,
     k: Annotated[int, typer.Option("--k", help="Evidence items retrieved.")] = 12,
-    llm: Annotated[str | None, typer.Option(
-        help="LLM: a .gguf file or a transformers model id/folder. Default: the packaged SmolLM2-135M.")] = None,
-    llm_url: Annotated[str | None, typer.Option(
-        help="OpenAI-compatible endpoint, e.g. http://localhost:11434/v1 (Ollama).")] = None,
-    llm_model: Annotated[str | None, typer.Option(help="Model name sent to --llm-url.")] = None,
-    no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")] = False,
+    llm: LLMOption = None,
+    llm_url: LLMUrlOption = None,
+    llm_model: LLMModelOption = None,
+    no_llm: NoLLMOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="The whole answer as JSON.")] = False,
+    stream: Annotated[bool | None, typer.Option(
+        "--stream/--no-stream", help="Show the LLM's reply on stderr while it is written (default: when stderr "
+                                     "is a terminal and not --json).")] = None,
     device: DeviceOption = "auto",
     library: LibraryOption = None,
     store: StoreOption = None,
@@ -360,11 +391,14 @@ def ask(
     try:
         video = _target(lib, target, device)
         videos = [lib.find(v).video.fingerprint for v in only] if only else video
+        live = _Streamed(err) if (stream if stream is not None else err.is_terminal and not as_json) else None
         answer = lib.ask(question, choices, videos, k,
-                         LLMSettings(llm, llm_url, llm_model, enabled=not no_llm))
+                         LLMSettings(llm, llm_url, llm_model, enabled=not no_llm), on_text=live)
     except (VideoError, ValueError) as exc:
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
+    if live is not None:
+        live.close()
     if as_json:
         _say(out, json.dumps(answer.to_dict(), ensure_ascii=False))
         return
@@ -414,10 +448,11 @@ def evaluate(
     circular: Annotated[bool, typer.Option(help="Ask each question with its options rotated; right only if "
                                                 "right every time.")] = False,
     k: Annotated[int, typer.Option("--k", help="Evidence items retrieved.")] = 12,
-    llm: Annotated[str | None, typer.Option(help="LLM (.gguf or transformers model); default: packaged.")] = None,
-    llm_url: Annotated[str | None, typer.Option(help="OpenAI-compatible endpoint.")] = None,
-    llm_model: Annotated[str | None, typer.Option(help="Model name sent to --llm-url.")] = None,
-    no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively.")] = False,
+    llm: LLMOption = None,
+    llm_url: LLMUrlOption = None,
+    llm_model: LLMModelOption = None,
+    no_llm: NoLLMOption = False,
+    split: Annotated[str, typer.Option(help="Which questions to ask: dev, heldout or all (docs/eval.md).")] = "all",
     device: DeviceOption = "auto",
     library: LibraryOption = None,
     store: StoreOption = None,
@@ -431,7 +466,7 @@ def evaluate(
 
     quiet_libraries()
     try:
-        qset = ev.load_questions(questions)
+        qset = ev.load_questions(questions, split=split)
     except ValueError as exc:
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
@@ -445,7 +480,7 @@ def evaluate(
     with _StageBars() as progress:
         predictions = ev.predict(lib, qset, fingerprint or "", circular, settings, k,
                                  lambda done, total: progress("questions", done, total))
-    report = ev.score(qset, predictions, lib.cache.evidence(fingerprint or ""))
+    report = ev.score(qset, predictions, lib.cache.evidence(fingerprint or ""), split=split)
     _say(out, ev.table(report))
     if out_file:
         out_file.write_text(json.dumps({"report": report.to_dict(),

@@ -6,7 +6,7 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +27,8 @@ STORE_ENV = "VIDSEEK_STORE"
 
 @dataclass
 class LLMSettings:
-    """Which model reasons: the packaged SmolLM2 by default, a GGUF/transformers model, or an endpoint."""
+    """Which model reasons: the packaged Qwen2.5 1.5B by default, another packaged name (qwen0.5b, smollm2), a
+    GGUF file or transformers model, or an OpenAI-compatible endpoint."""
 
     llm: str | None = None
     url: str | None = None
@@ -168,8 +169,10 @@ class Library:
 
     def ask(self, question: str, choices: Sequence[str] | None = None,
             video: str | os.PathLike[str] | Sequence[str] | None = None, k: int = 12,
-            llm: LLMSettings | None = None) -> Answer:
-        """Answer a question (multiple choice when choices are given or written into it) with citations."""
+            llm: LLMSettings | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
+        """Answer a question (multiple choice when choices are given or written into it) with citations.
+
+        `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal)."""
         question = question.strip()
         if not question:
             raise ValueError("the question is empty")
@@ -186,15 +189,16 @@ class Library:
             hits = _union(hits, extra)
         retrieved = time.perf_counter()
         reasoner = self.reasoner(llm)
-        tokens_before = reasoner.tokens_used
+        tokens_before, prompt_before = reasoner.tokens_used, reasoner.prompt_tokens
         cited_videos = sorted({h.evidence.fingerprint for h in hits})
         paths = {v.fingerprint: v.path for v in self.store.list_videos(cited_videos)}
-        answer = reasoner.answer(question, hits, list(choices or []), paths)
+        answer = reasoner.answer(question, hits, list(choices or []), paths, on_text)
         if reasoner.unavailable:
             answer.notes.append(reasoner.unavailable)
         check_citations(answer)
         answer.timings.update(retrieve=retrieved - started, total=time.perf_counter() - started,
-                              llm_tokens=reasoner.tokens_used - tokens_before)
+                              llm_tokens=reasoner.tokens_used - tokens_before,
+                              prompt_tokens=reasoner.prompt_tokens - prompt_before)
         return answer
 
 

