@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
+
+Option = Annotated[str, Field(max_length=300)]
+VideoId = Annotated[str, Field(min_length=1, max_length=64, description="A video id (or a unique prefix of one)")]
+SourceName = Annotated[str, Field(min_length=1, max_length=32)]
 
 
 class VideoOut(BaseModel):
@@ -42,8 +46,8 @@ class CitationOut(BaseModel):
 
 class AskIn(BaseModel):
     question: str = Field(min_length=1, max_length=2000)
-    choices: list[str] = Field(default_factory=list, max_length=10)  # option letters A–J
-    video: str | None = Field(None, description="A video id; none: the whole library")
+    choices: list[Option] = Field(default_factory=list, max_length=10)  # option letters A–J
+    video: VideoId | None = Field(None, description="A video id; none: the whole library")
     k: int = Field(12, ge=1, le=100)
 
 
@@ -63,8 +67,10 @@ class SearchOut(BaseModel):
 
 
 class IndexIn(BaseModel):
-    path: str = Field(min_length=1, description="A file under one of the served roots (relative: the first)")
-    sources: list[str] | None = Field(None, description="Sources to run; none: every one that applies")
+    path: str = Field(min_length=1, max_length=4096,
+                      description="A file under one of the served roots (relative: the first)")
+    sources: list[SourceName] | None = Field(None, max_length=10,
+                                             description="Sources to run; none: every one that applies")
 
 
 class StageOut(BaseModel):
