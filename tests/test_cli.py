@@ -148,3 +148,66 @@ def test_more_options_than_letters_is_a_clear_error(indexed) -> None:
     result = runner.invoke(app, ["ask", str(movie), "Which one?", *options, "--no-llm", "-L", str(library)])
     assert result.exit_code == 2
     assert result.stderr.strip() == "vidseek: at most 10 options (A–J); got 11"
+
+
+EVIL = "\x1b[2J\x1b]52;c;cHduZWQ=\x07\x9b31m\u202e"  # clear screen, OSC 52 clipboard write, C1 CSI, RTL override
+
+
+def _no_controls(text: str) -> None:
+    assert not any(c in text for c in "\x1b\x07\x9b\u202e"), repr(text)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A video whose file name holds escape sequences and a newline, with subtitles that hold them too."""
+    from vidseek import synth
+
+    root = tmp_path_factory.mktemp("escapes")
+    movie = synth.write_video(synth.Script(duration=3, size=(64, 48), fps=5, audio=False),
+                              root / f"evil{EVIL}\nname.mp4")
+    synth.write_srt([(0.5, 2.0, f"the vault code{EVIL} is 3319")], root / f"evil{EVIL}\nname.srt")
+    return movie, root / "lib"
+
+
+def test_escape_sequences_in_file_names_and_video_text_never_reach_the_terminal(hostile) -> None:
+    movie, library = hostile
+    runs = {
+        "index": ["index", str(movie), "--sources", "subtitle", "-L", str(library)],
+        "ls": ["ls", "-L", str(library)],
+        "evidence": ["evidence", str(movie), "-L", str(library)],
+        "evidence --json": ["evidence", str(movie), "-L", str(library), "--json"],
+        "search": ["search", "vault code", "-L", str(library)],
+        "search --json": ["search", "vault code", "-L", str(library), "--json"],
+        "ask": ["ask", str(movie), "What is the vault code?", "--no-llm", "-L", str(library)],
+        "ask --json": ["ask", str(movie), "What is the vault code?", "--no-llm", "--json", "-L", str(library)],
+        "rm of a missing name": ["rm", f"gone{EVIL}", "-L", str(library)],
+    }
+    results = {name: runner.invoke(app, args) for name, args in runs.items()}
+    for name, result in results.items():
+        assert result.exit_code == (2 if name.startswith("rm") else 0), (name, result.output)
+        _no_controls(result.stdout)
+        _no_controls(result.stderr)
+    assert "\\x1b[2J" in results["index"].stdout and "3319" in results["evidence"].stdout
+    assert len(results["ls"].stdout.strip().splitlines()) == 2  # the header and one row: the newline is shown
+    assert "evil\\x1b[2J" in results["ls"].stdout and "\\nname.mp4" in results["ls"].stdout
+    for name in ("evidence --json", "search --json"):  # still JSON, the same text once parsed
+        assert any(EVIL in json.loads(line)["text"] for line in results[name].stdout.splitlines()), name
+    assert any(EVIL in e["text"] for e in json.loads(results["ask --json"].stdout)["evidence"])
+
+
+def test_the_batch_table_shows_escape_sequences_as_text() -> None:
+    import io
+
+    from rich.console import Console
+
+    from vidseek.batch_view import summary_table
+    from vidseek.pipeline.batch import BatchReport, VideoResult
+
+    report = BatchReport(results=[VideoResult(f"/v/a{EVIL}[/].mp4", "failed", error=f"cannot read{EVIL}"),
+                                  VideoResult("/v/b.mp4", "indexed", duration=3, notices=[f"note{EVIL}"])],
+                         backend="local", workers=1)
+    screen = io.StringIO()
+    Console(file=screen, width=200, force_terminal=True, color_system=None).print(summary_table(report))
+    shown = screen.getvalue()
+    _no_controls(shown)
+    assert "[/]" in shown and "\\x1b[2J" in shown

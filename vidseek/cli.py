@@ -16,6 +16,7 @@ from vidseek.extractors import EXTRACTORS, ExtractorSettings
 from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.index import CHUNK_S, Indexer, IndexOptions, IndexReport
 from vidseek.quiet import quiet_libraries
+from vidseek.text import json_line, printable
 from vidseek.types import format_time
 from vidseek.video import VideoError
 
@@ -43,9 +44,11 @@ LibraryOption = Annotated[
 ]
 
 
-def _say(console: Console, text: str) -> None:
-    """A plain line: no markup, no colouring, never wrapped (pipes and tests read it whole)."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
+def _say(console: Console, text: str, lines: bool = False) -> None:
+    """A plain line: no markup, no colouring, never wrapped (pipes and tests read it whole). Every control
+    character is written out (file names and video text can hold escape sequences); a newline too, unless
+    `lines` says the text is several lines."""
+    console.print(printable(text, lines), markup=False, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str) -> None:
@@ -261,7 +264,7 @@ def evidence(
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
     for item in items:
-        _say(out, json.dumps(item.to_dict(), ensure_ascii=False) if as_json else item.line())
+        _say(out, json_line(item.to_dict()) if as_json else item.line())
 
 
 def _size(n: int | None) -> str:
@@ -366,9 +369,9 @@ def ask(
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
     if as_json:
-        _say(out, json.dumps(answer.to_dict(), ensure_ascii=False))
+        _say(out, json_line(answer.to_dict()))
         return
-    _say(out, answer.text)
+    _say(out, answer.text, lines=True)
     for c in answer.citations:
         _say(out, f"  {c.label()} {c.path}")
     for note in answer.notes:
@@ -397,8 +400,8 @@ def search(
     for hit in hits:
         e = hit.evidence
         if as_json:
-            line = json.dumps({**e.to_dict(), "score": hit.score, "neighbour": hit.neighbour,
-                               "path": paths.get(e.fingerprint, "")}, ensure_ascii=False)
+            line = json_line({**e.to_dict(), "score": hit.score, "neighbour": hit.neighbour,
+                              "path": paths.get(e.fingerprint, "")})
         else:
             line = f"{e.line()}  ({Path(paths.get(e.fingerprint, e.fingerprint)).name})"
         _say(out, line)
@@ -446,7 +449,7 @@ def evaluate(
         predictions = ev.predict(lib, qset, fingerprint or "", circular, settings, k,
                                  lambda done, total: progress("questions", done, total))
     report = ev.score(qset, predictions, lib.cache.evidence(fingerprint or ""))
-    _say(out, ev.table(report))
+    _say(out, ev.table(report), lines=True)
     if out_file:
         out_file.write_text(json.dumps({"report": report.to_dict(),
                                         "predictions": [asdict(p) for p in predictions]}, indent=1))
