@@ -43,6 +43,9 @@ def test_question_file_loads_with_the_video_beside_it(qfile: Path) -> None:
     (lambda d: d["questions"][1].update(qid="r1"), "qid 'r1' is used twice"),
     (lambda d: d["questions"][0].pop("question"), "missing question"),
     (lambda d: d["questions"][0].update(evidence=[{"start": "x"}]), "numeric 'start' and 'end'"),
+    (lambda d: d["questions"][0].update(question="  "), "question 1: the question is empty"),
+    (lambda d: d["questions"][0].update(question=["a list"]), "question 1: the question is empty"),
+    (lambda d: d["questions"][0].update(options=["x", " "]), "question 1: option B is empty"),
 ])
 def test_bad_question_files_are_named_and_explained(tmp_path: Path, change, message: str) -> None:
     data = json.loads(json.dumps(QUESTIONS))
@@ -115,3 +118,15 @@ def test_eval_command_runs_every_question(needle_library, needle_video: Path, tm
     assert saved["report"]["accuracy"] == 1.0 and [p["qid"] for p in saved["predictions"]] == ["w", "m"]
     bad = CliRunner().invoke(app, ["eval", str(tmp_path / "none.json")])
     assert bad.exit_code == 2 and "cannot read" in bad.stderr
+
+
+def test_deeply_nested_json_is_named_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValueError, match="is nested too deeply"):
+        load_questions(path)
+    from vidseek.cli import app
+
+    result = CliRunner().invoke(app, ["eval", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"vidseek: '{path}' is nested too deeply to be a question file"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 from dataclasses import asdict
@@ -22,7 +23,32 @@ from vidseek.video import VideoError
 
 BAD_INPUT = 2
 
-app = typer.Typer(
+class _Commands(typer.Typer):
+    """Commands whose expected failures (a damaged or full library, a file that cannot be read) end in one
+    line and exit code 2, handled here once rather than in every command."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorate(function):
+            @functools.wraps(function)
+            def guarded(*a, **kw):
+                try:
+                    return function(*a, **kw)
+                except VideoError as exc:
+                    _fail(str(exc))
+                    raise typer.Exit(BAD_INPUT) from None
+                except OSError as exc:
+                    where = f" ({exc.filename})" if exc.filename else ""
+                    _fail(f"{exc.strerror or exc}{where}")
+                    raise typer.Exit(BAD_INPUT) from None
+
+            return register(guarded)
+
+        return decorate
+
+
+app = _Commands(
     add_completion=False,
     no_args_is_help=True,
     help="Ask questions about long videos and get the moments that prove each answer. "
@@ -281,19 +307,28 @@ def _size(n: int | None) -> str:
 def list_videos(library: LibraryOption = None, store: StoreOption = None) -> None:
     """List indexed videos: fingerprint, duration, evidence count, sources, file size, evidence size, path."""
     lib = Library(library, store)
-    local = {r.video.fingerprint: r for r in lib.videos()}
+    records, damaged = lib.cache.scan()
+    local = {r.video.fingerprint: r for r in records}
     videos = lib.stored_videos()
-    if not videos:
+    # indexed here but not searchable (the store was deleted or rebuilt without them): listed, with the fix
+    unstored = [r for fp, r in local.items() if r.complete and fp not in {v.fingerprint for v in videos}]
+    for problem in damaged:
+        _say(err, f"vidseek: {problem}")
+    if not videos and not unstored:
         _say(err, f"no videos in {lib.store_location} (index some: vidseek index FILE, vidseek batch FOLDER)")
         return
     _say(out, f"{'video':12s}  {'length':8s}  {'items':>6s}  {'sources':28s}  {'file':>8s}  {'cache':>8s}  path")
-    for v in videos:
-        record = local.get(v.fingerprint)
-        state = "  (incomplete: run index again)" if record is not None and not record.complete else ""
-        file_size = os.stat(v.path).st_size if os.path.isfile(v.path) else None
-        cache_size = lib.cache.disk_usage(v.fingerprint) if record is not None else None
-        _say(out, f"{v.fingerprint[:12]}  {format_time(v.duration)}  {v.evidence:6d}  {','.join(v.sources):28s}  "
-                  f"{_size(file_size):>8s}  {_size(cache_size):>8s}  {v.path}{state}")
+    rows = [(v.fingerprint, v.path, v.duration, str(v.evidence), v.sources, "") for v in videos]
+    rows += [(r.video.fingerprint, r.video.path, r.video.duration, "-", sorted(r.sources),
+              "  (not in the search store: run vidseek rebuild)") for r in unstored]
+    for fp, path, duration, items, sources, state in sorted(rows, key=lambda row: row[1]):
+        record = local.get(fp)
+        if record is not None and not record.complete:
+            state = "  (incomplete: run index again)"
+        file_size = os.stat(path).st_size if os.path.isfile(path) else None
+        cache_size = lib.cache.disk_usage(fp) if record is not None else None
+        _say(out, f"{fp[:12]}  {format_time(duration)}  {items:>6s}  {','.join(sources):28s}  "
+                  f"{_size(file_size):>8s}  {_size(cache_size):>8s}  {printable(path)}{state}")
 
 
 @app.command("rm")
@@ -309,6 +344,26 @@ def remove(
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
     _say(out, f"removed {record.video.path} ({record.video.fingerprint[:12]})")
+
+
+@app.command()
+def rebuild(library: LibraryOption = None, store: StoreOption = None) -> None:
+    """Make the search store again from the evidence cache: after its database was damaged or deleted.
+
+    No model runs: the evidence each video's record points at is embedded again. A video whose record or
+    evidence is damaged is named and left out; index it again.
+    """
+    quiet_libraries()
+    lib = Library(library, store)
+    with _StageBars() as progress:
+        report = lib.rebuild(lambda done, total: progress("rebuild", done, total))
+    _say(out, f"rebuilt {lib.store_location}: {len(report.videos)} video(s)")
+    for path in report.incomplete:
+        _say(err, f"  note: {path} was not fully indexed: run vidseek index on it again")
+    for problem in report.problems:
+        _say(err, f"  vidseek: {problem}")
+    if report.problems:
+        raise typer.Exit(1)
 
 
 def _is_library(path: Path) -> bool:

@@ -49,6 +49,8 @@ def load_questions(path: str | Path) -> QuestionSet:
         raise ValueError(f"'{path}' is not UTF-8 text (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise ValueError(f"'{path}' is not JSON: {exc.msg} (line {exc.lineno})") from exc
+    except RecursionError:
+        raise ValueError(f"'{path}' is nested too deeply to be a question file") from None
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise ValueError(f"'{path}': expected an object with a 'questions' list")
     video = data.get("video")
@@ -63,10 +65,14 @@ def load_questions(path: str | Path) -> QuestionSet:
         missing = [k for k in ("qid", "question", "options", "answer") if k not in q]
         if missing:
             raise ValueError(f"{where}: missing {', '.join(missing)}")
+        if not isinstance(q["question"], str) or not q["question"].strip():
+            raise ValueError(f"{where}: the question is empty")
         options = q["options"]
         if not isinstance(options, list) or not 2 <= len(options) <= len(LETTERS) or \
                 not all(isinstance(o, str) for o in options):
             raise ValueError(f"{where}: 'options' must be 2 to {len(LETTERS)} strings")
+        if not all(o.strip() for o in options):
+            raise ValueError(f"{where}: option {LETTERS[[o.strip() for o in options].index('')]} is empty")
         answer = str(q["answer"]).strip().upper()
         if answer not in LETTERS[: len(options)]:
             raise ValueError(f"{where}: answer {q['answer']!r} is not one of {LETTERS[0]}–{LETTERS[len(options) - 1]}")

@@ -6,8 +6,8 @@ import hashlib
 import os
 import shutil
 import time
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from vidseek import extractors as ex
@@ -20,9 +20,18 @@ from vidseek.store.chroma import ChromaStore, StoredVideo, evidence_id
 from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
 from vidseek.types import Answer, Evidence
-from vidseek.video import VideoError, fingerprint
+from vidseek.video import LibraryError, VideoError, fingerprint
 
 STORE_ENV = "VIDSEEK_STORE"
+
+
+@dataclass
+class RebuildReport:
+    """What `rebuild` put back into the search store and what it could not."""
+
+    videos: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)  # interrupted indexing: run index again
+    problems: list[str] = field(default_factory=list)  # damaged records and evidence, one line each
 
 
 @dataclass
@@ -95,6 +104,33 @@ class Library:
         vectors = self.embedder.encode([e.text for e in missing])
         self.store.replace_video(record.video, items, vectors, only=missing)
         return len(missing)
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> RebuildReport:
+        """Make the search store again from the evidence cache, the source of truth: after the store's
+        database was damaged or deleted. Videos whose record or evidence is damaged are left out and named."""
+        records, damaged = self.cache.scan()
+        report = RebuildReport(problems=[str(e) for e in damaged])
+        if self._store is not None and not self._store.is_server:
+            self._store = None
+        if self.store_location.startswith(("http://", "https://")):
+            for video in self.store.list_videos():  # a shared server: only this library's videos are redone
+                if self.cache.record(video.fingerprint) is not None:
+                    self.store.remove_video(video.fingerprint)
+        else:
+            ChromaStore.wipe(self.store_location)
+        for n, record in enumerate(records):
+            try:
+                if not record.complete:
+                    report.incomplete.append(record.video.path)
+                    continue
+                self.publish(record.video.fingerprint)
+                report.videos.append(record.video.path)
+            except LibraryError as exc:
+                report.problems.append(str(exc))
+            finally:
+                if progress:
+                    progress(n + 1, len(records))
+        return report
 
     # --- what is in it ----------------------------------------------------------------------------------------
     def videos(self) -> list[VideoRecord]:

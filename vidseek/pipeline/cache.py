@@ -23,6 +23,7 @@ import platformdirs
 
 from vidseek.extractors.base import merge_adjacent
 from vidseek.types import Evidence, Video
+from vidseek.video import LibraryError, disk_error
 
 LIBRARY_ENV = "VIDSEEK_LIBRARY"
 MERGED_SOURCES = {"ocr"}  # text that stays on screen across a chunk border becomes one span
@@ -33,14 +34,21 @@ def default_library() -> Path:
 
 
 def write_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    """Write JSON whole or not at all (temp file + rename). Raises LibraryError on a full disk or a
+    read-only folder, leaving the file as it was."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    except OSError as exc:
+        raise disk_error(exc, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise disk_error(exc, str(path)) from None
         raise
 
 
@@ -69,6 +77,8 @@ class EvidenceCache:
 
     def __init__(self, root: str | os.PathLike[str] | None = None):
         self.root = Path(root) if root is not None else default_library()
+        if self.root.exists() and not self.root.is_dir():
+            raise LibraryError(f"the library '{self.root}' is not a folder (check --library and ${LIBRARY_ENV})")
 
     def _part(self, fingerprint: str, key: str, part: str) -> Path:
         return self.root / "evidence" / fingerprint / key / f"{part}.json"
@@ -82,8 +92,12 @@ class EvidenceCache:
     def load(self, fingerprint: str, key: str) -> list[Evidence]:
         folder = self.root / "evidence" / fingerprint / key
         out: list[Evidence] = []
+        remedy = "delete it and index the video again"
         for path in sorted(folder.glob("[!.]*.json")):
-            out.extend(Evidence.from_dict(d) for d in json.loads(path.read_text(encoding="utf-8")))
+            try:
+                out.extend(Evidence.from_dict(d) for d in _read(path, list, "evidence file", remedy))
+            except (TypeError, KeyError, AttributeError) as exc:
+                raise LibraryError(f"the evidence file {path} is damaged ({str(exc)[:80]}): {remedy}") from None
         return out
 
     @contextmanager
@@ -93,14 +107,17 @@ class EvidenceCache:
         from filelock import FileLock, Timeout
 
         path = self.root / "locks" / f"{fingerprint}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(path)
         try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            if on_wait:
-                on_wait()
-            lock.acquire()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                if on_wait:
+                    on_wait()
+                lock.acquire()
+        except OSError as exc:
+            raise disk_error(exc, f"the library {self.root}") from None
         try:
             yield
         finally:
@@ -116,14 +133,28 @@ class EvidenceCache:
         path = self._record_path(fingerprint)
         if not path.exists():
             return None
-        return VideoRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        return _record(path)
 
     def records(self) -> list[VideoRecord]:
+        """Every video's record. Raises LibraryError naming a damaged one."""
+        found, damaged = self.scan()
+        if damaged:
+            raise damaged[0]
+        return found
+
+    def scan(self) -> tuple[list[VideoRecord], list[LibraryError]]:
+        """The readable records, and a LibraryError for each damaged one (for listings that go on)."""
         folder = self.root / "videos"
         if not folder.is_dir():
-            return []
-        return [VideoRecord.from_dict(json.loads(p.read_text(encoding="utf-8")))
-                for p in sorted(folder.glob("[!.]*.json"))]
+            return [], []
+        found: list[VideoRecord] = []
+        damaged: list[LibraryError] = []
+        for path in sorted(folder.glob("[!.]*.json")):
+            try:
+                found.append(_record(path))
+            except LibraryError as exc:
+                damaged.append(exc)
+        return found, damaged
 
     def disk_usage(self, fingerprint: str) -> int:
         """Bytes of cached evidence a video takes in the library."""
@@ -141,3 +172,25 @@ class EvidenceCache:
                 found = self.load(fingerprint, key)
                 items.extend(merge_adjacent(found, 0.01) if source in MERGED_SOURCES else found)
         return sorted(items, key=lambda e: (e.start, e.end, e.source, e.text))
+
+
+def _read(path: Path, kind: type, what: str, remedy: str) -> Any:
+    """A JSON file of the library, or a LibraryError saying which one is damaged and what to do."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LibraryError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, cut short
+        raise LibraryError(f"the {what} {path} is damaged ({str(exc)[:80]}): {remedy}") from None
+    if not isinstance(data, kind):
+        raise LibraryError(f"the {what} {path} is damaged (not a JSON {kind.__name__}): {remedy}")
+    return data
+
+
+def _record(path: Path) -> VideoRecord:
+    remedy = "delete it and index the video again"
+    data = _read(path, dict, "record", remedy)
+    try:
+        return VideoRecord.from_dict(data)
+    except (TypeError, KeyError, ValueError) as exc:
+        raise LibraryError(f"the record {path} is damaged ({str(exc)[:80]}): {remedy}") from None
