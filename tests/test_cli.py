@@ -211,3 +211,48 @@ def test_the_batch_table_shows_escape_sequences_as_text() -> None:
     shown = screen.getvalue()
     _no_controls(shown)
     assert "[/]" in shown and "\\x1b[2J" in shown
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--k", "0"], "vidseek: k must be a whole number from 1 to 100; got 0"),
+    (["--k", "101"], "vidseek: k must be a whole number from 1 to 100; got 101"),
+    (["--choice", "", "--choice", "HERON"], "vidseek: option A is empty"),
+    (["--choice", "HERON", "--choice", "   "], "vidseek: option B is empty"),
+])
+def test_ask_refuses_what_the_api_refuses(indexed, args, message) -> None:
+    movie, library = indexed
+    result = runner.invoke(app, ["ask", str(movie), "Which code?", "--no-llm", *args, "-L", str(library)])
+    assert result.exit_code == 2 and result.stderr.strip() == message
+    search = runner.invoke(app, ["search", "code", "--k", "0", "-L", str(library)])
+    assert search.exit_code == 2 and "k must be a whole number from 1 to 100" in search.stderr
+
+
+def test_options_with_no_words_are_answered_with_low_confidence(indexed) -> None:
+    movie, library = indexed
+    result = runner.invoke(app, ["ask", str(movie), "Which code is shown?", "--no-llm", "--choice", "?",
+                                 "--choice", "!!", "-L", str(library)])
+    assert result.exit_code == 0
+    assert "note: option A, B has no words or numbers to look for in the evidence; low confidence" in result.stderr
+
+
+def test_a_fifo_is_not_a_file_to_index(tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.mp4"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["index", str(fifo), "-L", str(tmp_path / "lib")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"vidseek: cannot read '{fifo}': not a regular file (a pipe, socket or device)"
+
+
+def test_a_second_serve_on_a_busy_port_says_so_before_serving(tmp_path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--port", str(port), "--root", str(tmp_path), "--no-llm",
+                                     "-L", str(tmp_path / "lib")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"vidseek: cannot listen on 127.0.0.1:{port}: Address already in use"

@@ -373,3 +373,16 @@ def test_a_thumbnail_at_or_past_the_end_is_the_last_picture(client, served, t) -
     _, _, fp = served
     response = client.get(f"/api/videos/{fp}/thumbnail", params={"t": t})
     assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg", response.text
+
+
+def test_options_are_checked_as_the_cli_checks_them(client, served) -> None:
+    root, _, _ = served
+    empty = client.post("/api/ask", json={"question": "When?", "choices": ["at noon", " "]})
+    assert empty.status_code == 400 and empty.json() == {"error": "option B is empty"}
+    wordless = client.post("/api/ask", json={"question": "When?", "choices": ["?", "..."]}).json()
+    assert any("low confidence" in n and "option A, B has no words" in n for n in wordless["notes"])
+    fifo = root / "videos" / "pipe.mp4"
+    if not fifo.exists():
+        os.mkfifo(fifo)
+    response = client.post("/api/index", json={"path": "pipe.mp4"})
+    assert response.status_code == 400 and response.json() == {"error": "'pipe.mp4' is not a regular file, not a video"}

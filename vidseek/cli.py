@@ -544,9 +544,30 @@ def serve(
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
     shown = f"[{host}]" if ":" in host else host
+    try:  # bound before saying "serving": a busy port is one line, not a claim and then a traceback
+        listening = _listen(host, port)
+    except OSError as exc:
+        _fail(f"cannot listen on {shown}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(BAD_INPUT) from None
     _say(err, f"vidseek: serving {', '.join(map(str, config.roots))} on http://{shown}:{port}/"
               + (" (token required)" if token else ""))
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning")).run(sockets=[listening])
+
+
+def _listen(host: str, port: int):
+    import socket
+
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def _multi_value_choices(argv: list[str]) -> list[str]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import re
 import shutil
 import time
 from collections.abc import Callable, Sequence
@@ -23,6 +24,7 @@ from vidseek.types import Answer, Evidence
 from vidseek.video import LibraryError, VideoError, fingerprint
 
 STORE_ENV = "VIDSEEK_STORE"
+MAX_K = 100  # evidence items a question may retrieve (the API's bound too)
 
 
 @dataclass
@@ -183,6 +185,7 @@ class Library:
         """Evidence for a query: dense + keyword hits fused, with neighbours, in time order."""
         if not query.strip():
             raise ValueError("the query is empty")
+        _check_k(k)
         retriever = Retriever(self.store, self.keyword, self.embedder)
         return retriever.search(query, k, self._videos_filter(video), sources)
 
@@ -213,6 +216,10 @@ class Library:
             question, choices = split_choices(question)
         if len(choices) > len(LETTERS):
             raise ValueError(f"at most {len(LETTERS)} options ({LETTERS[0]}–{LETTERS[-1]}); got {len(choices)}")
+        blank = [LETTERS[i] for i, c in enumerate(choices) if not c.strip()]
+        if blank:
+            raise ValueError(f"option {', '.join(blank)} is empty")
+        _check_k(k)
         started = time.perf_counter()
         videos = self._videos_filter(video)
         retriever = Retriever(self.store, self.keyword, self.embedder)
@@ -228,10 +235,19 @@ class Library:
         answer = reasoner.answer(question, hits, list(choices or []), paths)
         if reasoner.unavailable:
             answer.notes.append(reasoner.unavailable)
+        wordless = [LETTERS[i] for i, c in enumerate(choices or []) if not re.search(r"[^\W_]", c)]
+        if wordless:  # nothing in such an option can be matched against evidence: whatever was picked is a guess
+            answer.notes.append(f"option {', '.join(wordless)} has no words or numbers to look for in the evidence; "
+                                "low confidence")
         check_citations(answer)
         answer.timings.update(retrieve=retrieved - started, total=time.perf_counter() - started,
                               llm_tokens=reasoner.tokens_used - tokens_before)
         return answer
+
+
+def _check_k(k: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise ValueError(f"k must be a whole number from 1 to {MAX_K}; got {k!r}")
 
 
 def _union(hits: list[Hit], extra: list[Hit]) -> list[Hit]:

@@ -69,6 +69,8 @@ def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
         raise VideoError(f"cannot read '{path}': no such file")
     if p.is_dir():
         raise VideoError(f"cannot read '{path}': it is a folder (vidseek batch indexes folders)")
+    if not p.is_file():  # opening a FIFO would wait for a writer forever
+        raise VideoError(f"cannot read '{path}': not a regular file (a pipe, socket or device)")
     if p.stat().st_size == 0:
         raise VideoError(f"cannot read '{path}': the file is empty")
     try:

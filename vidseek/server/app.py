@@ -152,7 +152,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         video = video_of(body.video).fingerprint if body.video else None
         with asking:
             try:
-                answer = lib.ask(body.question, [c for c in body.choices if c.strip()] or None, video, body.k,
+                answer = lib.ask(body.question, body.choices or None, video, body.k,
                                  LLMSettings(enabled=config.llm))
             except (ValueError, VideoError) as exc:
                 raise HTTPException(400, str(exc)) from None
