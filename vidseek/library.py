@@ -5,7 +5,6 @@ from __future__ import annotations
 import hashlib
 import os
 import re
-import shutil
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -147,7 +146,10 @@ class Library:
         """The record of a file (by content), or of an indexed video by fingerprint prefix or old path."""
         text = str(path_or_id)
         if Path(text).is_file():
-            record = self.cache.record(fingerprint(text))
+            resolved = str(Path(text).resolve())
+            entries = self.cache.entries_of(fingerprint(text))
+            record = next((r for r in entries if r.video.path == resolved), None) or \
+                next((r for r in entries if not Path(r.video.path).exists()), None)  # moved or renamed
             if record is not None:
                 return record
             raise VideoError(f"'{text}' is not indexed in {self.path} (run: vidseek index '{text}')")
@@ -167,10 +169,8 @@ class Library:
     def remove(self, path_or_id: str | os.PathLike[str]) -> VideoRecord:
         """Forget a video: its store rows, its record and its cached evidence."""
         record = self.find(path_or_id)
-        fp = record.video.fingerprint
-        self.store.remove_video(fp)
-        (self.path / "videos" / f"{fp}.json").unlink(missing_ok=True)
-        shutil.rmtree(self.path / "evidence" / fp, ignore_errors=True)
+        self.store.remove_video(record.video.fingerprint)
+        self.cache.forget(record)  # another entry of the same bytes keeps the evidence it shares
         return record
 
     # --- questions --------------------------------------------------------------------------------------------

@@ -10,12 +10,14 @@ half-written; re-running does only the chunks that are missing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +29,7 @@ from vidseek.video import LibraryError, disk_error
 
 LIBRARY_ENV = "VIDSEEK_LIBRARY"
 MERGED_SOURCES = {"ocr"}  # text that stays on screen across a chunk border becomes one span
+ENTRY_PREFIX = 16  # hex digits of the content fingerprint that begin the name of every entry of that content
 
 
 def default_library() -> Path:
@@ -61,6 +64,8 @@ class VideoRecord:
     skipped: dict[str, str] = field(default_factory=dict)  # source -> why
     notices: list[str] = field(default_factory=list)
     complete: bool = False
+    owned: list[str] = field(default_factory=list)  # sources read from files beside this path (sidecars):
+    # their output lies under the entry's own folder, not the content's, and is never shared
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -162,16 +167,57 @@ class EvidenceCache:
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
 
     def evidence(self, fingerprint: str, sources: set[str] | None = None) -> list[Evidence]:
-        """All evidence of a video in time order, from the outputs its record points at."""
+        """All evidence of a video in time order, from the outputs its record points at (content outputs
+        may be shared with another entry of the same bytes: they are named for this entry)."""
         record = self.record(fingerprint)
         if record is None:
             return []
         items: list[Evidence] = []
         for source, key in record.sources.items():
             if sources is None or source in sources:
-                found = self.load(fingerprint, key)
+                folder = fingerprint if source in record.owned else record.video.content_id
+                found = [e if e.fingerprint == fingerprint else replace(e, fingerprint=fingerprint)
+                         for e in self.load(folder, key)]
                 items.extend(merge_adjacent(found, 0.01) if source in MERGED_SOURCES else found)
         return sorted(items, key=lambda e: (e.start, e.end, e.source, e.text))
+
+    def entries_of(self, content: str) -> list[VideoRecord]:
+        """Every entry (path) whose file has these bytes."""
+        folder = self.root / "videos"
+        if not folder.is_dir():
+            return []
+        found = [_record(p) for p in sorted(folder.glob(f"{content[:ENTRY_PREFIX]}*.json"))]
+        return [r for r in found if r.video.content_id == content]
+
+    def entry_for(self, video: Video) -> Video:
+        """The library entry a probed file (named by its content) is: the one recorded for its path; else one
+        of the same bytes whose file is gone (moved or renamed: it keeps its entry); else a new entry, named
+        by the content when no other path holds it yet."""
+        content = video.fingerprint
+        entries = self.entries_of(content)
+        chosen = next((r for r in entries if r.video.path == video.path), None) or \
+            next((r for r in entries if not Path(r.video.path).exists()), None)
+        if chosen is not None:
+            name = chosen.video.fingerprint
+        elif not entries and self.record(content) is None:
+            name = content
+        else:  # the content prefix keeps every entry of the same bytes findable by one glob
+            name = content[:ENTRY_PREFIX] + hashlib.blake2b(video.path.encode(), digest_size=8).hexdigest()
+        return replace(video, fingerprint=name, content="" if name == content else content)
+
+    def forget(self, record: VideoRecord) -> None:
+        """Delete an entry's record and the evidence only it uses (content evidence stays while another
+        entry of the same bytes needs it)."""
+        entry, content = record.video.fingerprint, record.video.content_id
+        self._record_path(entry).unlink(missing_ok=True)
+        others = [r for r in self.entries_of(content) if r.video.fingerprint != entry]
+        if not others:
+            shutil.rmtree(self.root / "evidence" / content, ignore_errors=True)
+        for source in record.owned:  # its own sidecar outputs
+            if source in record.sources:
+                shutil.rmtree(self.root / "evidence" / entry / record.sources[source], ignore_errors=True)
+        if entry != content:
+            shutil.rmtree(self.root / "evidence" / entry, ignore_errors=True)
 
 
 def _read(path: Path, kind: type, what: str, remedy: str) -> Any:
