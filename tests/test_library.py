@@ -69,7 +69,8 @@ def test_a_deleted_store_is_listed_as_not_searchable_until_rebuilt(built, tmp_pa
     library = _copy(built, tmp_path)
     shutil.rmtree(library / "chroma")
     ls, rebuilt, again = cli(["ls", "-L", library], ["rebuild", "-L", library], ["ls", "-L", library])
-    assert ls["code"] == 0 and "harbor.mp4  (not in the search store: run vidseek rebuild)" in ls["stdout"]
+    assert ls["code"] == 0
+    assert "harbor.mp4  (not in the search store: index it again, or run vidseek rebuild)" in ls["stdout"]
     assert rebuilt["code"] == 0
     rows = again["stdout"].strip().splitlines()
     assert len(rows) == 2 and rows[1].endswith("harbor.mp4") and rows[1].split()[2] == "2"  # two cues, stored

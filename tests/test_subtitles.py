@@ -110,3 +110,53 @@ def test_a_legacy_encoding_is_guessed_and_the_guess_is_said(tmp_path: Path) -> N
     assert [t for _, _, t in read_sidecar(tmp_path / "movie.srt", notes)] == lines  # not mojibake
     assert len(notes) == 1 and notes[0].startswith("movie.srt is not UTF-8: read as ") and "a guess" in notes[0]
     assert any(name in notes[0] for name in ("shift_jis", "cp932"))
+
+
+def test_a_huge_subtitle_file_is_capped_with_a_note_and_shows_progress(tmp_path: Path, embedder, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from vidseek.cli import app
+    from vidseek.extractors import subtitles
+    from vidseek.library import Library
+
+    monkeypatch.setattr(subtitles, "MAX_CUES", 300)  # the real caps: 16 MB and 20,000 cues a file
+    monkeypatch.setattr("vidseek.library.EMBED_STEP", 100)
+    movie = synth.write_video(synth.Script(duration=30, size=(64, 48), fps=2, audio=False), tmp_path / "movie.mp4")
+    synth.write_srt([(i * 0.05, i * 0.05 + 0.04, f"line number {i}") for i in range(580)], tmp_path / "movie.srt")
+    library = Library(tmp_path / "lib", embedder=embedder, device="cpu")
+    seen: list[tuple[str, int, int]] = []
+    report = library.indexer(["subtitle"]).index(movie, lambda *step: seen.append(step))
+    library.publish(report.video.fingerprint, lambda *step: seen.append(step))
+    assert report.counts == {"subtitle": 300}
+    assert "movie.srt: it holds 580 cues: kept the first 300" in report.notices
+    assert ("subtitle", 1, 1) in seen and [s for s in seen if s[0] == "embed"] == [
+        ("embed", 100, 300), ("embed", 200, 300), ("embed", 300, 300)]
+    listed = CliRunner().invoke(app, ["ls", "-L", str(tmp_path / "lib")])
+    assert listed.stdout.splitlines()[1].split()[2] == "300"
+
+
+def test_a_run_killed_while_embedding_leaves_a_library_that_says_so_and_a_rerun_finishes(
+        tmp_path: Path, embedder, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from vidseek.cli import app
+    from vidseek.library import Library
+
+    movie = synth.write_video(synth.Script(duration=8, size=(64, 48), fps=2, audio=False), tmp_path / "movie.mp4")
+    synth.write_srt(CUES, tmp_path / "movie.srt")
+    library = Library(tmp_path / "lib", embedder=embedder, device="cpu")
+
+    def killed(texts):
+        raise KeyboardInterrupt  # as Ctrl-C (or a kill) lands in the embedding of a large file
+
+    monkeypatch.setattr(embedder, "encode", killed)
+    with pytest.raises(KeyboardInterrupt):
+        library.index(movie, sources=["subtitle"])
+    monkeypatch.undo()
+    runner = CliRunner()
+    listed = runner.invoke(app, ["ls", "-L", str(tmp_path / "lib")])
+    assert "movie.mp4  (not in the search store: index it again, or run vidseek rebuild)" in listed.stdout
+    again = runner.invoke(app, ["index", str(movie), "--sources", "subtitle", "-L", str(tmp_path / "lib")])
+    assert again.exit_code == 0
+    rows = runner.invoke(app, ["ls", "-L", str(tmp_path / "lib")]).stdout.splitlines()
+    assert len(rows) == 2 and rows[1].split()[2] == "2" and rows[1].endswith("movie.mp4")

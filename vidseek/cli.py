@@ -261,7 +261,7 @@ def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None
         try:
             report = indexer.index(path, progress)
             progress("embed", 0, 1)
-            lib.publish(report.video.fingerprint)
+            lib.publish(report.video.fingerprint, progress)
             progress("embed", 1, 1)
         except VideoError as exc:
             _fail(str(exc))
@@ -320,7 +320,7 @@ def list_videos(library: LibraryOption = None, store: StoreOption = None) -> Non
     _say(out, f"{'video':12s}  {'length':8s}  {'items':>6s}  {'sources':28s}  {'file':>8s}  {'cache':>8s}  path")
     rows = [(v.fingerprint, v.path, v.duration, str(v.evidence), v.sources, "") for v in videos]
     rows += [(r.video.fingerprint, r.video.path, r.video.duration, "-", sorted(r.sources),
-              "  (not in the search store: run vidseek rebuild)") for r in unstored]
+              "  (not in the search store: index it again, or run vidseek rebuild)") for r in unstored]
     for fp, path, duration, items, sources, state in sorted(rows, key=lambda row: row[1]):
         record = local.get(fp)
         if record is not None and not record.complete:

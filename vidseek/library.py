@@ -10,6 +10,8 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
 from vidseek import extractors as ex
 from vidseek.models import ModelUnavailable
 from vidseek.pipeline.answer import LETTERS, Reasoner, check_citations, split_choices
@@ -23,6 +25,7 @@ from vidseek.types import Answer, Evidence
 from vidseek.video import LibraryError, VideoError, fingerprint
 
 STORE_ENV = "VIDSEEK_STORE"
+EMBED_STEP = 512  # texts embedded between progress reports
 MAX_K = 100  # evidence items a question may retrieve (the API's bound too)
 
 
@@ -94,15 +97,21 @@ class Library:
         self.publish(report.video.fingerprint)
         return report
 
-    def publish(self, fingerprint_: str) -> int:
-        """Put a video's cached evidence into the store; only evidence not there yet is embedded."""
+    def publish(self, fingerprint_: str, progress: Progress | None = None) -> int:
+        """Put a video's cached evidence into the store; only evidence not there yet is embedded.
+        `progress("embed", done, total)` is told as the texts are embedded."""
         record = self.cache.record(fingerprint_)
         if record is None:
             raise VideoError(f"no indexed video {fingerprint_}")
         items = self.cache.evidence(fingerprint_)
         present = {i for i, _ in self.store.get({"fingerprint": fingerprint_})}
         missing = [e for e in items if evidence_id(e) not in present]
-        vectors = self.embedder.encode([e.text for e in missing])
+        parts = []
+        for at in range(0, len(missing), EMBED_STEP):
+            parts.append(self.embedder.encode([e.text for e in missing[at : at + EMBED_STEP]]))
+            if progress:
+                progress("embed", min(at + EMBED_STEP, len(missing)), len(missing))
+        vectors = np.concatenate(parts) if parts else self.embedder.encode([])
         self.store.replace_video(record.video, items, vectors, only=missing)
         return len(missing)
 

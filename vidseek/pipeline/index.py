@@ -135,8 +135,12 @@ class Indexer:
 
         for ext in (x for x in extractors if not x.needs):
             tick = time.perf_counter()
+            if progress:
+                progress(ext.source, 0, 1)
             found = list(ext.run(video, Chunk(0, 0.0, video.duration)))
             self.cache.put(video.fingerprint, keys[ext.source], "all", found)
+            if progress:
+                progress(ext.source, 1, 1)
             report.notices.extend(getattr(ext, "problems", []))
             report.seconds[ext.source] += time.perf_counter() - tick
 

@@ -88,7 +88,7 @@ class IndexJobs:
             report = indexer.index(job.path, progress)
             job.stages["embed"] = (0, 1)
             with self.publishing:
-                self.library.publish(report.video.fingerprint)
+                self.library.publish(report.video.fingerprint, progress)
             job.stages["embed"] = (1, 1)
             job.video, job.counts = report.video.fingerprint, report.counts
             job.skipped, job.notices = report.skipped, report.notices
