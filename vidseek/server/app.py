@@ -50,8 +50,8 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"},
-                            422)
+        message = s.PATTERN_MEANS.get((first.get("ctx") or {}).get("pattern"), first.get("msg", "invalid"))
+        return JSONResponse({"error": f"{where}: {message}" if where else "invalid request"}, 422)
 
     @app.exception_handler(VideoError)
     async def library_error(request: Request, exc: VideoError) -> JSONResponse:
@@ -159,7 +159,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         return answer_out(answer)
 
     @api.get("/search", response_model=s.SearchOut, summary="Evidence for a query, no answer")
-    def search(q: Annotated[str, Query(min_length=1, max_length=2000)],
+    def search(q: Annotated[str, Query(min_length=1, max_length=2000, pattern=s.NOT_BLANK)],
                video: Annotated[str | None, Query(max_length=64)] = None,
                k: Annotated[int, Query(ge=1, le=100)] = 12) -> s.SearchOut:
         fingerprint = video_of(video).fingerprint if video else None
