@@ -15,7 +15,8 @@ from vidseek.library import Library
 CUES = [(0.5, 2.0, "The harbor master is Ada Brooks."), (2.5, 3.5, "The ferry leaves at noon.")]
 
 _RUNNER = """
-import json, sys
+import faulthandler, json, sys
+faulthandler.dump_traceback_later(float(sys.argv[2]), exit=True)  # a hang shows where, in stderr
 from typer.testing import CliRunner
 from vidseek.cli import app
 results = []
@@ -42,11 +43,11 @@ def cli(*commands: list[str], read_only_root: bool = False, env: dict | None = N
     """Run `vidseek` commands one after another in a new process (no chromadb state shared with this one);
     each gives {code, stdout, stderr, crash}. read_only_root: as root, without the capabilities that let
     root write anything, so file modes bind it as they bind a user."""
-    command = [sys.executable, "-c", _RUNNER, json.dumps([list(map(str, c)) for c in commands])]
+    command = [sys.executable, "-c", _RUNNER, json.dumps([list(map(str, c)) for c in commands]), str(timeout - 10)]
     if read_only_root and os.geteuid() == 0:
         assert shutil.which("setpriv"), "util-linux's setpriv is needed to test this as root"
         command = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", *command]
-    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout,
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout + 10,
                           env={**os.environ, **(env or {})}, cwd=Path(__file__).resolve().parents[1])
     assert done.returncode == 0, done.stderr[-3000:]
     return json.loads(done.stdout.strip().splitlines()[-1])

@@ -103,3 +103,76 @@ def test_a_library_path_that_is_a_file_is_one_line(built, tmp_path) -> None:
         assert one_line(result) == f"vidseek: the library '{not_a_folder}' is not a folder (check --library and " \
                                    "$VIDSEEK_LIBRARY)"
     assert sqlite3  # the damage above is to SQLite's own file format
+
+
+def _mount_tmpfs(folder: Path, size: str) -> bool:
+    import os
+    import subprocess
+
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    folder.mkdir(parents=True, exist_ok=True)
+    return subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(folder)],
+                          capture_output=True).returncode == 0
+
+
+def _full_disk_case(folder: Path) -> Path:
+    from vidseek import synth
+
+    video = synth.write_video(synth.Script(duration=60, size=(64, 48), fps=2, audio=False), folder / "long.mp4")
+    synth.write_srt([(i * 0.025, i * 0.025 + 0.02, f"cue {i} about the harbor and the lighthouse keeper")
+                     for i in range(2000)], folder / "long.srt")  # ~0.5 MB of evidence, ~10 MB in the store
+    return video
+
+
+def _intact(library: Path) -> None:
+    from vidseek.pipeline.cache import EvidenceCache
+
+    assert not list(library.rglob(".tmp-*")), "a half-written file was left"
+    EvidenceCache(library).records()  # every record reads
+
+
+def test_a_full_disk_is_one_line_and_the_library_finishes_on_rerun(tmp_path, monkeypatch) -> None:
+    import subprocess
+
+    video = _full_disk_case(tmp_path)
+    disk = tmp_path / "disk"
+    index = ["index", video, "--sources", "subtitle", "-L", disk / "lib"]
+    if _mount_tmpfs(disk, "256k"):  # a real small disk
+        try:
+            too_small = cli(index)[0]  # the evidence cache does not fit
+            assert too_small["code"] == 2 and one_line(too_small).startswith("vidseek: the disk is full writing ")
+            _intact(disk / "lib")
+            subprocess.run(["mount", "-o", "remount,size=2m", str(disk)], check=True)
+            store_full, listed = cli(index, ["ls", "-L", disk / "lib"], timeout=120)  # the cache fits, the store not
+            assert store_full["code"] == 2
+            assert one_line(store_full) == (f"vidseek: the disk is full writing the search store {disk / 'lib'}"
+                                            "/chroma: free some space and run again (what was finished is kept)")
+            assert "(not in the search store: index it again" in listed["stdout"]
+            _intact(disk / "lib")
+            subprocess.run(["mount", "-o", "remount,size=64m", str(disk)], check=True)
+            again, listed = cli(index, ["ls", "-L", disk / "lib"])
+            assert again["code"] == 0 and "2000 subtitle" in again["stdout"], again
+            assert listed["stdout"].splitlines()[1].split()[2] == "2000"
+        finally:
+            subprocess.run(["umount", "-l", str(disk)], check=False)
+        return
+    # not root, or no mount here: the same ENOSPC, injected where the library writes its files
+    import errno
+
+    from typer.testing import CliRunner
+
+    from vidseek.cli import app
+    from vidseek.pipeline import cache
+
+    def full(*args, **kwargs):
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(cache.json, "dump", full)
+    runner = CliRunner()
+    failed = runner.invoke(app, list(map(str, index)))
+    assert failed.exit_code == 2 and failed.stderr.strip().startswith("vidseek: the disk is full writing ")
+    monkeypatch.undo()
+    _intact(disk / "lib")
+    again = runner.invoke(app, list(map(str, index)))
+    assert again.exit_code == 0 and "2000 subtitle" in again.stdout

@@ -71,6 +71,21 @@ class StoredVideo:
     evidence: int
 
 
+MIN_FREE = 16 << 20  # bytes free on the store's disk below which it is not written (nor opened in place)
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free bytes on the disk that holds the folder (or would: its nearest existing parent)."""
+    import shutil
+
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return MIN_FREE  # cannot tell: let the write say what is wrong
+
+
 def store_lock(folder: str):
     """The lock every writer of an embedded store holds: a file beside the store folder."""
     from filelock import FileLock
@@ -109,6 +124,7 @@ class ChromaStore:
         self.location = str(location)
         self._epoch = -1
         self.read_only = False
+        self.full = False
         if self.is_server:
             import chromadb
             from chromadb.config import Settings
@@ -122,6 +138,12 @@ class ChromaStore:
             folder = Path(self.location)
             self.read_only = folder.is_dir() and not (os.access(folder, os.W_OK) and os.access(folder.parent, os.W_OK))
             if self.read_only:
+                self._open_copy()
+                return
+            if _free_bytes(folder) < MIN_FREE:
+                # chromadb writes even to open, and on a full disk it can wait forever instead of failing:
+                # read a private copy, and refuse writes with a line that says why
+                self.full = True
                 self._open_copy()
                 return
             folder.mkdir(parents=True, exist_ok=True)
@@ -180,13 +202,13 @@ class ChromaStore:
         import tempfile
 
         self.original = self.location
-        if not (Path(self.location) / "chroma.sqlite3").is_file():
-            raise LibraryError(f"the search store {self.location} is empty and read-only: nothing to read "
-                               "(run vidseek rebuild where the library can be written)")
-        copy = Path(tempfile.mkdtemp(prefix="vidseek-read-only-"))
-        atexit.register(shutil.rmtree, copy, True)
         try:
-            shutil.copytree(self.location, copy / "chroma", copy_function=shutil.copyfile)
+            copy = Path(tempfile.mkdtemp(prefix="vidseek-read-only-"))
+            atexit.register(shutil.rmtree, copy, True)
+            if (Path(self.location) / "chroma.sqlite3").is_file():
+                shutil.copytree(self.location, copy / "chroma", copy_function=shutil.copyfile)
+            else:  # no store yet: an empty one, so listings say what the evidence cache holds
+                (copy / "chroma").mkdir()
             for folder, _, files in os.walk(copy):  # the copy is ours to write (copytree kept the modes)
                 os.chmod(folder, 0o700)
                 for name in files:
@@ -258,8 +280,12 @@ class ChromaStore:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
+        where = getattr(self, "original", self.location)
+        if self.full or (not self.is_server and _free_bytes(Path(self.location)) < MIN_FREE):
+            raise LibraryError(f"the disk is full writing the search store {where}: free some space and run "
+                               "again (what was finished is kept)")
         if self.read_only:
-            raise LibraryError(f"cannot write the search store {self.original}: the library is read-only here")
+            raise LibraryError(f"cannot write the search store {where}: the library is read-only here")
         if self.is_server:
             yield
             self._bump()
