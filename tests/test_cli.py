@@ -80,7 +80,7 @@ def test_unknown_source_and_unindexed_video_are_clear_errors(needle_video: Path,
 def test_help_explains_the_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("index", "evidence", "ls", "ask", "search", "rm"):
+    for command in ("index", "evidence", "ls", "ask", "search", "rm", "rebuild"):
         assert command in result.stdout
     index_help = runner.invoke(app, ["index", "--help"])
     assert "--captioner-url" in index_help.stdout and "--whisper-model" in index_help.stdout
