@@ -80,7 +80,7 @@ def test_unknown_source_and_unindexed_video_are_clear_errors(needle_video: Path,
 def test_help_explains_the_commands() -> None:
     result = runner.invoke(app, ["--help"])
     assert result.exit_code == 0
-    for command in ("index", "evidence", "ls", "ask", "search", "rm"):
+    for command in ("index", "evidence", "ls", "ask", "search", "rm", "rebuild"):
         assert command in result.stdout
     index_help = runner.invoke(app, ["index", "--help"])
     assert "--captioner-url" in index_help.stdout and "--whisper-model" in index_help.stdout
@@ -148,3 +148,111 @@ def test_more_options_than_letters_is_a_clear_error(indexed) -> None:
     result = runner.invoke(app, ["ask", str(movie), "Which one?", *options, "--no-llm", "-L", str(library)])
     assert result.exit_code == 2
     assert result.stderr.strip() == "vidseek: at most 10 options (A–J); got 11"
+
+
+EVIL = "\x1b[2J\x1b]52;c;cHduZWQ=\x07\x9b31m\u202e"  # clear screen, OSC 52 clipboard write, C1 CSI, RTL override
+
+
+def _no_controls(text: str) -> None:
+    assert not any(c in text for c in "\x1b\x07\x9b\u202e"), repr(text)
+
+
+@pytest.fixture(scope="module")
+def hostile(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    """A video whose file name holds escape sequences and a newline, with subtitles that hold them too."""
+    from vidseek import synth
+
+    root = tmp_path_factory.mktemp("escapes")
+    movie = synth.write_video(synth.Script(duration=3, size=(64, 48), fps=5, audio=False),
+                              root / f"evil{EVIL}\nname.mp4")
+    synth.write_srt([(0.5, 2.0, f"the vault code{EVIL} is 3319")], root / f"evil{EVIL}\nname.srt")
+    return movie, root / "lib"
+
+
+def test_escape_sequences_in_file_names_and_video_text_never_reach_the_terminal(hostile) -> None:
+    movie, library = hostile
+    runs = {
+        "index": ["index", str(movie), "--sources", "subtitle", "-L", str(library)],
+        "ls": ["ls", "-L", str(library)],
+        "evidence": ["evidence", str(movie), "-L", str(library)],
+        "evidence --json": ["evidence", str(movie), "-L", str(library), "--json"],
+        "search": ["search", "vault code", "-L", str(library)],
+        "search --json": ["search", "vault code", "-L", str(library), "--json"],
+        "ask": ["ask", str(movie), "What is the vault code?", "--no-llm", "-L", str(library)],
+        "ask --json": ["ask", str(movie), "What is the vault code?", "--no-llm", "--json", "-L", str(library)],
+        "rm of a missing name": ["rm", f"gone{EVIL}", "-L", str(library)],
+    }
+    results = {name: runner.invoke(app, args) for name, args in runs.items()}
+    for name, result in results.items():
+        assert result.exit_code == (2 if name.startswith("rm") else 0), (name, result.output)
+        _no_controls(result.stdout)
+        _no_controls(result.stderr)
+    assert "\\x1b[2J" in results["index"].stdout and "3319" in results["evidence"].stdout
+    assert len(results["ls"].stdout.strip().splitlines()) == 2  # the header and one row: the newline is shown
+    assert "evil\\x1b[2J" in results["ls"].stdout and "\\nname.mp4" in results["ls"].stdout
+    for name in ("evidence --json", "search --json"):  # still JSON, the same text once parsed
+        assert any(EVIL in json.loads(line)["text"] for line in results[name].stdout.splitlines()), name
+    assert any(EVIL in e["text"] for e in json.loads(results["ask --json"].stdout)["evidence"])
+
+
+def test_the_batch_table_shows_escape_sequences_as_text() -> None:
+    import io
+
+    from rich.console import Console
+
+    from vidseek.batch_view import summary_table
+    from vidseek.pipeline.batch import BatchReport, VideoResult
+
+    report = BatchReport(results=[VideoResult(f"/v/a{EVIL}[/].mp4", "failed", error=f"cannot read{EVIL}"),
+                                  VideoResult("/v/b.mp4", "indexed", duration=3, notices=[f"note{EVIL}"])],
+                         backend="local", workers=1)
+    screen = io.StringIO()
+    Console(file=screen, width=200, force_terminal=True, color_system=None).print(summary_table(report))
+    shown = screen.getvalue()
+    _no_controls(shown)
+    assert "[/]" in shown and "\\x1b[2J" in shown
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (["--k", "0"], "vidseek: k must be a whole number from 1 to 100; got 0"),
+    (["--k", "101"], "vidseek: k must be a whole number from 1 to 100; got 101"),
+    (["--choice", "", "--choice", "HERON"], "vidseek: option A is empty"),
+    (["--choice", "HERON", "--choice", "   "], "vidseek: option B is empty"),
+])
+def test_ask_refuses_what_the_api_refuses(indexed, args, message) -> None:
+    movie, library = indexed
+    result = runner.invoke(app, ["ask", str(movie), "Which code?", "--no-llm", *args, "-L", str(library)])
+    assert result.exit_code == 2 and result.stderr.strip() == message
+    search = runner.invoke(app, ["search", "code", "--k", "0", "-L", str(library)])
+    assert search.exit_code == 2 and "k must be a whole number from 1 to 100" in search.stderr
+
+
+def test_options_with_no_words_are_answered_with_low_confidence(indexed) -> None:
+    movie, library = indexed
+    result = runner.invoke(app, ["ask", str(movie), "Which code is shown?", "--no-llm", "--choice", "?",
+                                 "--choice", "!!", "-L", str(library)])
+    assert result.exit_code == 0
+    assert "note: option A, B has no words or numbers to look for in the evidence; low confidence" in result.stderr
+
+
+def test_a_fifo_is_not_a_file_to_index(tmp_path) -> None:
+    import os
+
+    fifo = tmp_path / "pipe.mp4"
+    os.mkfifo(fifo)
+    result = runner.invoke(app, ["index", str(fifo), "-L", str(tmp_path / "lib")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"vidseek: cannot read '{fifo}': not a regular file (a pipe, socket or device)"
+
+
+def test_a_second_serve_on_a_busy_port_says_so_before_serving(tmp_path) -> None:
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen(1)
+        port = busy.getsockname()[1]
+        result = runner.invoke(app, ["serve", "--port", str(port), "--root", str(tmp_path), "--no-llm",
+                                     "-L", str(tmp_path / "lib")])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"vidseek: cannot listen on 127.0.0.1:{port}: Address already in use"

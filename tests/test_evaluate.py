@@ -43,6 +43,9 @@ def test_question_file_loads_with_the_video_beside_it(qfile: Path) -> None:
     (lambda d: d["questions"][1].update(qid="r1"), "qid 'r1' is used twice"),
     (lambda d: d["questions"][0].pop("question"), "missing question"),
     (lambda d: d["questions"][0].update(evidence=[{"start": "x"}]), "numeric 'start' and 'end'"),
+    (lambda d: d["questions"][0].update(question="  "), "question 1: the question is empty"),
+    (lambda d: d["questions"][0].update(question=["a list"]), "question 1: the question is empty"),
+    (lambda d: d["questions"][0].update(options=["x", " "]), "question 1: option B is empty"),
 ])
 def test_bad_question_files_are_named_and_explained(tmp_path: Path, change, message: str) -> None:
     data = json.loads(json.dumps(QUESTIONS))
@@ -256,3 +259,15 @@ def test_predict_asks_open_questions_without_choices(open_file: Path) -> None:
     assert preds[3].rotations == [True, False, False]
     lib.asked.clear()
     assert [p.qid for p in predict(lib, qset, "f", split="dev")] == ["o1", "u1"] and len(lib.asked) == 2
+
+
+def test_deeply_nested_json_is_named_not_a_crash(tmp_path: Path) -> None:
+    path = tmp_path / "deep.json"
+    path.write_text("[" * 100_000 + "]" * 100_000)
+    with pytest.raises(ValueError, match="is nested too deeply"):
+        load_questions(path)
+    from vidseek.cli import app
+
+    result = CliRunner().invoke(app, ["eval", str(path)])
+    assert result.exit_code == 2
+    assert result.stderr.strip() == f"vidseek: '{path}' is nested too deeply to be a question file"

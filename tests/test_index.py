@@ -158,3 +158,45 @@ def test_unusable_input_leaves_the_library_untouched(needle_video, ocr, options,
         with pytest.raises(VideoError):
             Indexer(EvidenceCache(library), [ocr], options).index(path)
     assert not library.exists()
+
+
+def test_identical_files_in_two_folders_are_two_entries(tmp_path, embedder) -> None:
+    """Byte-identical files: content evidence is shared through the cache, each file's own sidecar subtitles
+    stay its own, and removing one entry leaves the other whole."""
+    from vidseek.library import Library
+
+    first, second = tmp_path / "season1", tmp_path / "season2"
+    first.mkdir()
+    second.mkdir()
+    movie = synth.write_video(synth.Script(duration=4, size=(64, 48), fps=5, audio=False), first / "episode.mp4")
+    shutil.copy(movie, second / "episode.mp4")
+    synth.write_srt([(0.5, 2.0, "Season one: the keeper is Ada.")], first / "episode.srt")
+    synth.write_srt([(0.5, 2.0, "Season two: the keeper is Bea.")], second / "episode.srt")
+    library = Library(tmp_path / "lib", embedder=embedder, device="cpu")
+    a = library.index(first / "episode.mp4", sources=["subtitle"]).video
+    b = library.index(second / "episode.mp4", sources=["subtitle"]).video
+    assert a.fingerprint != b.fingerprint and a.content_id == b.content_id
+    assert [e.text for e in library.evidence(first / "episode.mp4")] == ["Season one: the keeper is Ada."]
+    assert [e.text for e in library.evidence(second / "episode.mp4")] == ["Season two: the keeper is Bea."]
+    assert {v.path for v in library.stored_videos()} == {str(first / "episode.mp4"), str(second / "episode.mp4")}
+    again = library.index(first / "episode.mp4", sources=["subtitle"]).video  # the same entry, not a third
+    assert again.fingerprint == a.fingerprint and len(library.videos()) == 2
+    library.remove(second / "episode.mp4")
+    assert [v.path for v in library.stored_videos()] == [str(first / "episode.mp4")]
+    assert [e.text for e in library.evidence(first / "episode.mp4")] == ["Season one: the keeper is Ada."]
+    assert "Ada" in library.search("who is the keeper", k=3)[0].evidence.text
+
+
+def test_identical_files_share_evidence_drawn_from_their_content(needle_video, ocr, options, tmp_path) -> None:
+    cache = EvidenceCache(tmp_path / "lib")
+    copies = [Path(shutil.copy(needle_video, tmp_path / name)) for name in ("a.mp4", "b.mp4")]
+    first = Indexer(cache, [ocr], options).index(copies[0])
+    ocr_calls = ocr.model_calls
+    second = Indexer(cache, [ocr], options).index(copies[1])
+    assert second.chunks_run == 0 and ocr.model_calls == ocr_calls  # read from the shared cache
+    assert [e.text for e in cache.evidence(second.video.fingerprint)] == \
+        [e.text for e in cache.evidence(first.video.fingerprint)] == [WORD]
+    assert all(e.fingerprint == second.video.fingerprint for e in cache.evidence(second.video.fingerprint))
+    copies[0].rename(tmp_path / "moved.mp4")  # a moved file keeps its entry
+    moved = Indexer(cache, [ocr], options).index(tmp_path / "moved.mp4")
+    assert moved.video.fingerprint == first.video.fingerprint and len(cache.records()) == 2

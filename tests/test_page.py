@@ -60,7 +60,8 @@ def browser(tmp_path_factory):
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--disable-background-networking", "--disable-component-update", "--disable-sync",
                  "--no-first-run", "--disable-quic", "--autoplay-policy=no-user-gesture-required",
-                 "--window-size=1400,900", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}"):
+                 "--window-size=1400,900", f"--user-data-dir={tmp_path_factory.mktemp('chromium')}",
+                 "--host-resolver-rules=MAP evil.test 127.0.0.1"):  # a name rebound to loopback, as in DNS rebinding
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=CHROMEDRIVER))
     yield driver
@@ -114,3 +115,24 @@ def test_text_from_the_video_is_shown_as_text_never_run(server, browser) -> None
     assert any(HOSTILE in t for t in titles)
     assert browser.execute_script("return window.__pwned") is None  # neither the img nor the script ran
     assert not browser.find_elements(By.CSS_SELECTOR, "#evidence img[src='x'], #evidence script")
+
+
+def test_a_page_under_another_host_name_cannot_read_the_api(server, browser) -> None:
+    """DNS rebinding: evil.test resolves to 127.0.0.1 (as an attacker's name can be made to), so its page
+    shares an origin with whatever it fetches from that name. The server answers no such Host."""
+    from selenium.webdriver.common.by import By
+
+    rebound = server.replace("127.0.0.1", "evil.test")
+    browser.get(rebound)
+    assert "is not served" in browser.find_element(By.TAG_NAME, "body").text
+    fetch = """const done = arguments[arguments.length - 1];
+        Promise.all(['/api/videos', '/api/jobs'].map((u) => fetch(u).then(async (r) => [r.status, await r.text()])))
+            .then(done, (e) => done(String(e)));"""
+    answers = browser.execute_async_script(fetch)
+    assert [status for status, _ in answers] == [403, 403], answers
+    assert all("is not served" in body and "harbor" not in body for _, body in answers)
+    posted = browser.execute_async_script("""const done = arguments[arguments.length - 1];
+        fetch('/api/index', {method: 'POST', headers: {'Content-Type': 'application/json'},
+                             body: JSON.stringify({path: 'harbor.mp4'})})
+            .then((r) => done(r.status), (e) => done(String(e)));""")
+    assert posted == 403

@@ -14,6 +14,11 @@ from vidseek.library import Library
 from vidseek.server import ServerConfig, create_app
 
 TOKEN = "s3cret-token"
+LOCAL = "http://127.0.0.1"  # a loopback Host: without a token the server answers to nothing else
+
+
+def local_client(app, **kwargs) -> TestClient:
+    return TestClient(app, base_url=LOCAL, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -28,7 +33,7 @@ def served(tmp_path_factory, embedder) -> tuple[Path, Library, str]:
 @pytest.fixture(scope="module")
 def client(served) -> TestClient:
     root, library, _ = served
-    return TestClient(create_app(ServerConfig(roots=[root / "videos"], llm=False), library))
+    return local_client(create_app(ServerConfig(roots=[root / "videos"], llm=False), library))
 
 
 def _wait(client: TestClient, job_id: str, headers: dict | None = None) -> dict:
@@ -140,7 +145,7 @@ def test_a_video_outside_the_roots_is_listed_but_not_served(served, embedder, tm
     root, library, fp = served
     narrow = tmp_path / "elsewhere"
     narrow.mkdir()
-    client = TestClient(create_app(ServerConfig(roots=[narrow], llm=False), library))
+    client = local_client(create_app(ServerConfig(roots=[narrow], llm=False), library))
     assert [v["playable"] for v in client.get("/api/videos").json()] == [False] * len(library.stored_videos())
     for url in (f"/api/videos/{fp}/file", f"/api/videos/{fp}/thumbnail?t=1"):
         response = client.get(url)
@@ -149,7 +154,7 @@ def test_a_video_outside_the_roots_is_listed_but_not_served(served, embedder, tm
 
 def test_missing_or_wrong_token(served) -> None:
     root, library, fp = served
-    client = TestClient(create_app(ServerConfig(roots=[root / "videos"], token=TOKEN, llm=False), library))
+    client = local_client(create_app(ServerConfig(roots=[root / "videos"], token=TOKEN, llm=False), library))
     missing = client.get("/api/videos")
     assert missing.status_code == 401 and "token" in missing.json()["error"]
     wrong = client.get("/api/videos", headers={"X-Vidseek-Token": "guess"})
@@ -175,12 +180,12 @@ def test_errors_are_json_with_a_message(client) -> None:
         (client.get("/api/nothing"), 404, "no such endpoint: GET /api/nothing"),
         (client.get("/api/videos/ffff/evidence"), 404, "no indexed video 'ffff'"),
         (client.get("/api/jobs/nope"), 404, "no job 'nope'"),
-        (client.post("/api/ask", json={"question": "   "}), 422, "question: the question is empty"),
+        (client.post("/api/ask", json={"question": "   "}), 422, "question: is blank"),
         (client.post("/api/ask", json={}), 422, "question: Field required"),
         (client.post("/api/ask", json={"question": "x", "k": 0}), 422, "k: Input should be greater than or equal to 1"),
         (client.post("/api/index", json={"path": "missing.mp4"}), 404, "'missing.mp4' does not exist"),
-        (client.post("/api/index", json={"path": "harbor.mp4", "sources": ["smell"]}), 400,
-         "unknown source(s) smell; choose from subtitle, speech, ocr, objects, caption"),
+        (client.post("/api/index", json={"path": "harbor.mp4", "sources": ["smell"]}), 422,
+         "sources.0: Input should be 'caption', 'speech', 'ocr', 'objects' or 'subtitle'"),
         (client.get("/api/search"), 422, "query.q: Field required"),
     ]
     for response, status, message in cases:
@@ -202,3 +207,182 @@ def test_openapi_schema_matches_the_api(client, served) -> None:
     assert set(video) == set(components["VideoOut"]["properties"])
     assert schema["paths"]["/api/ask"]["post"]["responses"]["422"]["content"]["application/json"]["schema"] == {
         "$ref": "#/components/schemas/ErrorOut"}
+
+
+# --- issue 18: what a red team broke -------------------------------------------------------------------------
+
+def test_without_a_token_only_loopback_host_names_are_answered(client, served) -> None:
+    """DNS rebinding: a page on evil.example whose name now resolves to 127.0.0.1 sends Host: evil.example."""
+    _, _, fp = served
+    for host in ("evil.example", "evil.example:8000", "127.0.0.1.evil.example", "localhost.evil.example", ""):
+        for method, url, body in (("GET", "/api/videos", None), ("GET", "/", None),
+                                  ("GET", f"/api/videos/{fp}/file", None),
+                                  ("POST", "/api/ask", {"question": "Who keeps the lighthouse?"}),
+                                  ("POST", "/api/index", {"path": "harbor.mp4"})):
+            response = client.request(method, url, json=body, headers={"Host": host})
+            assert response.status_code == 403, (host, url)
+            assert "is not served" in response.json()["error"]
+    for host in ("127.0.0.1", "127.0.0.1:8000", "localhost:8000", "LOCALHOST", "[::1]:8000", "[::1]"):
+        assert client.get("/api/videos", headers={"Host": host}).status_code == 200, host
+
+
+def test_writes_from_a_page_of_another_origin_are_refused(client) -> None:
+    ask = {"question": "Who keeps the lighthouse?"}
+    for origin in ("http://evil.example", "null", "http://127.0.0.1:9999"):
+        response = client.post("/api/ask", json=ask, headers={"Origin": origin})
+        assert response.status_code == 403 and "another origin" in response.json()["error"], origin
+    assert client.post("/api/ask", json=ask, headers={"Origin": LOCAL}).status_code == 200  # the page itself
+    assert client.post("/api/ask", json=ask).status_code == 200  # curl sends no Origin
+
+
+def test_with_a_token_any_host_name_is_answered(served) -> None:
+    root, library, _ = served
+    client = TestClient(create_app(ServerConfig(roots=[root / "videos"], token=TOKEN, host="0.0.0.0", llm=False),
+                                   library), base_url="http://films.lan:8000")
+    assert client.get("/api/videos", headers={"X-Vidseek-Token": TOKEN}).status_code == 200
+
+
+def test_request_bodies_and_fields_are_bounded(client) -> None:
+    from vidseek.server.security import MAX_BODY
+
+    huge = {"question": "Which?", "choices": ["x" * 1_000_000] * 10}
+    response = client.post("/api/ask", json=huge)
+    assert response.status_code == 413 and "too large" in response.json()["error"]
+    chunked = client.post("/api/ask", content=iter([b'{"question": "', b"x" * (MAX_BODY + 1), b'"}']),
+                          headers={"Content-Type": "application/json"})
+    assert chunked.status_code == 413 and "too large" in chunked.json()["error"]  # no length given
+    cases = [({"question": "Which?", "choices": ["a", "b" * 301]}, "choices.1: String should have at most 300"),
+             ({"question": "Which?", "video": "f" * 65}, "video: String should have at most 64"),
+             ({"question": "x" * 2001}, "question: String should have at most 2000")]
+    for body, message in cases:
+        response = client.post("/api/ask", json=body)
+        assert response.status_code == 422 and response.json()["error"].startswith(message), response.json()
+    response = client.post("/api/index", json={"path": "a" * 5000})
+    assert response.status_code == 422 and response.json()["error"].startswith("path: String should have at most")
+    assert client.get("/api/search", params={"q": "x" * 2001}).status_code == 422
+
+
+class _Stalled:
+    """A library whose index jobs wait until released: the queue can be seen filling."""
+
+    def __init__(self):
+        import threading
+
+        self.release = threading.Event()
+        self.runs = 0
+
+    def indexer(self, sources):
+        return self
+
+    def index(self, path, progress):
+        from vidseek.video import VideoError
+
+        self.runs += 1
+        self.release.wait(30)
+        raise VideoError(f"cannot read '{path}': stalled on purpose")
+
+
+def test_the_same_file_posted_thirty_times_is_one_job_and_the_queue_is_bounded(tmp_path, monkeypatch) -> None:
+    from vidseek.server import jobs as jobs_module
+
+    stalled = _Stalled()
+    jobs = jobs_module.IndexJobs(stalled)  # type: ignore[arg-type]
+    try:
+        first = {jobs.start(tmp_path / "same.mp4", None).id for _ in range(30)}
+        assert len(first) == 1 and len(jobs.jobs) == 1
+        others = [jobs.start(tmp_path / f"v{n}.mp4", None) for n in range(jobs_module.MAX_WAITING - 1)]
+        with pytest.raises(jobs_module.TooManyJobs, match="waiting already"):
+            jobs.start(tmp_path / "one-more.mp4", None)
+        stalled.release.set()
+        deadline = time.time() + 30
+        while any(j.state in {"queued", "running"} for j in jobs.jobs.values()) and time.time() < deadline:
+            time.sleep(0.02)
+        assert stalled.runs == 1 + len(others)
+        monkeypatch.setattr(jobs_module, "KEEP_FINISHED", 3)
+        for n in range(6):
+            jobs.start(tmp_path / f"later{n}.mp4", None)
+        assert len(jobs.jobs) <= 3 + jobs_module.MAX_WAITING  # the list forgets old finished jobs
+    finally:
+        stalled.release.set()
+        jobs.close()
+
+
+def test_too_many_waiting_jobs_is_a_429(client, monkeypatch) -> None:
+    from vidseek.server import jobs as jobs_module
+
+    monkeypatch.setattr(jobs_module, "MAX_WAITING", 0)
+    response = client.post("/api/index", json={"path": "harbor.mp4", "sources": ["subtitle"]})
+    assert response.status_code == 429 and "waiting already" in response.json()["error"]
+
+
+@pytest.mark.parametrize("token", ["", " ", "   \t", "abc", "short-token", " padded-token-1234 ", "with space 1234"])
+def test_weak_tokens_are_refused(tmp_path, token) -> None:
+    with pytest.raises(ValueError, match="token is (empty|too short)|token holds spaces"):
+        ServerConfig(roots=[tmp_path], token=token)
+
+
+def test_a_blank_token_on_the_command_line_is_refused(tmp_path) -> None:
+    from typer.testing import CliRunner
+
+    from vidseek.cli import app
+
+    result = CliRunner().invoke(app, ["serve", "--token", " ", "--root", str(tmp_path), "-L", str(tmp_path / "l")])
+    assert result.exit_code == 2 and "vidseek: the token is empty" in result.stderr
+
+
+def test_the_thumbnail_cache_is_bounded(tmp_path) -> None:
+    from vidseek.server import media
+
+    cache = tmp_path / "thumbnails"
+    for n in range(20):
+        (cache / "v").mkdir(parents=True, exist_ok=True)
+        (cache / "v" / f"{n:08d}.jpg").write_bytes(b"x" * 1000)
+        os.utime(cache / "v" / f"{n:08d}.jpg", (n, n))
+    assert media.prune(cache, 5000) == 5000
+    assert sorted(p.name for p in (cache / "v").iterdir()) == [f"{n:08d}.jpg" for n in range(15, 20)]  # newest
+
+
+def test_thumbnails_made_past_a_limit_drop_the_oldest(client, served, monkeypatch) -> None:
+    from vidseek.server import media
+
+    root, library, fp = served
+    monkeypatch.setattr(media, "CACHE_BYTES", 1)  # any new thumbnail overflows it
+    monkeypatch.setattr(media, "_sizes", {})
+    calls = []
+    monkeypatch.setattr(media, "prune", lambda cache, keep: calls.append(keep) or 0)
+    response = client.get(f"/api/videos/{fp}/thumbnail", params={"t": 4.4})
+    assert response.status_code == 200 and calls  # pruned after writing
+
+
+def test_bad_input_to_the_api_is_a_json_4xx_never_a_500(client, served) -> None:
+    _, _, fp = served
+    nul = client.post("/api/index", json={"path": "harbor\u0000.mp4"})
+    assert nul.status_code == 422 and nul.json() == {"error": "path: cannot hold a NUL byte"}
+    for t in ("inf", "-inf", "nan", "1e400"):
+        response = client.get(f"/api/videos/{fp}/thumbnail", params={"t": t})
+        assert response.status_code == 422 and "t:" in response.json()["error"], t
+    for range_ in ("bytes=99999999-", "chars=1-2", "bytes=5-2", "bytes=x"):
+        response = client.get(f"/api/videos/{fp}/file", headers={"Range": range_})
+        assert response.status_code in {400, 416} and response.json()["error"].startswith("range:"), range_
+    unknown = client.get("/api/videos/" + "x" * 65 + "/evidence")
+    assert unknown.status_code == 422 and "error" in unknown.json()
+
+
+@pytest.mark.parametrize("t", [19.9, 20.0, 20.05, 55.125, 1e9])
+def test_a_thumbnail_at_or_past_the_end_is_the_last_picture(client, served, t) -> None:
+    _, _, fp = served
+    response = client.get(f"/api/videos/{fp}/thumbnail", params={"t": t})
+    assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg", response.text
+
+
+def test_options_are_checked_as_the_cli_checks_them(client, served) -> None:
+    root, _, _ = served
+    empty = client.post("/api/ask", json={"question": "When?", "choices": ["at noon", " "]})
+    assert empty.status_code == 422 and empty.json() == {"error": "choices.1: is blank"}
+    wordless = client.post("/api/ask", json={"question": "When?", "choices": ["?", "..."]}).json()
+    assert any("low confidence" in n and "option A, B has no words" in n for n in wordless["notes"])
+    fifo = root / "videos" / "pipe.mp4"
+    if not fifo.exists():
+        os.mkfifo(fifo)
+    response = client.post("/api/index", json={"path": "pipe.mp4"})
+    assert response.status_code == 400 and response.json() == {"error": "'pipe.mp4' is not a regular file, not a video"}

@@ -68,3 +68,95 @@ def test_unreadable_subtitle_file_is_reported_not_fatal(tmp_path: Path) -> None:
 def test_no_subtitles_means_not_available(needle_video: Path, tmp_path: Path) -> None:
     lonely = shutil.copy(needle_video, tmp_path / "lonely.mp4")
     assert not SubtitleExtractor().available(video.probe(lonely))
+
+
+def test_cue_times_are_checked_against_the_video(tmp_path: Path) -> None:
+    movie = synth.write_video(synth.Script(duration=10, audio=False), tmp_path / "movie.mp4")
+    (tmp_path / "movie.srt").write_text(
+        "1\n-00:00:02,000 --> 00:00:01,500\nbefore the start\n\n"
+        "2\n00:00:05,000 --> 00:00:03,000\nbackwards\n\n"
+        "3\n00:00:08,000 --> 00:00:15,000\nruns past the end\n\n"
+        "4\n99:59:59,000 --> 99:59:59,900\nfar after the end\n\n"
+        "5\n-00:00:09,000 --> -00:00:08,000\nall before zero\n\n"
+        "6\n00:00:02,000 --> 00:00:04,000\nin the middle\n")
+    extractor = SubtitleExtractor()
+    v = video.probe(movie)
+    found = [(e.start, e.end, e.text) for e in extractor.run(v, Chunk(0, 0.0, v.duration))]
+    assert found == [(0.0, 1.5, "before the start"), (2.0, 4.0, "in the middle"),
+                     (8.0, round(v.duration, 3), "runs past the end")]
+    assert set(extractor.problems) == {
+        "movie.srt: 1 cue(s) end before they start: dropped", "movie.srt: 1 cue(s) end before 00:00:00: dropped",
+        "movie.srt: 1 cue(s) start before 00:00:00: moved to 00:00:00",
+        "movie.srt: 1 cue(s) start after the video ends (00:00:10): dropped",
+        "movie.srt: 1 cue(s) run past the video's end (00:00:10): cut there"}
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-16-be", "utf-32", "utf-8-sig"])
+def test_subtitles_with_a_byte_order_mark_are_read_without_a_note(tmp_path: Path, encoding: str) -> None:
+    text = "1\n00:00:01,000 --> 00:00:02,500\nHello there\n\n2\n00:00:04,000 --> 00:00:06,250\nThe vault code is 3319\n"
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    (tmp_path / "movie.srt").write_bytes(data)
+    notes: list[str] = []
+    assert read_sidecar(tmp_path / "movie.srt", notes) == CUES and notes == []
+
+
+def test_a_legacy_encoding_is_guessed_and_the_guess_is_said(tmp_path: Path) -> None:
+    lines = ["東京駅で待ち合わせをしましょう。", "会議は木曜日の午後に移動しました。", "金庫の暗証番号は三三一九です。"]
+    text = "".join(f"{n}\n00:00:0{n},000 --> 00:00:0{n},900\n{line}\n\n" for n, line in enumerate(lines, 1))
+    (tmp_path / "movie.srt").write_bytes(text.encode("shift_jis"))
+    notes: list[str] = []
+    assert [t for _, _, t in read_sidecar(tmp_path / "movie.srt", notes)] == lines  # not mojibake
+    assert len(notes) == 1 and notes[0].startswith("movie.srt is not UTF-8: read as ") and "a guess" in notes[0]
+    assert any(name in notes[0] for name in ("shift_jis", "cp932"))
+
+
+def test_a_huge_subtitle_file_is_capped_with_a_note_and_shows_progress(tmp_path: Path, embedder, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from vidseek.cli import app
+    from vidseek.extractors import subtitles
+    from vidseek.library import Library
+
+    monkeypatch.setattr(subtitles, "MAX_CUES", 300)  # the real caps: 16 MB and 20,000 cues a file
+    monkeypatch.setattr("vidseek.library.EMBED_STEP", 100)
+    movie = synth.write_video(synth.Script(duration=30, size=(64, 48), fps=2, audio=False), tmp_path / "movie.mp4")
+    synth.write_srt([(i * 0.05, i * 0.05 + 0.04, f"line number {i}") for i in range(580)], tmp_path / "movie.srt")
+    library = Library(tmp_path / "lib", embedder=embedder, device="cpu")
+    seen: list[tuple[str, int, int]] = []
+    report = library.indexer(["subtitle"]).index(movie, lambda *step: seen.append(step))
+    library.publish(report.video.fingerprint, lambda *step: seen.append(step))
+    assert report.counts == {"subtitle": 300}
+    assert "movie.srt: it holds 580 cues: kept the first 300" in report.notices
+    assert ("subtitle", 1, 1) in seen and [s for s in seen if s[0] == "embed"] == [
+        ("embed", 100, 300), ("embed", 200, 300), ("embed", 300, 300)]
+    listed = CliRunner().invoke(app, ["ls", "-L", str(tmp_path / "lib")])
+    assert listed.stdout.splitlines()[1].split()[2] == "300"
+
+
+def test_a_run_killed_while_embedding_leaves_a_library_that_says_so_and_a_rerun_finishes(
+        tmp_path: Path, embedder, monkeypatch) -> None:
+    from typer.testing import CliRunner
+
+    from vidseek.cli import app
+    from vidseek.library import Library
+
+    movie = synth.write_video(synth.Script(duration=8, size=(64, 48), fps=2, audio=False), tmp_path / "movie.mp4")
+    synth.write_srt(CUES, tmp_path / "movie.srt")
+    library = Library(tmp_path / "lib", embedder=embedder, device="cpu")
+
+    def killed(texts):
+        raise KeyboardInterrupt  # as Ctrl-C (or a kill) lands in the embedding of a large file
+
+    monkeypatch.setattr(embedder, "encode", killed)
+    with pytest.raises(KeyboardInterrupt):
+        library.index(movie, sources=["subtitle"])
+    monkeypatch.undo()
+    runner = CliRunner()
+    listed = runner.invoke(app, ["ls", "-L", str(tmp_path / "lib")])
+    assert "movie.mp4  (not in the search store: index it again, or run vidseek rebuild)" in listed.stdout
+    again = runner.invoke(app, ["index", str(movie), "--sources", "subtitle", "-L", str(tmp_path / "lib")])
+    assert again.exit_code == 0
+    rows = runner.invoke(app, ["ls", "-L", str(tmp_path / "lib")]).stdout.splitlines()
+    assert len(rows) == 2 and rows[1].split()[2] == "2" and rows[1].endswith("movie.mp4")

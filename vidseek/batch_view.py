@@ -9,8 +9,10 @@ from pathlib import Path
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
+from rich.text import Text
 
 from vidseek.pipeline.batch import BatchReport, Planned, VideoResult, WorkerEvent
+from vidseek.text import printable
 from vidseek.types import format_time
 
 
@@ -25,7 +27,9 @@ class BatchProgress:
         self.seconds_done = 0.0
         self.partial: dict[str, float] = {}  # worker -> seconds of its current file done
         self.lock = threading.Lock()
-        self.bars = Progress(TextColumn("{task.description}"), BarColumn(), TextColumn("{task.fields[info]}"),
+        # markup off: a file name such as "[red]x" or "[/]" is text, not a style (or a crash)
+        self.bars = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
+                             TextColumn("{task.fields[info]}", markup=False),
                              TimeElapsedColumn(), TimeRemainingColumn(), console=console, transient=True)
         self.overall = self.bars.add_task("videos", total=self.seconds_total, info="")
         self.workers: dict[str, TaskID] = {}
@@ -49,7 +53,7 @@ class BatchProgress:
             if event.worker not in self.workers:
                 self.workers[event.worker] = self.bars.add_task(f"  {event.worker}", total=1, info="")
             task = self.workers[event.worker]
-            name = Path(event.path).name
+            name = printable(Path(event.path).name)
             if event.kind == "start":
                 self.bars.update(task, completed=0, total=1, info=f"{name}: starting")
             elif event.kind == "progress":
@@ -74,17 +78,18 @@ def summary_table(report: BatchReport) -> Table:
     caption once instead of on every row."""
     common = os.path.commonpath([str(Path(r.path).parent) for r in report.results]) if report.results else ""
     everywhere = _skipped_everywhere(report.results)
-    caption = "; ".join(f"{s} skipped: {why}" for s, why in everywhere.items()) or None
+    caption = printable("; ".join(f"{s} skipped: {why}" for s, why in everywhere.items())) or None
     table = Table(title=f"batch: {_counts(report)} in {format_time(report.seconds)}", title_justify="left",
-                  caption=caption, caption_justify="left")
+                  caption=Text(caption) if caption else None, caption_justify="left")
     for column in ("file", "status", "length", "evidence", "time", "error / notes"):
         table.add_column(column, overflow="fold")
     for r in report.results:
         skipped = [f"{s} skipped: {why}" for s, why in r.skipped.items() if s not in everywhere]
         notes = r.error or "; ".join([*skipped, *r.notices])
-        table.add_row(os.path.relpath(r.path, common) if common else r.path, r.status,
-                      format_time(r.duration) if r.duration else "-", str(r.evidence),
-                      f"{r.seconds:.1f}s" if r.seconds else "-", notes)
+        cells = (os.path.relpath(r.path, common) if common else r.path, r.status,
+                 format_time(r.duration) if r.duration else "-", str(r.evidence),
+                 f"{r.seconds:.1f}s" if r.seconds else "-", notes)
+        table.add_row(*(Text(printable(c)) for c in cells))  # file names and notes are text, never markup
     return table
 
 

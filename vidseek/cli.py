@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
 import os
-import re
 from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
@@ -17,12 +17,38 @@ from vidseek.extractors import EXTRACTORS, ExtractorSettings
 from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.index import CHUNK_S, Indexer, IndexOptions, IndexReport
 from vidseek.quiet import quiet_libraries
+from vidseek.text import json_line, printable
 from vidseek.types import format_time
 from vidseek.video import VideoError
 
 BAD_INPUT = 2
 
-app = typer.Typer(
+class _Commands(typer.Typer):
+    """Commands whose expected failures (a damaged or full library, a file that cannot be read) end in one
+    line and exit code 2, handled here once rather than in every command."""
+
+    def command(self, *args, **kwargs):
+        register = super().command(*args, **kwargs)
+
+        def decorate(function):
+            @functools.wraps(function)
+            def guarded(*a, **kw):
+                try:
+                    return function(*a, **kw)
+                except VideoError as exc:
+                    _fail(str(exc))
+                    raise typer.Exit(BAD_INPUT) from None
+                except OSError as exc:
+                    where = f" ({exc.filename})" if exc.filename else ""
+                    _fail(f"{exc.strerror or exc}{where}")
+                    raise typer.Exit(BAD_INPUT) from None
+
+            return register(guarded)
+
+        return decorate
+
+
+app = _Commands(
     add_completion=False,
     no_args_is_help=True,
     help="Ask questions about long videos and get the moments that prove each answer. "
@@ -44,9 +70,11 @@ LibraryOption = Annotated[
 ]
 
 
-def _say(console: Console, text: str) -> None:
-    """A plain line: no markup, no colouring, never wrapped (pipes and tests read it whole)."""
-    console.print(text, markup=False, highlight=False, soft_wrap=True)
+def _say(console: Console, text: str, lines: bool = False) -> None:
+    """A plain line: no markup, no colouring, never wrapped (pipes and tests read it whole). Every control
+    character is written out (file names and video text can hold escape sequences); a newline too, unless
+    `lines` says the text is several lines."""
+    console.print(printable(text, lines), markup=False, highlight=False, soft_wrap=True)
 
 
 def _fail(message: str) -> None:
@@ -241,7 +269,7 @@ def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None
         try:
             report = indexer.index(path, progress)
             progress("embed", 0, 1)
-            lib.publish(report.video.fingerprint)
+            lib.publish(report.video.fingerprint, progress)
             progress("embed", 1, 1)
         except VideoError as exc:
             _fail(str(exc))
@@ -270,7 +298,7 @@ def evidence(
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
     for item in items:
-        _say(out, json.dumps(item.to_dict(), ensure_ascii=False) if as_json else item.line())
+        _say(out, json_line(item.to_dict()) if as_json else item.line())
 
 
 def _size(n: int | None) -> str:
@@ -287,19 +315,28 @@ def _size(n: int | None) -> str:
 def list_videos(library: LibraryOption = None, store: StoreOption = None) -> None:
     """List indexed videos: fingerprint, duration, evidence count, sources, file size, evidence size, path."""
     lib = Library(library, store)
-    local = {r.video.fingerprint: r for r in lib.videos()}
+    records, damaged = lib.cache.scan()
+    local = {r.video.fingerprint: r for r in records}
     videos = lib.stored_videos()
-    if not videos:
+    # indexed here but not searchable (the store was deleted or rebuilt without them): listed, with the fix
+    unstored = [r for fp, r in local.items() if r.complete and fp not in {v.fingerprint for v in videos}]
+    for problem in damaged:
+        _say(err, f"vidseek: {problem}")
+    if not videos and not unstored:
         _say(err, f"no videos in {lib.store_location} (index some: vidseek index FILE, vidseek batch FOLDER)")
         return
     _say(out, f"{'video':12s}  {'length':8s}  {'items':>6s}  {'sources':28s}  {'file':>8s}  {'cache':>8s}  path")
-    for v in videos:
-        record = local.get(v.fingerprint)
-        state = "  (incomplete: run index again)" if record is not None and not record.complete else ""
-        file_size = os.stat(v.path).st_size if os.path.isfile(v.path) else None
-        cache_size = lib.cache.disk_usage(v.fingerprint) if record is not None else None
-        _say(out, f"{v.fingerprint[:12]}  {format_time(v.duration)}  {v.evidence:6d}  {','.join(v.sources):28s}  "
-                  f"{_size(file_size):>8s}  {_size(cache_size):>8s}  {v.path}{state}")
+    rows = [(v.fingerprint, v.path, v.duration, str(v.evidence), v.sources, "") for v in videos]
+    rows += [(r.video.fingerprint, r.video.path, r.video.duration, "-", sorted(r.sources),
+              "  (not in the search store: index it again, or run vidseek rebuild)") for r in unstored]
+    for fp, path, duration, items, sources, state in sorted(rows, key=lambda row: row[1]):
+        record = local.get(fp)
+        if record is not None and not record.complete:
+            state = "  (incomplete: run index again)"
+        file_size = os.stat(path).st_size if os.path.isfile(path) else None
+        cache_size = lib.cache.disk_usage(fp) if record is not None else None
+        _say(out, f"{fp[:12]}  {format_time(duration)}  {items:>6s}  {','.join(sources):28s}  "
+                  f"{_size(file_size):>8s}  {_size(cache_size):>8s}  {printable(path)}{state}")
 
 
 @app.command("rm")
@@ -315,6 +352,26 @@ def remove(
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
     _say(out, f"removed {record.video.path} ({record.video.fingerprint[:12]})")
+
+
+@app.command()
+def rebuild(library: LibraryOption = None, store: StoreOption = None) -> None:
+    """Make the search store again from the evidence cache: after its database was damaged or deleted.
+
+    No model runs: the evidence each video's record points at is embedded again. A video whose record or
+    evidence is damaged is named and left out; index it again.
+    """
+    quiet_libraries()
+    lib = Library(library, store)
+    with _StageBars() as progress:
+        report = lib.rebuild(lambda done, total: progress("rebuild", done, total))
+    _say(out, f"rebuilt {lib.store_location}: {len(report.videos)} video(s)")
+    for path in report.incomplete:
+        _say(err, f"  note: {path} was not fully indexed: run vidseek index on it again")
+    for problem in report.problems:
+        _say(err, f"  vidseek: {problem}")
+    if report.problems:
+        raise typer.Exit(1)
 
 
 def _is_library(path: Path) -> bool:
@@ -350,7 +407,7 @@ class _Streamed:
         if not self.started:
             self.console.file.write("  … ")
             self.started = True
-        self.console.file.write(re.sub(r"[\x00-\x1f\x7f-\x9f]", " ", text))  # model text: no terminal controls
+        self.console.file.write(printable(text.replace("\n", " ")))  # model text: no terminal controls
         self.console.file.flush()
 
     def close(self) -> None:
@@ -400,9 +457,9 @@ def ask(
     if live is not None:
         live.close()
     if as_json:
-        _say(out, json.dumps(answer.to_dict(), ensure_ascii=False))
+        _say(out, json_line(answer.to_dict()))
         return
-    _say(out, answer.text)
+    _say(out, answer.text, lines=True)
     for c in answer.citations:
         _say(out, f"  {c.label()} {c.path}")
     for note in answer.notes:
@@ -431,8 +488,8 @@ def search(
     for hit in hits:
         e = hit.evidence
         if as_json:
-            line = json.dumps({**e.to_dict(), "score": hit.score, "neighbour": hit.neighbour,
-                               "path": paths.get(e.fingerprint, "")}, ensure_ascii=False)
+            line = json_line({**e.to_dict(), "score": hit.score, "neighbour": hit.neighbour,
+                              "path": paths.get(e.fingerprint, "")})
         else:
             line = f"{e.line()}  ({Path(paths.get(e.fingerprint, e.fingerprint)).name})"
         _say(out, line)
@@ -481,7 +538,7 @@ def evaluate(
         predictions = ev.predict(lib, qset, fingerprint or "", circular, settings, k,
                                  lambda done, total: progress("questions", done, total))
     report = ev.score(qset, predictions, lib.cache.evidence(fingerprint or ""), split=split)
-    _say(out, ev.table(report))
+    _say(out, ev.table(report), lines=True)
     if out_file:
         out_file.write_text(json.dumps({"report": report.to_dict(),
                                         "predictions": [asdict(p) for p in predictions]}, indent=1))
@@ -521,9 +578,30 @@ def serve(
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
     shown = f"[{host}]" if ":" in host else host
+    try:  # bound before saying "serving": a busy port is one line, not a claim and then a traceback
+        listening = _listen(host, port)
+    except OSError as exc:
+        _fail(f"cannot listen on {shown}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(BAD_INPUT) from None
     _say(err, f"vidseek: serving {', '.join(map(str, config.roots))} on http://{shown}:{port}/"
               + (" (token required)" if token else ""))
-    uvicorn.run(create_app(config), host=host, port=port, log_level="warning")
+    uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning")).run(sockets=[listening])
+
+
+def _listen(host: str, port: int):
+    import socket
+
+    family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+    sock = socket.socket(family, kind, proto)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind(address)
+        sock.listen(128)
+    except OSError:
+        sock.close()
+        raise
+    sock.set_inheritable(True)
+    return sock
 
 
 def _multi_value_choices(argv: list[str]) -> list[str]:

@@ -126,6 +126,8 @@ def load_questions(path: str | Path, split: str = "all") -> QuestionSet:
         raise ValueError(f"'{path}' is not UTF-8 text (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
         raise ValueError(f"'{path}' is not JSON: {exc.msg} (line {exc.lineno})") from exc
+    except RecursionError:
+        raise ValueError(f"'{path}' is nested too deeply to be a question file") from None
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise ValueError(f"'{path}': expected an object with a 'questions' list")
     video = data.get("video")
@@ -144,6 +146,8 @@ def load_questions(path: str | Path, split: str = "all") -> QuestionSet:
             raise ValueError(f"{where}: missing {', '.join(missing)}"
                              + (" (or 'keywords' / 'unanswerable' for an open question)" if "options" in missing
                                 else ""))
+        if not isinstance(q["question"], str) or not q["question"].strip():
+            raise ValueError(f"{where}: the question is empty")
         unanswerable = q.get("unanswerable", False)
         if not isinstance(unanswerable, bool):
             raise ValueError(f"{where}: 'unanswerable' must be true or false")
@@ -158,6 +162,8 @@ def load_questions(path: str | Path, split: str = "all") -> QuestionSet:
             if not isinstance(options, list) or not 2 <= len(options) <= len(LETTERS) or \
                     not all(isinstance(o, str) for o in options):
                 raise ValueError(f"{where}: 'options' must be 2 to {len(LETTERS)} strings")
+            if not all(o.strip() for o in options):
+                raise ValueError(f"{where}: option {LETTERS[[o.strip() for o in options].index('')]} is empty")
             answer = str(q["answer"]).strip().upper()
             if answer not in LETTERS[: len(options)]:
                 raise ValueError(f"{where}: answer {q['answer']!r} is not one of "

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
+import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+import numpy as np
 
 from vidseek import extractors as ex
 from vidseek.models import ModelUnavailable
@@ -20,9 +22,20 @@ from vidseek.store.chroma import ChromaStore, StoredVideo, evidence_id
 from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
 from vidseek.types import Answer, Evidence
-from vidseek.video import VideoError, fingerprint
+from vidseek.video import LibraryError, VideoError, fingerprint
 
 STORE_ENV = "VIDSEEK_STORE"
+EMBED_STEP = 512  # texts embedded between progress reports
+MAX_K = 100  # evidence items a question may retrieve (the API's bound too)
+
+
+@dataclass
+class RebuildReport:
+    """What `rebuild` put back into the search store and what it could not."""
+
+    videos: list[str] = field(default_factory=list)
+    incomplete: list[str] = field(default_factory=list)  # interrupted indexing: run index again
+    problems: list[str] = field(default_factory=list)  # damaged records and evidence, one line each
 
 
 @dataclass
@@ -85,17 +98,50 @@ class Library:
         self.publish(report.video.fingerprint)
         return report
 
-    def publish(self, fingerprint_: str) -> int:
-        """Put a video's cached evidence into the store; only evidence not there yet is embedded."""
+    def publish(self, fingerprint_: str, progress: Progress | None = None) -> int:
+        """Put a video's cached evidence into the store; only evidence not there yet is embedded.
+        `progress("embed", done, total)` is told as the texts are embedded."""
         record = self.cache.record(fingerprint_)
         if record is None:
             raise VideoError(f"no indexed video {fingerprint_}")
         items = self.cache.evidence(fingerprint_)
         present = {i for i, _ in self.store.get({"fingerprint": fingerprint_})}
         missing = [e for e in items if evidence_id(e) not in present]
-        vectors = self.embedder.encode([e.text for e in missing])
+        parts = []
+        for at in range(0, len(missing), EMBED_STEP):
+            parts.append(self.embedder.encode([e.text for e in missing[at : at + EMBED_STEP]]))
+            if progress:
+                progress("embed", min(at + EMBED_STEP, len(missing)), len(missing))
+        vectors = np.concatenate(parts) if parts else self.embedder.encode([])
         self.store.replace_video(record.video, items, vectors, only=missing)
         return len(missing)
+
+    def rebuild(self, progress: Callable[[int, int], None] | None = None) -> RebuildReport:
+        """Make the search store again from the evidence cache, the source of truth: after the store's
+        database was damaged or deleted. Videos whose record or evidence is damaged are left out and named."""
+        records, damaged = self.cache.scan()
+        report = RebuildReport(problems=[str(e) for e in damaged])
+        if self._store is not None and not self._store.is_server:
+            self._store = None
+        if self.store_location.startswith(("http://", "https://")):
+            for video in self.store.list_videos():  # a shared server: only this library's videos are redone
+                if self.cache.record(video.fingerprint) is not None:
+                    self.store.remove_video(video.fingerprint)
+        else:
+            ChromaStore.wipe(self.store_location)
+        for n, record in enumerate(records):
+            try:
+                if not record.complete:
+                    report.incomplete.append(record.video.path)
+                    continue
+                self.publish(record.video.fingerprint)
+                report.videos.append(record.video.path)
+            except LibraryError as exc:
+                report.problems.append(str(exc))
+            finally:
+                if progress:
+                    progress(n + 1, len(records))
+        return report
 
     # --- what is in it ----------------------------------------------------------------------------------------
     def videos(self) -> list[VideoRecord]:
@@ -110,7 +156,10 @@ class Library:
         """The record of a file (by content), or of an indexed video by fingerprint prefix or old path."""
         text = str(path_or_id)
         if Path(text).is_file():
-            record = self.cache.record(fingerprint(text))
+            resolved = str(Path(text).resolve())
+            entries = self.cache.entries_of(fingerprint(text))
+            record = next((r for r in entries if r.video.path == resolved), None) or \
+                next((r for r in entries if not Path(r.video.path).exists()), None)  # moved or renamed
             if record is not None:
                 return record
             raise VideoError(f"'{text}' is not indexed in {self.path} (run: vidseek index '{text}')")
@@ -130,10 +179,8 @@ class Library:
     def remove(self, path_or_id: str | os.PathLike[str]) -> VideoRecord:
         """Forget a video: its store rows, its record and its cached evidence."""
         record = self.find(path_or_id)
-        fp = record.video.fingerprint
-        self.store.remove_video(fp)
-        (self.path / "videos" / f"{fp}.json").unlink(missing_ok=True)
-        shutil.rmtree(self.path / "evidence" / fp, ignore_errors=True)
+        self.store.remove_video(record.video.fingerprint)
+        self.cache.forget(record)  # another entry of the same bytes keeps the evidence it shares
         return record
 
     # --- questions --------------------------------------------------------------------------------------------
@@ -148,6 +195,7 @@ class Library:
         """Evidence for a query: dense + keyword hits fused, with neighbours, in time order."""
         if not query.strip():
             raise ValueError("the query is empty")
+        _check_k(k)
         retriever = Retriever(self.store, self.keyword, self.embedder)
         return retriever.search(query, k, self._videos_filter(video), sources)
 
@@ -180,6 +228,10 @@ class Library:
             question, choices = split_choices(question)
         if len(choices) > len(LETTERS):
             raise ValueError(f"at most {len(LETTERS)} options ({LETTERS[0]}–{LETTERS[-1]}); got {len(choices)}")
+        blank = [LETTERS[i] for i, c in enumerate(choices) if not c.strip()]
+        if blank:
+            raise ValueError(f"option {', '.join(blank)} is empty")
+        _check_k(k)
         started = time.perf_counter()
         videos = self._videos_filter(video)
         retriever = Retriever(self.store, self.keyword, self.embedder)
@@ -195,11 +247,20 @@ class Library:
         answer = reasoner.answer(question, hits, list(choices or []), paths, on_text)
         if reasoner.unavailable:
             answer.notes.append(reasoner.unavailable)
+        wordless = [LETTERS[i] for i, c in enumerate(choices or []) if not re.search(r"[^\W_]", c)]
+        if wordless:  # nothing in such an option can be matched against evidence: whatever was picked is a guess
+            answer.notes.append(f"option {', '.join(wordless)} has no words or numbers to look for in the evidence; "
+                                "low confidence")
         check_citations(answer)
         answer.timings.update(retrieve=retrieved - started, total=time.perf_counter() - started,
                               llm_tokens=reasoner.tokens_used - tokens_before,
                               prompt_tokens=reasoner.prompt_tokens - prompt_before)
         return answer
+
+
+def _check_k(k: int) -> None:
+    if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
+        raise ValueError(f"k must be a whole number from 1 to {MAX_K}; got {k!r}")
 
 
 def _union(hits: list[Hit], extra: list[Hit]) -> list[Hit]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import sys
 import warnings
 from pathlib import Path
 
@@ -21,6 +22,7 @@ def quiet_libraries() -> None:
     warnings.filterwarnings("ignore", category=FutureWarning)
     for name in ("faster_whisper", "easyocr", "ultralytics", "transformers", "httpx"):
         logging.getLogger(name).setLevel(logging.ERROR)
+    silence_native_stderr()
 
 
 def to_log_file(path: Path) -> None:
@@ -31,3 +33,25 @@ def to_log_file(path: Path) -> None:
     os.dup2(fd, 1)
     os.dup2(fd, 2)
     os.close(fd)
+
+
+
+def silence_native_stderr() -> None:
+    """Drop what C++ libraries write straight to file descriptor 2 (TensorFlow Lite's "Created XNNPACK
+    delegate", absl's "All log messages before absl::InitializeLog()", mediapipe's feedback-manager
+    warnings: on every index, nothing a user can act on) for the rest of the process. Python's own stderr
+    (progress bars, vidseek's messages, tracebacks) goes on to the terminal through a copy of the
+    descriptor. VIDSEEK_DEBUG=1 keeps everything; under a test runner's captured stderr nothing changes."""
+    try:
+        real = sys.stderr is not None and sys.stderr.fileno() == 2
+    except (AttributeError, OSError, ValueError):  # a buffer, not a descriptor
+        real = False
+    if not real or os.environ.get("VIDSEEK_DEBUG"):
+        return
+    sys.stderr.flush()
+    python_stderr = os.fdopen(os.dup(2), "w", buffering=1, encoding=sys.stderr.encoding,
+                              errors=sys.stderr.errors)
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 2)
+    os.close(null)
+    sys.stderr = python_stderr

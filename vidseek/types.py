@@ -31,6 +31,14 @@ class Video:
     has_video: bool
     has_audio: bool
     subtitle_streams: int = 0
+    # the fingerprint of the bytes when `fingerprint` names a library entry of its own: a second file with
+    # the same bytes elsewhere is its own entry (its own sidecar subtitles), sharing evidence drawn from the
+    # content. Empty: the entry is named by its content.
+    content: str = ""
+
+    @property
+    def content_id(self) -> str:
+        return self.content or self.fingerprint
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)

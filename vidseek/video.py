@@ -30,6 +30,23 @@ class VideoError(Exception):
     """A file that cannot be indexed; the message is shown to the user as it is."""
 
 
+class LibraryError(VideoError):
+    """A library folder that cannot be read or written as asked: a damaged file in it, a full disk, a
+    read-only folder. The message says what and where, in one line; the CLI shows it as it is."""
+
+
+def disk_error(exc: OSError, what: str) -> LibraryError:
+    """An OSError met while writing a library, as the one line a user can act on."""
+    import errno
+
+    if exc.errno in {errno.ENOSPC, errno.EDQUOT}:
+        return LibraryError(f"the disk is full writing {what}: free some space and run again "
+                            "(what was finished is kept)")
+    if exc.errno in {errno.EACCES, errno.EPERM, errno.EROFS}:
+        return LibraryError(f"cannot write {what}: the library is read-only here ({exc.strerror})")
+    return LibraryError(f"cannot write {what}: {exc.strerror or exc}")
+
+
 def fingerprint(path: str | os.PathLike[str]) -> str:
     """Hash of the size and sampled bytes: stable across renames, cheap on multi-GB files."""
     p = Path(path)
@@ -52,6 +69,8 @@ def _open(path: str | os.PathLike[str]) -> av.container.InputContainer:
         raise VideoError(f"cannot read '{path}': no such file")
     if p.is_dir():
         raise VideoError(f"cannot read '{path}': it is a folder (vidseek batch indexes folders)")
+    if not p.is_file():  # opening a FIFO would wait for a writer forever
+        raise VideoError(f"cannot read '{path}': not a regular file (a pipe, socket or device)")
     if p.stat().st_size == 0:
         raise VideoError(f"cannot read '{path}': the file is empty")
     try:

@@ -199,12 +199,13 @@ class Batch:
                 if fp in first_path:
                     item.result = VideoResult(path, "duplicate", fp, error=f"same content as {first_path[fp]}")
                 else:
-                    item.fingerprint, item.duration = fp, video.duration
+                    entry = self.library.cache.entry_for(video).fingerprint  # the library entry of this path
+                    item.fingerprint, item.duration = entry, video.duration
                     first_path[fp] = path
-                    record = self.library.cache.record(fp)
-                    if fp in stored and finished(record, self.indexer):
-                        item.result = VideoResult(path, "done before", fp, video.duration, evidence=stored[fp],
-                                                  published=True)
+                    record = self.library.cache.record(entry)
+                    if entry in stored and finished(record, self.indexer):
+                        item.result = VideoResult(path, "done before", entry, video.duration,
+                                                  evidence=stored[entry], published=True)
             except VideoError as exc:
                 item.result = VideoResult(path, "failed", error=str(exc))
             except OSError as exc:

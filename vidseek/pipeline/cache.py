@@ -10,12 +10,14 @@ half-written; re-running does only the chunks that are missing.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -23,9 +25,11 @@ import platformdirs
 
 from vidseek.extractors.base import merge_adjacent
 from vidseek.types import Evidence, Video
+from vidseek.video import LibraryError, disk_error
 
 LIBRARY_ENV = "VIDSEEK_LIBRARY"
 MERGED_SOURCES = {"ocr"}  # text that stays on screen across a chunk border becomes one span
+ENTRY_PREFIX = 16  # hex digits of the content fingerprint that begin the name of every entry of that content
 
 
 def default_library() -> Path:
@@ -33,14 +37,21 @@ def default_library() -> Path:
 
 
 def write_atomic(path: Path, data: Any) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    """Write JSON whole or not at all (temp file + rename). Raises LibraryError on a full disk or a
+    read-only folder, leaving the file as it was."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+    except OSError as exc:
+        raise disk_error(exc, str(path)) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(data, fh, ensure_ascii=False)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise disk_error(exc, str(path)) from None
         raise
 
 
@@ -53,6 +64,8 @@ class VideoRecord:
     skipped: dict[str, str] = field(default_factory=dict)  # source -> why
     notices: list[str] = field(default_factory=list)
     complete: bool = False
+    owned: list[str] = field(default_factory=list)  # sources read from files beside this path (sidecars):
+    # their output lies under the entry's own folder, not the content's, and is never shared
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -69,6 +82,8 @@ class EvidenceCache:
 
     def __init__(self, root: str | os.PathLike[str] | None = None):
         self.root = Path(root) if root is not None else default_library()
+        if self.root.exists() and not self.root.is_dir():
+            raise LibraryError(f"the library '{self.root}' is not a folder (check --library and ${LIBRARY_ENV})")
 
     def _part(self, fingerprint: str, key: str, part: str) -> Path:
         return self.root / "evidence" / fingerprint / key / f"{part}.json"
@@ -82,8 +97,12 @@ class EvidenceCache:
     def load(self, fingerprint: str, key: str) -> list[Evidence]:
         folder = self.root / "evidence" / fingerprint / key
         out: list[Evidence] = []
+        remedy = "delete it and index the video again"
         for path in sorted(folder.glob("[!.]*.json")):
-            out.extend(Evidence.from_dict(d) for d in json.loads(path.read_text(encoding="utf-8")))
+            try:
+                out.extend(Evidence.from_dict(d) for d in _read(path, list, "evidence file", remedy))
+            except (TypeError, KeyError, AttributeError) as exc:
+                raise LibraryError(f"the evidence file {path} is damaged ({str(exc)[:80]}): {remedy}") from None
         return out
 
     @contextmanager
@@ -93,14 +112,17 @@ class EvidenceCache:
         from filelock import FileLock, Timeout
 
         path = self.root / "locks" / f"{fingerprint}.lock"
-        path.parent.mkdir(parents=True, exist_ok=True)
         lock = FileLock(path)
         try:
-            lock.acquire(timeout=0)
-        except Timeout:
-            if on_wait:
-                on_wait()
-            lock.acquire()
+            path.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                lock.acquire(timeout=0)
+            except Timeout:
+                if on_wait:
+                    on_wait()
+                lock.acquire()
+        except OSError as exc:
+            raise disk_error(exc, f"the library {self.root}") from None
         try:
             yield
         finally:
@@ -116,14 +138,28 @@ class EvidenceCache:
         path = self._record_path(fingerprint)
         if not path.exists():
             return None
-        return VideoRecord.from_dict(json.loads(path.read_text(encoding="utf-8")))
+        return _record(path)
 
     def records(self) -> list[VideoRecord]:
+        """Every video's record. Raises LibraryError naming a damaged one."""
+        found, damaged = self.scan()
+        if damaged:
+            raise damaged[0]
+        return found
+
+    def scan(self) -> tuple[list[VideoRecord], list[LibraryError]]:
+        """The readable records, and a LibraryError for each damaged one (for listings that go on)."""
         folder = self.root / "videos"
         if not folder.is_dir():
-            return []
-        return [VideoRecord.from_dict(json.loads(p.read_text(encoding="utf-8")))
-                for p in sorted(folder.glob("[!.]*.json"))]
+            return [], []
+        found: list[VideoRecord] = []
+        damaged: list[LibraryError] = []
+        for path in sorted(folder.glob("[!.]*.json")):
+            try:
+                found.append(_record(path))
+            except LibraryError as exc:
+                damaged.append(exc)
+        return found, damaged
 
     def disk_usage(self, fingerprint: str) -> int:
         """Bytes of cached evidence a video takes in the library."""
@@ -131,13 +167,76 @@ class EvidenceCache:
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
 
     def evidence(self, fingerprint: str, sources: set[str] | None = None) -> list[Evidence]:
-        """All evidence of a video in time order, from the outputs its record points at."""
+        """All evidence of a video in time order, from the outputs its record points at (content outputs
+        may be shared with another entry of the same bytes: they are named for this entry)."""
         record = self.record(fingerprint)
         if record is None:
             return []
         items: list[Evidence] = []
         for source, key in record.sources.items():
             if sources is None or source in sources:
-                found = self.load(fingerprint, key)
+                folder = fingerprint if source in record.owned else record.video.content_id
+                found = [e if e.fingerprint == fingerprint else replace(e, fingerprint=fingerprint)
+                         for e in self.load(folder, key)]
                 items.extend(merge_adjacent(found, 0.01) if source in MERGED_SOURCES else found)
         return sorted(items, key=lambda e: (e.start, e.end, e.source, e.text))
+
+    def entries_of(self, content: str) -> list[VideoRecord]:
+        """Every entry (path) whose file has these bytes."""
+        folder = self.root / "videos"
+        if not folder.is_dir():
+            return []
+        found = [_record(p) for p in sorted(folder.glob(f"{content[:ENTRY_PREFIX]}*.json"))]
+        return [r for r in found if r.video.content_id == content]
+
+    def entry_for(self, video: Video) -> Video:
+        """The library entry a probed file (named by its content) is: the one recorded for its path; else one
+        of the same bytes whose file is gone (moved or renamed: it keeps its entry); else a new entry, named
+        by the content when no other path holds it yet."""
+        content = video.fingerprint
+        entries = self.entries_of(content)
+        chosen = next((r for r in entries if r.video.path == video.path), None) or \
+            next((r for r in entries if not Path(r.video.path).exists()), None)
+        if chosen is not None:
+            name = chosen.video.fingerprint
+        elif not entries and self.record(content) is None:
+            name = content
+        else:  # the content prefix keeps every entry of the same bytes findable by one glob
+            name = content[:ENTRY_PREFIX] + hashlib.blake2b(video.path.encode(), digest_size=8).hexdigest()
+        return replace(video, fingerprint=name, content="" if name == content else content)
+
+    def forget(self, record: VideoRecord) -> None:
+        """Delete an entry's record and the evidence only it uses (content evidence stays while another
+        entry of the same bytes needs it)."""
+        entry, content = record.video.fingerprint, record.video.content_id
+        self._record_path(entry).unlink(missing_ok=True)
+        others = [r for r in self.entries_of(content) if r.video.fingerprint != entry]
+        if not others:
+            shutil.rmtree(self.root / "evidence" / content, ignore_errors=True)
+        for source in record.owned:  # its own sidecar outputs
+            if source in record.sources:
+                shutil.rmtree(self.root / "evidence" / entry / record.sources[source], ignore_errors=True)
+        if entry != content:
+            shutil.rmtree(self.root / "evidence" / entry, ignore_errors=True)
+
+
+def _read(path: Path, kind: type, what: str, remedy: str) -> Any:
+    """A JSON file of the library, or a LibraryError saying which one is damaged and what to do."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise LibraryError(f"cannot read the {what} {path}: {exc.strerror or exc}") from None
+    except (ValueError, RecursionError) as exc:  # not JSON, not UTF-8, cut short
+        raise LibraryError(f"the {what} {path} is damaged ({str(exc)[:80]}): {remedy}") from None
+    if not isinstance(data, kind):
+        raise LibraryError(f"the {what} {path} is damaged (not a JSON {kind.__name__}): {remedy}")
+    return data
+
+
+def _record(path: Path) -> VideoRecord:
+    remedy = "delete it and index the video again"
+    data = _read(path, dict, "record", remedy)
+    try:
+        return VideoRecord.from_dict(data)
+    except (TypeError, KeyError, ValueError) as exc:
+        raise LibraryError(f"the record {path} is damaged ({str(exc)[:80]}): {remedy}") from None

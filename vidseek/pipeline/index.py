@@ -11,7 +11,7 @@ import math
 import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -110,8 +110,9 @@ class Indexer:
         """Index one file. Raises VideoError, before writing anything, when nothing in it can be indexed."""
         started = time.perf_counter()
         video = media.probe(path)
+        # locked by content: entries of the same bytes share its evidence, and one process makes it
         with self.cache.lock(video.fingerprint, lambda: self.on_wait(video) if self.on_wait else None):
-            return self._index(path, video, started, progress, after_chunk)
+            return self._index(path, self.cache.entry_for(video), started, progress, after_chunk)
 
     def _index(self, path: str | Path, video: Video, started: float, progress: Progress | None,
                after_chunk: Callable[[int], None] | None) -> IndexReport:
@@ -125,20 +126,28 @@ class Indexer:
         previous = self.cache.record(video.fingerprint)
         sources = {**(previous.sources if previous else {}), **keys}  # sources not run now keep their output
         skipped = {s: why for s, why in report.skipped.items() if s not in sources}
-        record = VideoRecord(video=video, sources=sources, skipped=skipped)
+        # extractors that need no pictures or sound read files beside this path: their output is this entry's
+        owned = sorted({s for s in (previous.owned if previous else []) if s not in keys}
+                       | {x.source for x in extractors if not x.needs})
+        record = VideoRecord(video=video, sources=sources, skipped=skipped, owned=owned)
         self.cache.save_record(record)
         calls_before = {ext.source: ext.model_calls for ext in extractors}
 
         for ext in (x for x in extractors if not x.needs):
             tick = time.perf_counter()
+            if progress:
+                progress(ext.source, 0, 1)
             found = list(ext.run(video, Chunk(0, 0.0, video.duration)))
             self.cache.put(video.fingerprint, keys[ext.source], "all", found)
+            if progress:
+                progress(ext.source, 1, 1)
             report.notices.extend(getattr(ext, "problems", []))
             report.seconds[ext.source] += time.perf_counter() - tick
 
         chunked = [x for x in extractors if x.needs]
-        if chunked:
-            self._run_chunks(video, chunked, keys, report, progress, after_chunk)
+        if chunked:  # evidence drawn from the bytes: kept under the content, shared by its entries
+            self._run_chunks(replace(video, fingerprint=video.content_id, content=""), chunked, keys, report,
+                             progress, after_chunk)
 
         for ext in extractors:
             report.model_calls[ext.source] = ext.model_calls - calls_before[ext.source]

@@ -9,23 +9,24 @@ from pathlib import Path
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, FastAPI, HTTPException, Query, Request
+from fastapi import Path as Path_
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import FileResponse, HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from vidseek import __version__
 from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.retrieve import Hit
 from vidseek.server import schemas as s
-from vidseek.server.jobs import IndexJobs, Job
+from vidseek.server.jobs import IndexJobs, Job, TooManyJobs
 from vidseek.server.media import thumbnail
-from vidseek.server.security import ServerConfig, token_checker
+from vidseek.server.security import Guard, ServerConfig, token_checker
 from vidseek.store.chroma import StoredVideo
 from vidseek.types import Answer, Evidence
 from vidseek.video import VideoError
 
-ERRORS = {400: {"model": s.ErrorOut}, 401: {"model": s.ErrorOut}, 403: {"model": s.ErrorOut},
-          404: {"model": s.ErrorOut}, 422: {"model": s.ErrorOut}}
+ERRORS = {code: {"model": s.ErrorOut} for code in (400, 401, 403, 404, 413, 416, 422, 429, 500, 503)}
 
 
 def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
@@ -36,6 +37,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
     app = FastAPI(title="vidseek", version=__version__, docs_url=None, redoc_url=None,
                   description="Ask questions about indexed videos and get the moments that prove each answer.")
     api = APIRouter(prefix="/api", dependencies=[Depends(token_checker(config))], responses=ERRORS)
+    app.add_middleware(Guard, config=config)
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -48,8 +50,17 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
     async def bad_request(request: Request, exc: RequestValidationError) -> JSONResponse:
         first = exc.errors()[0] if exc.errors() else {}
         where = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return JSONResponse({"error": f"{where}: {first.get('msg', 'invalid')}" if where else "invalid request"},
-                            422)
+        message = s.PATTERN_MEANS.get((first.get("ctx") or {}).get("pattern"), first.get("msg", "invalid"))
+        return JSONResponse({"error": f"{where}: {message}" if where else "invalid request"}, 422)
+
+    @app.exception_handler(VideoError)
+    async def library_error(request: Request, exc: VideoError) -> JSONResponse:
+        # a damaged or unwritable library, a file that went away: said in one line, still JSON
+        return JSONResponse({"error": str(exc)}, 503)
+
+    @app.exception_handler(Exception)
+    async def crashed(request: Request, exc: Exception) -> JSONResponse:
+        return JSONResponse({"error": f"internal error: {type(exc).__name__}: {str(exc)[:200]}"}, 500)
 
     def video_of(video_id: str) -> StoredVideo:
         found = lib.store.list_videos([video_id]) if len(video_id) == 32 else []
@@ -99,7 +110,8 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
 
     @api.get("/videos/{video_id}/evidence", response_model=list[s.EvidenceOut],
              summary="A video's evidence in time order (for the timeline)")
-    def video_evidence(video_id: str, source: Annotated[list[str] | None, Query()] = None) -> list[s.EvidenceOut]:
+    def video_evidence(video_id: Annotated[str, Path_(max_length=64)],
+                       source: Annotated[list[str] | None, Query(max_length=10)] = None) -> list[s.EvidenceOut]:
         video = video_of(video_id)
         rows = lib.store.get({"fingerprint": video.fingerprint})
         items = sorted((e for _, e in rows if not source or e.source in source), key=lambda e: (e.start, e.end))
@@ -107,17 +119,28 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
 
     @api.get("/videos/{video_id}/file", summary="The video file, with HTTP range requests for seeking",
              response_class=FileResponse, responses={206: {"description": "Part of the file"}})
-    def video_file(video_id: str) -> FileResponse:
+    def video_file(video_id: Annotated[str, Path_(max_length=64)], request: Request) -> FileResponse:
         video = playable_video(video_id)
         media_type = mimetypes.guess_type(video.path)[0] or "application/octet-stream"
+        wanted = request.headers.get("range")
+        if wanted is not None:  # Starlette answers a bad range in plain text: check it here, answer in JSON
+            size = Path(video.path).stat().st_size
+            try:
+                FileResponse._parse_range_header(wanted, size)
+            except MalformedRangeHeader as exc:
+                raise HTTPException(400, f"range: {exc.content}") from None
+            except RangeNotSatisfiable:
+                raise HTTPException(416, f"range: {wanted!r} lies outside the file ({size} bytes)",
+                                    headers={"Content-Range": f"bytes */{size}"}) from None
         return FileResponse(video.path, media_type=media_type)
 
     @api.get("/videos/{video_id}/thumbnail", summary="A JPEG of the frame at t seconds",
              response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
-    def video_thumbnail(video_id: str, t: Annotated[float, Query(ge=0.0)] = 0.0) -> Response:
+    def video_thumbnail(video_id: Annotated[str, Path_(max_length=64)],
+                        t: Annotated[float, Query(ge=0.0, allow_inf_nan=False)] = 0.0) -> Response:
         video = playable_video(video_id)
         try:
-            jpeg = thumbnail(video.path, video.fingerprint, min(t, video.duration), lib.path / "thumbnails")
+            jpeg = thumbnail(video.path, video.fingerprint, t, lib.path / "thumbnails", video.duration)
         except VideoError as exc:
             raise HTTPException(404, str(exc)) from None
         return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
@@ -129,14 +152,15 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         video = video_of(body.video).fingerprint if body.video else None
         with asking:
             try:
-                answer = lib.ask(body.question, [c for c in body.choices if c.strip()] or None, video, body.k,
+                answer = lib.ask(body.question, body.choices or None, video, body.k,
                                  LLMSettings(enabled=config.llm))
             except (ValueError, VideoError) as exc:
                 raise HTTPException(400, str(exc)) from None
         return answer_out(answer)
 
     @api.get("/search", response_model=s.SearchOut, summary="Evidence for a query, no answer")
-    def search(q: Annotated[str, Query(min_length=1)], video: str | None = None,
+    def search(q: Annotated[str, Query(min_length=1, max_length=2000, pattern=s.NOT_BLANK)],
+               video: Annotated[str | None, Query(max_length=64)] = None,
                k: Annotated[int, Query(ge=1, le=100)] = 12) -> s.SearchOut:
         fingerprint = video_of(video).fingerprint if video else None
         try:
@@ -152,17 +176,20 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
             job = jobs.start(path, body.sources)
         except ValueError as exc:
             raise HTTPException(400, str(exc)) from None
+        except TooManyJobs as exc:
+            raise HTTPException(429, str(exc)) from None
         return job_out(job)
 
     @api.get("/jobs", response_model=list[s.JobOut], summary="Index jobs, newest last")
     def list_jobs() -> list[s.JobOut]:
-        return [job_out(j) for j in jobs.jobs.values()]
+        return [job_out(j) for j in list(jobs.jobs.values())]
 
     @api.get("/jobs/{job_id}", response_model=s.JobOut, summary="One index job's state and progress")
-    def job_status(job_id: str) -> s.JobOut:
-        if job_id not in jobs.jobs:
+    def job_status(job_id: Annotated[str, Path_(max_length=64)]) -> s.JobOut:
+        job = jobs.jobs.get(job_id)
+        if job is None:
             raise HTTPException(404, f"no job '{job_id}'")
-        return job_out(jobs.jobs[job_id])
+        return job_out(job)
 
     app.include_router(api)
 

@@ -14,11 +14,19 @@ from vidseek.library import Library
 from vidseek.pipeline.index import Indexer
 from vidseek.video import VideoError
 
+MAX_WAITING = 8  # jobs queued or running at once; more is refused (429) rather than queued without end
+KEEP_FINISHED = 50  # finished jobs the list remembers; older ones are forgotten
+
+
+class TooManyJobs(Exception):
+    """The queue is full: the client should try again when a job has finished."""
+
 
 @dataclass
 class Job:
     id: str
     path: str
+    sources: tuple[str, ...] | None = None
     state: str = "queued"
     stages: dict[str, tuple[int, int]] = field(default_factory=dict)
     video: str | None = None
@@ -42,17 +50,33 @@ class IndexJobs:
         self.jobs: dict[str, Job] = {}
         self.indexers: dict[tuple[str, ...] | None, Indexer] = {}  # models stay loaded between jobs
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="vidseek-index")
-        self.lock = threading.Lock()
+        self.lock = threading.Lock()  # guards the job list
+        self.publishing = threading.Lock()
         self.after = after
 
     def start(self, path: Path, sources: list[str] | None) -> Job:
+        """A job indexing the file; the one already waiting or running for it when there is one (the same
+        file posted thirty times is indexed once). Raises ValueError (unknown source), TooManyJobs."""
         key = tuple(sources) if sources else None
-        if key not in self.indexers:
-            self.indexers[key] = self.library.indexer(sources)  # ValueError for an unknown source
-        job = Job(uuid.uuid4().hex[:12], str(path))
-        self.jobs[job.id] = job
+        with self.lock:
+            if key not in self.indexers:
+                self.indexers[key] = self.library.indexer(sources)  # ValueError for an unknown source
+            for job in self.jobs.values():
+                if job.path == str(path) and job.sources == key and job.state in {"queued", "running"}:
+                    return job
+            waiting = sum(j.state in {"queued", "running"} for j in self.jobs.values())
+            if waiting >= MAX_WAITING:
+                raise TooManyJobs(f"{waiting} index jobs are waiting already; post again when one has finished")
+            job = Job(uuid.uuid4().hex[:12], str(path), sources=key)
+            self.jobs[job.id] = job
+            self._forget_old()
         self.pool.submit(self._run, job, self.indexers[key])
         return job
+
+    def _forget_old(self) -> None:
+        finished = [i for i, j in self.jobs.items() if j.state in {"done", "failed"}]
+        for job_id in finished[: max(0, len(finished) - KEEP_FINISHED)]:
+            del self.jobs[job_id]
 
     def _run(self, job: Job, indexer: Indexer) -> None:
         job.state = "running"
@@ -63,8 +87,8 @@ class IndexJobs:
         try:
             report = indexer.index(job.path, progress)
             job.stages["embed"] = (0, 1)
-            with self.lock:
-                self.library.publish(report.video.fingerprint)
+            with self.publishing:
+                self.library.publish(report.video.fingerprint, progress)
             job.stages["embed"] = (1, 1)
             job.video, job.counts = report.video.fingerprint, report.counts
             job.skipped, job.notices = report.skipped, report.notices

@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
+
+from vidseek.types import Source
+
+# somewhere a character that is not a space as Python's str.strip() sees it (a JSON Schema pattern matches
+# anywhere; the class is spelled out because regex engines disagree about what \s covers, e.g. U+0085)
+NOT_BLANK = "[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028-\u2029\u202f\u205f\u3000]"
+NO_NUL = r"^[^\x00]*$"
+PATTERN_MEANS = {NOT_BLANK: "is blank", NO_NUL: "cannot hold a NUL byte"}  # for error messages
+Option = Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK)]
+VideoId = Annotated[str, Field(min_length=1, max_length=64, description="A video id (or a unique prefix of one)")]
+SourceName = Source
 
 
 class VideoOut(BaseModel):
@@ -41,9 +52,10 @@ class CitationOut(BaseModel):
 
 
 class AskIn(BaseModel):
-    question: str = Field(min_length=1, max_length=2000)
-    choices: list[str] = Field(default_factory=list, max_length=10)  # option letters A–J
-    video: str | None = Field(None, description="A video id; none: the whole library")
+    model_config = ConfigDict(strict=True)  # what the schema says, no more: `"k": true` is not 1
+    question: str = Field(min_length=1, max_length=2000, pattern=NOT_BLANK)
+    choices: list[Option] = Field(default_factory=list, max_length=10)  # option letters A–J
+    video: VideoId | None = Field(None, description="A video id; none: the whole library")
     k: int = Field(12, ge=1, le=100)
 
 
@@ -63,8 +75,11 @@ class SearchOut(BaseModel):
 
 
 class IndexIn(BaseModel):
-    path: str = Field(min_length=1, description="A file under one of the served roots (relative: the first)")
-    sources: list[str] | None = Field(None, description="Sources to run; none: every one that applies")
+    model_config = ConfigDict(strict=True)
+    path: str = Field(min_length=1, max_length=4096, pattern=NO_NUL,
+                      description="A file under one of the served roots (relative: the first)")
+    sources: list[SourceName] | None = Field(None, max_length=10,
+                                             description="Sources to run; none: every one that applies")
 
 
 class StageOut(BaseModel):

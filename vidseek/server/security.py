@@ -1,26 +1,55 @@
-"""Who may call the API and which files it may touch: a token off localhost, and only files under the roots."""
+"""Who may call the API and which files it may touch: a token off localhost, only files under the roots,
+only loopback host names without a token (DNS rebinding), same-origin writes, and bounded request bodies."""
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import ipaddress
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from fastapi import HTTPException, Request
+from starlette.datastructures import Headers
+from starlette.responses import JSONResponse
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 TOKEN_HEADER = "X-Vidseek-Token"
+MIN_TOKEN = 12  # characters; `openssl rand -hex 16` gives 32
+MAX_BODY = 64 * 1024  # bytes of a request body: questions, options and paths are small
+SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
 def is_loopback(host: str) -> bool:
+    host = host.lower().rstrip(".")
     if host in LOOPBACK_NAMES:
         return True
     try:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+def host_name(host: str) -> str:
+    """The name part of a Host header or URL authority: 'localhost:8000' → 'localhost', '[::1]:80' → '::1'."""
+    host = host.strip()
+    if host.startswith("["):
+        return host[1:].split("]", 1)[0]
+    return host.rsplit(":", 1)[0] if host.count(":") == 1 else host
+
+
+def check_token_strength(token: str) -> None:
+    """Refuse tokens a client could guess or that a shell mangled ('', ' ', 'abc')."""
+    if not token.strip():
+        raise ValueError("the token is empty: give a long random one, e.g. --token \"$(openssl rand -hex 16)\"")
+    if token != token.strip() or any(c.isspace() for c in token):
+        raise ValueError("the token holds spaces: give a long random one, e.g. --token \"$(openssl rand -hex 16)\"")
+    if len(token) < MIN_TOKEN:
+        raise ValueError(f"the token is too short ({len(token)} characters, at least {MIN_TOKEN}): "
+                         "e.g. --token \"$(openssl rand -hex 16)\"")
 
 
 @dataclass
@@ -42,6 +71,8 @@ class ServerConfig:
         missing = [str(r) for r in self.roots if not r.is_dir()]
         if missing:
             raise ValueError(f"root folder(s) not found: {', '.join(missing)}")
+        if self.token is not None:
+            check_token_strength(self.token)
         if not self.token and not is_loopback(self.host):
             raise ValueError(f"serving on {self.host} (reachable from other machines) needs a token: "
                              "--token T or $VIDSEEK_TOKEN")
@@ -49,30 +80,40 @@ class ServerConfig:
     def allowed(self, path: str | os.PathLike[str]) -> Path:
         """The real path of a file under one of the roots; relative paths are taken from the first root.
         Links are followed before the check, so a link inside a root to a file outside it is refused."""
+        if "\0" in str(path):
+            raise HTTPException(422, "path: a path cannot hold a NUL byte")
         raw = Path(path)
-        resolved = (raw if raw.is_absolute() else self.roots[0] / raw).resolve()
+        try:
+            resolved = (raw if raw.is_absolute() else self.roots[0] / raw).resolve()
+        except (OSError, RuntimeError) as exc:  # a loop of links, a name too long
+            raise HTTPException(400, f"'{path}' cannot be resolved: {exc}") from None
         if not self._under_roots(resolved):
             raise HTTPException(403, f"'{path}' is outside the folders this server may read")
         if not resolved.exists():
             raise HTTPException(404, f"'{path}' does not exist")
         if not resolved.is_file():
-            raise HTTPException(400, f"'{path}' is a folder, not a video")
+            what = "a folder" if resolved.is_dir() else "not a regular file"
+            raise HTTPException(400, f"'{path}' is {what}, not a video")
         return resolved
 
     def _under_roots(self, resolved: Path) -> bool:
         return any(resolved.is_relative_to(root) for root in self.roots)
 
     def playable(self, path: str) -> bool:
-        resolved = Path(path).resolve()
-        return resolved.is_file() and self._under_roots(resolved)
+        try:
+            resolved = Path(path).resolve()
+            return resolved.is_file() and self._under_roots(resolved)
+        except (OSError, ValueError, RuntimeError):
+            return False
 
 
 def token_checker(config: ServerConfig):
     """A dependency that lets a request through when it carries the token (header, bearer or ?token=).
     Media elements cannot send headers, hence the query parameter."""
+    expected = hashlib.sha256(config.token.encode()).digest() if config.token else None
 
     def check(request: Request) -> None:
-        if not config.token:
+        if expected is None:
             return
         given = request.headers.get(TOKEN_HEADER) or request.query_params.get("token")
         auth = request.headers.get("Authorization", "")
@@ -80,7 +121,59 @@ def token_checker(config: ServerConfig):
             given = auth[7:].strip()
         if not given:
             raise HTTPException(401, "this server needs a token: send the X-Vidseek-Token header")
-        if not hmac.compare_digest(given.encode(), config.token.encode()):
+        # digests of equal length: the comparison takes the same time whatever was sent
+        if not hmac.compare_digest(hashlib.sha256(given.encode("utf-8", "replace")).digest(), expected):
             raise HTTPException(403, "wrong token")
 
     return check
+
+
+class Guard:
+    """ASGI middleware run before any route: without a token only loopback Host names are answered (a web
+    page whose name rebinds to 127.0.0.1 gets nothing), writes from a page of another origin are refused,
+    and request bodies larger than MAX_BODY are refused before they are parsed."""
+
+    def __init__(self, app: ASGIApp, config: ServerConfig, max_body: int = MAX_BODY):
+        self.app = app
+        self.config = config
+        self.max_body = max_body
+
+    def refusal(self, scope: Scope) -> tuple[int, str] | None:
+        headers = Headers(scope=scope)
+        host = headers.get("host", "")
+        if not self.config.token and not is_loopback(host_name(host)):
+            return 403, (f"host '{host}' is not served: without a token this server answers only to "
+                         "127.0.0.1, localhost or [::1]")
+        origin = headers.get("origin")
+        cross = origin is not None and urlsplit(origin).netloc.lower() != host.lower()
+        if cross and scope["method"] not in SAFE_METHODS:
+            return 403, f"a request from the page of another origin ({origin}) is refused"
+        length = headers.get("content-length")
+        if length is not None:
+            if not length.strip().isdigit():
+                return 400, "a malformed Content-Length header"
+            if int(length) > self.max_body:
+                return 413, f"the request body is too large ({int(length)} bytes; at most {self.max_body})"
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        refused = self.refusal(scope)
+        if refused is not None:
+            status, message = refused
+            await JSONResponse({"error": message}, status)(scope, receive, send)
+            return
+        received = 0
+
+        async def bounded() -> Message:  # a body sent without a length (chunked) is counted as it comes
+            nonlocal received
+            message = await receive()
+            if message["type"] == "http.request":
+                received += len(message.get("body", b""))
+                if received > self.max_body:
+                    raise HTTPException(413, f"the request body is too large (more than {self.max_body} bytes)")
+            return message
+
+        await self.app(scope, bounded, send)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -16,6 +17,7 @@ from urllib.parse import urlparse
 import numpy as np
 
 from vidseek.types import Evidence, Video
+from vidseek.video import LibraryError
 
 COLLECTION = "vidseek_evidence"
 VIDEOS = "vidseek_videos"
@@ -69,6 +71,40 @@ class StoredVideo:
     evidence: int
 
 
+MIN_FREE = 16 << 20  # bytes free on the store's disk below which it is not written (nor opened in place)
+
+
+def _free_bytes(folder: Path) -> int:
+    """Free bytes on the disk that holds the folder (or would: its nearest existing parent)."""
+    import shutil
+
+    while not folder.exists() and folder != folder.parent:
+        folder = folder.parent
+    try:
+        return shutil.disk_usage(folder).free
+    except OSError:
+        return MIN_FREE  # cannot tell: let the write say what is wrong
+
+
+def store_lock(folder: str):
+    """The lock every writer of an embedded store holds: a file beside the store folder."""
+    from filelock import FileLock
+
+    return FileLock(folder.rstrip("/") + ".lock")
+
+
+def _reading(method):
+    """A read whose chromadb/SQLite errors (a damaged database file) become one LibraryError line."""
+    import functools
+
+    @functools.wraps(method)
+    def read(self, *args, **kwargs):
+        with self._translated("reading"):
+            return method(self, *args, **kwargs)
+
+    return read
+
+
 # Embedded stores (a folder) shared by several processes: chromadb keeps each folder's vector index in the
 # memory of one "system" per process, and a process that writes with an index older than the folder's
 # would persist it over other processes' vectors. So every write holds a file lock and first restarts the
@@ -87,6 +123,8 @@ class ChromaStore:
     def __init__(self, location: str | os.PathLike[str]):
         self.location = str(location)
         self._epoch = -1
+        self.read_only = False
+        self.full = False
         if self.is_server:
             import chromadb
             from chromadb.config import Settings
@@ -97,11 +135,38 @@ class ChromaStore:
             self._collections()
         else:
             self.location = str(Path(self.location).resolve())
-            Path(self.location).mkdir(parents=True, exist_ok=True)
+            folder = Path(self.location)
+            self.read_only = folder.is_dir() and not (os.access(folder, os.W_OK) and os.access(folder.parent, os.W_OK))
+            if self.read_only:
+                self._open_copy()
+                return
+            if _free_bytes(folder) < MIN_FREE:
+                # chromadb writes even to open, and on a full disk it can wait forever instead of failing:
+                # read a private copy, and refuse writes with a line that says why
+                self.full = True
+                self._open_copy()
+                return
+            folder.mkdir(parents=True, exist_ok=True)
             with self._lock():  # two processes creating the same new store at once would collide
-                if not (Path(self.location) / "chroma.sqlite3").exists():
+                if not (folder / "chroma.sqlite3").exists():
                     self._forget_system()  # a folder deleted and made anew: the cached system is stale
                 self._open()
+
+    @staticmethod
+    def wipe(location: str | os.PathLike[str]) -> None:
+        """Delete an embedded store's folder, damaged or not (it is rebuilt from the evidence cache)."""
+        import shutil
+
+        folder = str(Path(location).resolve())
+        try:
+            with store_lock(folder):
+                store = ChromaStore.__new__(ChromaStore)
+                store.location = folder
+                store._forget_system()
+                if Path(folder).exists():
+                    shutil.rmtree(folder)
+        except OSError as exc:
+            raise LibraryError(f"cannot remove the search store {folder}: {exc.strerror or exc}") from None
 
     @property
     def is_server(self) -> bool:
@@ -117,15 +182,67 @@ class ChromaStore:
         import chromadb
         from chromadb.config import Settings
 
-        self.client = chromadb.PersistentClient(path=self.location, settings=Settings(anonymized_telemetry=False))
-        self._collections()
-        self._epoch = _EPOCH.get(self.location, 0)
-        _SEEN.setdefault(self.location, self._read_stamp())
+        with self._translated("opening"):
+            try:
+                self.client = chromadb.PersistentClient(path=self.location,
+                                                        settings=Settings(anonymized_telemetry=False))
+                self._collections()
+                self._epoch = _EPOCH.get(self.location, 0)
+                _SEEN.setdefault(self.location, self._read_stamp())
+            except BaseException:
+                self._drop_broken_system()  # chromadb caches a half-started system: the next try starts anew
+                raise
+
+    def _open_copy(self) -> None:
+        """A folder this process cannot write (a read-only mount, another user's library): chromadb writes
+        to its database even to read it, so it reads a private copy; nobody can write the original meanwhile
+        from here, and writes through this store are refused."""
+        import atexit
+        import shutil
+        import tempfile
+
+        self.original = self.location
+        try:
+            copy = Path(tempfile.mkdtemp(prefix="vidseek-read-only-"))
+            atexit.register(shutil.rmtree, copy, True)
+            if (Path(self.location) / "chroma.sqlite3").is_file():
+                shutil.copytree(self.location, copy / "chroma", copy_function=shutil.copyfile)
+            else:  # no store yet: an empty one, so listings say what the evidence cache holds
+                (copy / "chroma").mkdir()
+            for folder, _, files in os.walk(copy):  # the copy is ours to write (copytree kept the modes)
+                os.chmod(folder, 0o700)
+                for name in files:
+                    os.chmod(os.path.join(folder, name), 0o600)
+        except OSError as exc:
+            raise LibraryError(f"cannot read the search store {self.location}: {exc.strerror or exc}") from None
+        self.location = str(copy / "chroma")
+        self._open()
+
+    @contextmanager
+    def _translated(self, doing: str) -> Iterator[None]:
+        """chromadb's and SQLite's errors about the store's files as one line saying what is wrong."""
+        import sqlite3
+
+        from chromadb.errors import ChromaError
+
+        try:
+            yield
+        except LibraryError:
+            raise
+        except (ChromaError, sqlite3.Error, OSError) as exc:
+            text = str(exc)
+            where = getattr(self, "original", self.location)
+            if "full" in text.lower() or getattr(exc, "errno", None) == errno.ENOSPC:
+                raise LibraryError(f"the disk is full {doing} the search store {where}: free some space and "
+                                   "run again (what was finished is kept)") from None
+            if "readonly" in text.lower() or "read-only" in text.lower():
+                raise LibraryError(f"cannot write the search store {where}: it is read-only here") from None
+            reason = text.splitlines()[0][:160] if text else type(exc).__name__
+            raise LibraryError(f"the search store {where} is damaged ({reason}): rebuild it from the evidence "
+                               "cache with `vidseek rebuild`") from None
 
     def _lock(self):
-        from filelock import FileLock
-
-        return FileLock(self.location.rstrip("/") + ".lock")
+        return store_lock(self.location)
 
     def _forget_system(self) -> None:
         from chromadb.api.shared_system_client import SharedSystemClient
@@ -135,6 +252,13 @@ class ChromaStore:
         if system is not None:
             system.stop()
         _EPOCH[self.location] = _EPOCH.get(self.location, 0) + 1
+        _SEEN.pop(self.location, None)
+
+    def _drop_broken_system(self) -> None:
+        from chromadb.api.shared_system_client import SharedSystemClient
+
+        SharedSystemClient._identifier_to_system.pop(self.location, None)
+        SharedSystemClient._identifier_to_refcount.pop(self.location, None)
         _SEEN.pop(self.location, None)
 
     def _restart(self) -> None:
@@ -156,11 +280,17 @@ class ChromaStore:
 
     @contextmanager
     def _writing(self) -> Iterator[None]:
+        where = getattr(self, "original", self.location)
+        if self.full or (not self.is_server and _free_bytes(Path(self.location)) < MIN_FREE):
+            raise LibraryError(f"the disk is full writing the search store {where}: free some space and run "
+                               "again (what was finished is kept)")
+        if self.read_only:
+            raise LibraryError(f"cannot write the search store {where}: the library is read-only here")
         if self.is_server:
             yield
             self._bump()
             return
-        with self._lock():
+        with self._translated("writing"), self._lock():
             self._current()
             yield
             self._bump()
@@ -205,6 +335,7 @@ class ChromaStore:
             self.videos.delete(ids=[fingerprint])
         return len(ids)
 
+    @_reading
     def list_videos(self, fingerprints: Sequence[str] | None = None) -> list[StoredVideo]:
         """Every video in the store, or just the ones named."""
         if fingerprints is not None and not fingerprints:
@@ -216,10 +347,12 @@ class ChromaStore:
                for i, m in zip(rows["ids"], rows["metadatas"]) if i != GENERATION]
         return sorted(out, key=lambda v: v.path)
 
+    @_reading
     def count(self) -> int:
         self._current()
         return self.evidence.count()
 
+    @_reading
     def dense(self, vector: np.ndarray, k: int, filters: dict[str, Any] | None = None) -> list[tuple[str, Evidence]]:
         """The k nearest evidence rows (id, evidence), nearest first."""
         if self.count() == 0:
@@ -228,11 +361,13 @@ class ChromaStore:
                                     include=["documents", "metadatas"])
         return [(i, _evidence(d, m)) for i, d, m in zip(found["ids"][0], found["documents"][0], found["metadatas"][0])]
 
+    @_reading
     def get(self, filters: dict[str, Any] | None = None, ids: list[str] | None = None) -> list[tuple[str, Evidence]]:
         self._current()
         rows = self.evidence.get(where=filters, ids=ids, include=["documents", "metadatas"])
         return [(i, _evidence(d, m)) for i, d, m in zip(rows["ids"], rows["documents"], rows["metadatas"])]
 
+    @_reading
     def all_documents(self) -> tuple[list[str], list[str]]:
         """Every (id, text) in the store, page by page: what the keyword index is built from."""
         self._current()
@@ -247,6 +382,7 @@ class ChromaStore:
                 return ids, docs
             offset += PAGE
 
+    @_reading
     def stamp(self) -> str:
         """A token that changes with every write to the store (one row read, whatever the library's size)."""
         return self._current() or self._read_stamp()

@@ -58,13 +58,19 @@ class KeywordIndex:
         ids, docs = store.all_documents()
         # built in a folder of its own and swapped in whole: processes refreshing at once never mix files
         tmp = self.folder.with_name(f"{self.folder.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
-        tmp.mkdir(parents=True)
         self._bm25 = None
         if ids:
             self._bm25 = bm25s.BM25()
             self._bm25.index([tokens(d) or ["_"] for d in docs], show_progress=False)
-            self._bm25.save(str(tmp / "bm25"))
-        (tmp / "ids.json").write_text(json.dumps({"stamp": stamp, "ids": ids}))
+        self._ids, self._stamp = ids, stamp
+        try:
+            tmp.mkdir(parents=True)
+            if self._bm25 is not None:
+                self._bm25.save(str(tmp / "bm25"))
+            (tmp / "ids.json").write_text(json.dumps({"stamp": stamp, "ids": ids}))
+        except OSError:  # a read-only or full library: the index lives in memory only, for this process
+            shutil.rmtree(tmp, ignore_errors=True)
+            return
         old = self.folder.with_name(f"{tmp.name}.old")
         try:
             if self.folder.exists():
@@ -74,7 +80,6 @@ class KeywordIndex:
             pass
         shutil.rmtree(old, ignore_errors=True)
         shutil.rmtree(tmp, ignore_errors=True)
-        self._ids, self._stamp = ids, stamp
 
     def search(self, query: str, k: int) -> list[str]:
         """Ids of the k best-matching evidence rows (no match, no id), best first."""

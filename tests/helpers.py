@@ -1,0 +1,61 @@
+"""Helpers tests share: a small subtitled library, and CLI commands run in a fresh process."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+from vidseek import synth
+from vidseek.library import Library
+
+CUES = [(0.5, 2.0, "The harbor master is Ada Brooks."), (2.5, 3.5, "The ferry leaves at noon.")]
+
+_RUNNER = """
+import faulthandler, json, sys
+faulthandler.dump_traceback_later(float(sys.argv[2]), exit=True)  # a hang shows where, in stderr
+from typer.testing import CliRunner
+from vidseek.cli import app
+results = []
+for args in json.loads(sys.argv[1]):
+    r = CliRunner().invoke(app, args)
+    crashed = r.exception is not None and not isinstance(r.exception, SystemExit)
+    results.append({"code": r.exit_code, "stdout": r.stdout, "stderr": r.stderr,
+                    "crash": repr(r.exception) if crashed else None})
+print("\\n" + json.dumps(results))
+"""
+
+
+def subtitled_library(folder: Path, embedder, name: str = "harbor") -> tuple[Path, Library]:
+    """folder/NAME.mp4 (4 s, no sound) with NAME.srt beside it, indexed (subtitles only) into folder/lib."""
+    folder.mkdir(parents=True, exist_ok=True)
+    video = synth.write_video(synth.Script(duration=4, size=(64, 48), fps=5, audio=False), folder / f"{name}.mp4")
+    synth.write_srt(CUES, folder / f"{name}.srt")
+    library = Library(folder / "lib", embedder=embedder, device="cpu")
+    library.index(video, sources=["subtitle"])
+    return video, library
+
+
+def cli(*commands: list[str], read_only_root: bool = False, env: dict | None = None, timeout: int = 300) -> list[dict]:
+    """Run `vidseek` commands one after another in a new process (no chromadb state shared with this one);
+    each gives {code, stdout, stderr, crash}. read_only_root: as root, without the capabilities that let
+    root write anything, so file modes bind it as they bind a user."""
+    command = [sys.executable, "-c", _RUNNER, json.dumps([list(map(str, c)) for c in commands]), str(timeout - 10)]
+    if read_only_root and os.geteuid() == 0:
+        assert shutil.which("setpriv"), "util-linux's setpriv is needed to test this as root"
+        command = ["setpriv", "--bounding-set", "-dac_override,-dac_read_search,-fowner", *command]
+    done = subprocess.run(command, capture_output=True, text=True, timeout=timeout + 10,
+                          env={**os.environ, **(env or {})}, cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def one_line(result: dict) -> str:
+    """The single line a failed command printed, checking it printed only that (and crashed not)."""
+    assert result["crash"] is None, result["crash"]
+    lines = [line for line in result["stderr"].splitlines() if line.strip()]
+    assert len(lines) == 1, result["stderr"]
+    return lines[0]

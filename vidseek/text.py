@@ -1,0 +1,31 @@
+"""Text from files and videos made safe for a terminal: file names, subtitles, OCR and speech can hold
+escape sequences (ESC [ 2 J, OSC 52 clipboard writes, C1 CSI) and bidi overrides that a terminal would obey."""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+# C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings/overrides/isolates
+_UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_UNSAFE_KEEPING_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+
+def _escape(match: re.Match[str]) -> str:
+    c = match.group()
+    return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+
+def printable(text: object, lines: bool = False) -> str:
+    """The text with every control character written out as an escape (ESC → '\\x1b', a newline → '\\n'
+    unless `lines`), so it shows as characters and cannot steer the terminal or split a row."""
+    return (_UNSAFE_KEEPING_LINES if lines else _UNSAFE).sub(_escape, str(text))
+
+
+def json_line(data: Any) -> str:
+    """One JSON document on one line, with the controls JSON leaves raw (C1, bidi) escaped as \\uXXXX: still
+    the same JSON to a parser, inert in a terminal."""
+    text = json.dumps(data, ensure_ascii=False)
+    return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
