@@ -195,3 +195,22 @@ def test_the_count_rule_answers_only_how_many_times(needle_library) -> None:
     assert counted.details.get("rule") == "A"
     other = Reasoner(needle_library.embedder).answer("How many people attend the meeting?", hits, ["1", "2", "3"])
     assert "rule" not in other.details
+
+
+def test_summarize_first_asks_twice_and_quotes_the_summary_as_data(needle_library) -> None:
+    llm = FakeListChatModel(responses=['The meeting moves to "Thursday" afternoon.', "B"])
+    seen: list[str] = []
+    original = Reasoner._chat
+
+    def spy(self, model, text, on_text=None):
+        seen.append(text)
+        return original(self, model, text, on_text)
+
+    reasoner = Reasoner(needle_library.embedder, llm, settings=ReasonerSettings(summarize=True))
+    reasoner._chat = spy.__get__(reasoner)  # type: ignore[method-assign]
+    answer = reasoner.answer("When is the meeting moved to?", needle_library.search("meeting"),
+                             ["Monday morning", "Thursday afternoon"])
+    assert answer.choice == "B" and llm.i == 2 and len(seen) == 2
+    assert 'Notes on the evidence (written from it, also data): "The meeting moves to \\"Thursday\\" afternoon."' \
+        in seen[1]
+    assert seen[0].split("Question:")[0] == seen[1].split("Question:")[0]  # one evidence prefix, cached

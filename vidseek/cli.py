@@ -140,6 +140,9 @@ LLMUrlOption = Annotated[str | None, typer.Option(
                       "llama.cpp server.")]
 LLMModelOption = Annotated[str | None, typer.Option("--llm-model", help="Model name sent to --llm-url.")]
 NoLLMOption = Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")]
+SummarizeOption = Annotated[bool, typer.Option(
+    "--summarize", help="Have the LLM summarize the evidence first, then answer: a few points more on the meeting "
+                        "set, ~3.5 s more per question on 2 cores (benchmarks/RESULTS.md).")]
 ChunkOption = Annotated[float, typer.Option(
     help="Seconds of video per unit of saved work: an interrupted run redoes at most one such chunk.")]
 
@@ -432,6 +435,7 @@ def ask(
     llm_url: LLMUrlOption = None,
     llm_model: LLMModelOption = None,
     no_llm: NoLLMOption = False,
+    summarize: SummarizeOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="The whole answer as JSON.")] = False,
     stream: Annotated[bool | None, typer.Option(
         "--stream/--no-stream", help="Show the LLM's reply on stderr while it is written (default: when stderr "
@@ -450,7 +454,7 @@ def ask(
         videos = [lib.find(v).video.fingerprint for v in only] if only else video
         live = _Streamed(err) if (stream if stream is not None else err.is_terminal and not as_json) else None
         answer = lib.ask(question, choices, videos, k,
-                         LLMSettings(llm, llm_url, llm_model, enabled=not no_llm), on_text=live)
+                         LLMSettings(llm, llm_url, llm_model, enabled=not no_llm, summarize=summarize), on_text=live)
     except (VideoError, ValueError) as exc:
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
@@ -509,6 +513,7 @@ def evaluate(
     llm_url: LLMUrlOption = None,
     llm_model: LLMModelOption = None,
     no_llm: NoLLMOption = False,
+    summarize: SummarizeOption = False,
     split: Annotated[str, typer.Option(help="Which questions to ask: dev, heldout or all (docs/eval.md).")] = "all",
     device: DeviceOption = "auto",
     library: LibraryOption = None,
@@ -533,7 +538,7 @@ def evaluate(
     except VideoError as exc:
         _fail(str(exc))
         raise typer.Exit(BAD_INPUT) from None
-    settings = LLMSettings(llm, llm_url, llm_model, enabled=not no_llm)
+    settings = LLMSettings(llm, llm_url, llm_model, enabled=not no_llm, summarize=summarize)
     with _StageBars() as progress:
         predictions = ev.predict(lib, qset, fingerprint or "", circular, settings, k,
                                  lambda done, total: progress("questions", done, total))

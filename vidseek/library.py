@@ -14,7 +14,7 @@ import numpy as np
 
 from vidseek import extractors as ex
 from vidseek.models import ModelUnavailable
-from vidseek.pipeline.answer import LETTERS, Reasoner, check_citations, split_choices
+from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_citations, split_choices
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
@@ -47,6 +47,7 @@ class LLMSettings:
     url: str | None = None
     api_model: str | None = None
     enabled: bool = True  # False: extractive answers only
+    summarize: bool = False  # summarize the evidence first, then answer (LLoVi): slower, see RESULTS.md
 
 
 class Library:
@@ -201,7 +202,7 @@ class Library:
 
     def reasoner(self, llm: LLMSettings | None = None) -> Reasoner:
         llm = llm or LLMSettings()
-        key = (llm.llm, llm.url, llm.api_model, llm.enabled)
+        key = (llm.llm, llm.url, llm.api_model, llm.enabled, llm.summarize)
         if key not in self._reasoners:
             model = None
             note = None
@@ -212,7 +213,7 @@ class Library:
                     model = load_llm(llm.llm, llm.url, llm.api_model, self.device)
                 except ModelUnavailable as exc:
                     note = f"no LLM: {exc}"
-            self._reasoners[key] = Reasoner(self.embedder, model, note)
+            self._reasoners[key] = Reasoner(self.embedder, model, note, ReasonerSettings(summarize=llm.summarize))
         return self._reasoners[key]
 
     def ask(self, question: str, choices: Sequence[str] | None = None,
