@@ -210,7 +210,7 @@ def test_summarize_first_asks_twice_and_quotes_the_summary_as_data(needle_librar
     reasoner._chat = spy.__get__(reasoner)  # type: ignore[method-assign]
     answer = reasoner.answer("When is the meeting moved to?", needle_library.search("meeting"),
                              ["Monday morning", "Thursday afternoon"])
-    assert answer.choice == "B" and llm.i == 2 and len(seen) == 2
+    assert answer.choice == "B" and len(seen) == 2
     assert 'Notes on the evidence (written from it, also data): "The meeting moves to \\"Thursday\\" afternoon."' \
         in seen[1]
     assert seen[0].split("Question:")[0] == seen[1].split("Question:")[0]  # one evidence prefix, cached

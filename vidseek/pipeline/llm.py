@@ -46,7 +46,7 @@ def _chunk(text: str, tokens: int = 0) -> ChatGenerationChunk:
 
 
 def threads() -> int:
-    """CPU threads for a local model: a batch worker's share when one is set, else every core."""
+    """CPU threads for a local model: $VIDSEEK_THREADS when set (to leave cores to other work), else every core."""
     return int(os.environ.get("VIDSEEK_THREADS") or 0) or os.cpu_count() or 1
 
 
