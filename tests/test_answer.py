@@ -9,7 +9,15 @@ from tests.conftest import PHOTO_SPAN, SPOKEN_AT, WORD, WORD_SPAN, needle_script
 from vidseek import synth
 from vidseek.extractors import SubtitleExtractor
 from vidseek.library import Library, LLMSettings
-from vidseek.pipeline.answer import NOT_SAID, Reasoner, ReasonerSettings, parse_choice, quote, split_choices
+from vidseek.pipeline.answer import (
+    NOT_SAID,
+    Reasoner,
+    ReasonerSettings,
+    _without_item_numbers,
+    parse_choice,
+    quote,
+    split_choices,
+)
 from vidseek.pipeline.index import Indexer
 
 NO_LLM = LLMSettings(enabled=False)
@@ -214,3 +222,13 @@ def test_summarize_first_asks_twice_and_quotes_the_summary_as_data(needle_librar
     assert 'Notes on the evidence (written from it, also data): "The meeting moves to \\"Thursday\\" afternoon."' \
         in seen[1]
     assert seen[0].split("Question:")[0] == seen[1].split("Question:")[0]  # one evidence prefix, cached
+
+
+@pytest.mark.parametrize(("reply", "text"), [
+    ("The Blender Foundation presents the film. [1], [2], [3], [4].", "The Blender Foundation presents the film."),
+    ("It moves to Thursday [2, 3] and Friday [4].", "It moves to Thursday and Friday."),
+    ("Owen runs it [1] and [2].", "Owen runs it."),
+    ("March 14 [1]", "March 14"),
+])
+def test_evidence_numbers_are_taken_out_of_open_answers_with_their_separators(reply: str, text: str) -> None:
+    assert _without_item_numbers(reply) == text

@@ -268,7 +268,7 @@ class Reasoner:
         """An open answer from the LLM's reply: its cited items, or "the video does not say", or — when most of
         its words are in neither the evidence nor the question — the evidence itself."""
         used = _cited_numbers(reply, len(shown))
-        text = re.sub(r"\s*\[\d+(?:\s*,\s*\d+)*\]", "", reply).strip()
+        text = _without_item_numbers(reply)
         if _NOT_SAID.search(text) and not used:
             result.text = NOT_SAID
             result.notes.append("the retrieved evidence does not hold the answer")
@@ -391,6 +391,15 @@ def for_prompt(hits: Sequence[Hit], budget_tokens: int) -> list[Hit]:
 
 def cite(e: Evidence) -> Citation:
     return Citation(fingerprint=e.fingerprint, start=e.start, end=e.end, source=e.source)
+
+
+_ITEM_NUMBERS = re.compile(r"(?:\s*(?:,|;|\band\b)?\s*\[\d+(?:\s*,\s*\d+)*\])+")
+
+
+def _without_item_numbers(reply: str) -> str:
+    """The reply without its evidence numbers ("… film. [1], [2] and [3]." → "… film.")."""
+    text = _ITEM_NUMBERS.sub("", reply).strip()
+    return re.sub(r"([.!?])[\s.,;]*$", r"\1", text)
 
 
 def _cited_numbers(reply: str, count: int) -> list[int]:
