@@ -167,19 +167,20 @@ class Reasoner:
         messages = [SystemMessage(prompt("system")), HumanMessage(text)]
         if on_text is None:
             reply = llm.invoke(messages)
-            usage = getattr(reply, "response_metadata", {}) or {}
-            self.tokens_used += int(usage.get("completion_tokens", 0) or 0)
-            self.prompt_tokens += int(usage.get("prompt_tokens", 0) or 0)
+            self._count(reply)
             return str(reply.content).strip()
         parts = []
         for chunk in llm.stream(messages):
-            piece = str(chunk.content)
-            usage = getattr(chunk, "response_metadata", {}) or {}
-            self.tokens_used += int(usage.get("completion_tokens", 0) or 0)
-            if piece:
+            self._count(chunk)
+            if piece := str(chunk.content):
                 parts.append(piece)
                 on_text(piece)
         return "".join(parts).strip()
+
+    def _count(self, message: Any) -> None:
+        usage = getattr(message, "response_metadata", {}) or {}
+        self.tokens_used += int(usage.get("completion_tokens", 0) or 0)
+        self.prompt_tokens += int(usage.get("prompt_tokens", 0) or 0)
 
     # --- extractive -------------------------------------------------------------------------------------
     def score_options(self, choices: Sequence[str], hits: Sequence[Hit]) -> list[OptionScore]:

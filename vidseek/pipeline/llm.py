@@ -2,8 +2,9 @@
 
 The packaged default is Qwen2.5-Coder-1.5B-Instruct (GGUF, joined from wheel parts and verified by hash)
 run in-process by xllamacpp's prebuilt llama.cpp. `--llm` also takes `qwen0.5b`, `smollm2`, any GGUF file
-or a transformers model; `--llm-url` any OpenAI-compatible endpoint. Every backend streams: `stream()`
-yields the reply as it is generated, which `vidseek ask` prints so a 10 s answer never looks frozen.
+or a transformers model; `--llm-url` any OpenAI-compatible endpoint. The llama.cpp and endpoint backends
+stream: `stream()` yields the reply as it is generated, which `vidseek ask` prints so a 10 s answer never
+looks frozen (the others hand `stream()` their whole reply at once, langchain's default).
 """
 
 from __future__ import annotations
@@ -43,6 +44,16 @@ def _result(text: str, tokens: int = 0, prompt_tokens: int = 0) -> ChatResult:
 
 def _chunk(text: str, tokens: int = 0) -> ChatGenerationChunk:
     return ChatGenerationChunk(message=AIMessageChunk(content=text, response_metadata={"completion_tokens": tokens}))
+
+
+def _delta_text(data: dict[str, Any]) -> str:
+    """The text of one streamed chat-completion chunk (OpenAI's format, which llama.cpp also speaks)."""
+    return "".join((c.get("delta") or {}).get("content") or "" for c in data.get("choices") or [])
+
+
+def _raise_if_error(reply: dict[str, Any]) -> None:
+    if "error" in reply:
+        raise RuntimeError(f"llama.cpp: {reply['error'].get('message', reply['error'])}")
 
 
 def threads() -> int:
@@ -100,8 +111,7 @@ class XLlamaCppChat(BaseChatModel):
         server = self._load()
         with self._lock:
             reply = server.handle_chat_completions(self._request(messages, stop))
-        if "error" in reply:
-            raise RuntimeError(f"llama.cpp: {reply['error'].get('message', reply['error'])}")
+        _raise_if_error(reply)
         usage = reply.get("usage") or {}
         return _result(reply["choices"][0]["message"].get("content") or "", usage.get("completion_tokens", 0),
                        usage.get("prompt_tokens", 0))
@@ -127,10 +137,8 @@ class XLlamaCppChat(BaseChatModel):
         while (item := chunks.get()) is not done:
             if isinstance(item, Exception):
                 raise item
-            if "error" in item:
-                raise RuntimeError(f"llama.cpp: {item['error'].get('message', item['error'])}")
-            text = "".join((c.get("delta") or {}).get("content") or "" for c in item.get("choices") or [])
-            if text:
+            _raise_if_error(item)
+            if text := _delta_text(item):
                 yield _chunk(text, 1)
 
 
@@ -227,9 +235,7 @@ class OpenAIChat(BaseChatModel):
                 payload = line[5:].strip()
                 if payload == "[DONE]":
                     break
-                data = json.loads(payload)
-                text = "".join((c.get("delta") or {}).get("content") or "" for c in data.get("choices") or [])
-                if text:
+                if text := _delta_text(json.loads(payload)):
                     yield _chunk(text, 1)
 
 
