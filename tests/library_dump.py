@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from vidseek.library import Library
+from vidseek.store.base import EvidenceFilter
 
 VIDSEEK = [sys.executable, "-m", "vidseek"]
 
@@ -17,7 +18,7 @@ def dump(library: Path) -> dict:
     out: dict = {}
     for record in lib.videos():
         fp = record.video.fingerprint
-        rows = sorted((i, e.to_dict()) for i, e in lib.store.get({"fingerprint": fp}))
+        rows = sorted((i, e.to_dict()) for i, e in lib.store.get(EvidenceFilter(videos=(fp,))))
         out[Path(record.video.path).name] = {
             "complete": record.complete,
             "evidence": [e.to_dict() for e in lib.cache.evidence(fp)],

@@ -9,16 +9,9 @@ from tests.conftest import PHOTO_SPAN, SPOKEN_AT, WORD, WORD_SPAN, needle_script
 from vidseek import synth
 from vidseek.extractors import SubtitleExtractor
 from vidseek.library import Library, LLMSettings
-from vidseek.pipeline.answer import (
-    NOT_SAID,
-    Reasoner,
-    ReasonerSettings,
-    _without_item_numbers,
-    parse_choice,
-    quote,
-    split_choices,
-)
+from vidseek.pipeline.answer import NOT_SAID, Reasoner, ReasonerSettings
 from vidseek.pipeline.index import Indexer
+from vidseek.pipeline.prompting import parse_choice, quote, split_choices, without_item_numbers
 
 NO_LLM = LLMSettings(enabled=False)
 DEFAULT_LLM = LLMSettings()  # the packaged Qwen2.5 1.5B on xllamacpp
@@ -231,4 +224,4 @@ def test_summarize_first_asks_twice_and_quotes_the_summary_as_data(needle_librar
     ("March 14 [1]", "March 14"),
 ])
 def test_evidence_numbers_are_taken_out_of_open_answers_with_their_separators(reply: str, text: str) -> None:
-    assert _without_item_numbers(reply) == text
+    assert without_item_numbers(reply) == text

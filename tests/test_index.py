@@ -8,7 +8,7 @@ import pytest
 
 from tests.conftest import SPOKEN, SPOKEN_AT, WORD
 from vidseek import synth
-from vidseek.extractors import SubtitleExtractor
+from vidseek.extractors import Extractor, SubtitleExtractor
 from vidseek.extractors.ocr import OcrExtractor
 from vidseek.pipeline.cache import EvidenceCache
 from vidseek.pipeline.index import Indexer
@@ -62,7 +62,7 @@ class _Crash(Exception):
     pass
 
 
-class _CrashingOnce:
+class _CrashingOnce(Extractor):
     """Wraps an extractor and raises the first time it reaches a given chunk, like a kill mid-run."""
 
     def __init__(self, inner, chunk_index: int):
@@ -124,7 +124,7 @@ def test_subtitles_stand_in_for_speech_unless_speech_is_asked_for(needle_video, 
     synth.write_srt([(SPOKEN_AT, SPOKEN_AT + 3, SPOKEN)], tmp_path / "movie.srt")
     cache = EvidenceCache(tmp_path / "lib")
     report = Indexer(cache, [SubtitleExtractor(), speech], options).index(movie)
-    assert "speech" in report.skipped and "subtitles present" in report.skipped["speech"]
+    assert "speech" in report.skipped and "subtitle evidence present" in report.skipped["speech"]
     assert report.counts == {"subtitle": 1}
     asked = Indexer(cache, [SubtitleExtractor(), speech], options, requested={"subtitle", "speech"}).index(movie)
     assert asked.counts == {"subtitle": 1, "speech": 1}

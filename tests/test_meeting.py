@@ -16,7 +16,8 @@ from benchmarks.meeting.questions import ASKS, NOT_DISCUSSED
 from benchmarks.meeting.script import LINES, PEOPLE, SLIDES
 from vidseek import synth
 from vidseek.evaluate import keywords_match, load_questions
-from vidseek.pipeline.answer import LETTERS, content_words
+from vidseek.pipeline.answer import LETTERS
+from vidseek.text import content_words
 
 
 @pytest.fixture(scope="module")

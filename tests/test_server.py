@@ -185,7 +185,7 @@ def test_errors_are_json_with_a_message(client) -> None:
         (client.post("/api/ask", json={"question": "x", "k": 0}), 422, "k: Input should be greater than or equal to 1"),
         (client.post("/api/index", json={"path": "missing.mp4"}), 404, "'missing.mp4' does not exist"),
         (client.post("/api/index", json={"path": "harbor.mp4", "sources": ["smell"]}), 422,
-         "sources.0: Input should be 'caption', 'speech', 'ocr', 'objects' or 'subtitle'"),
+         "sources.0: Input should be 'subtitle', 'speech', 'ocr', 'objects' or 'caption'"),
         (client.get("/api/search"), 422, "query.q: Field required"),
     ]
     for response, status, message in cases:
@@ -196,7 +196,7 @@ def test_openapi_schema_matches_the_api(client, served) -> None:
     _, _, fp = served
     schema = client.get("/openapi.json").json()
     routes = {(route.path, method.lower()) for route in client.app.state.api.routes for method in route.methods}
-    assert len(routes) == 9 and all(path.startswith("/api/") for path, _ in routes)
+    assert len(routes) == 10 and all(path.startswith("/api/") for path, _ in routes)
     documented = {(path, method) for path, ops in schema["paths"].items() for method in ops}
     assert documented == routes
     components = schema["components"]["schemas"]
@@ -273,6 +273,9 @@ class _Stalled:
 
     def indexer(self, sources):
         return self
+
+    def add(self, path, indexer, progress):
+        return indexer.index(path, progress)
 
     def index(self, path, progress):
         from vidseek.video import VideoError

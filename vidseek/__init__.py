@@ -1,10 +1,10 @@
 """vidseek: answer questions about long videos, with the moments that prove each answer."""
 
-from vidseek.extractors import ExtractorSettings
+from vidseek.errors import VideoError, VidseekError
+from vidseek.extractors import Extractor, ExtractorSettings, register_extractor
 from vidseek.library import Library
 from vidseek.pipeline.index import IndexOptions, IndexReport
 from vidseek.types import Evidence, Segment, Video
-from vidseek.video import VideoError
 
 __version__ = "0.1.0"
 
@@ -15,6 +15,6 @@ def index(path: str, library: str | None = None, **kwargs) -> IndexReport:
 
 
 __all__ = [
-    "Evidence", "ExtractorSettings", "IndexOptions", "IndexReport", "Library", "Segment", "Video",
-    "VideoError", "index",
+    "Evidence", "Extractor", "ExtractorSettings", "IndexOptions", "IndexReport", "Library", "Segment", "Video",
+    "VideoError", "VidseekError", "index", "register_extractor",
 ]

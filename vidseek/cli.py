@@ -3,29 +3,32 @@
 from __future__ import annotations
 
 import functools
+import inspect
 import json
 import os
-from dataclasses import asdict
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, get_type_hints
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
-from vidseek.extractors import EXTRACTORS, ExtractorSettings
+from vidseek import extractors as ex
+from vidseek.errors import BAD_INPUT, BadRequest, NotIndexed, VidseekError
+from vidseek.extractors import ExtractorSettings
 from vidseek.library import Library, LLMSettings
+from vidseek.pipeline.cache import LibraryLayout
 from vidseek.pipeline.index import CHUNK_S, Indexer, IndexOptions, IndexReport
 from vidseek.quiet import quiet_libraries
 from vidseek.text import json_line, printable
 from vidseek.types import format_time
-from vidseek.video import VideoError
 
-BAD_INPUT = 2
 
 class _Commands(typer.Typer):
-    """Commands whose expected failures (a damaged or full library, a file that cannot be read) end in one
-    line and exit code 2, handled here once rather than in every command."""
+    """Commands whose expected failures (any VidseekError: bad input, a file that cannot be read, a damaged or
+    full library) end in one line and the error's exit code, handled here once rather than in every command."""
 
     def command(self, *args, **kwargs):
         register = super().command(*args, **kwargs)
@@ -35,9 +38,9 @@ class _Commands(typer.Typer):
             def guarded(*a, **kw):
                 try:
                     return function(*a, **kw)
-                except VideoError as exc:
+                except VidseekError as exc:
                     _fail(str(exc))
-                    raise typer.Exit(BAD_INPUT) from None
+                    raise typer.Exit(exc.exit_code) from None
                 except OSError as exc:
                     where = f" ({exc.filename})" if exc.filename else ""
                     _fail(f"{exc.strerror or exc}{where}")
@@ -81,14 +84,6 @@ def _fail(message: str) -> None:
     _say(err, f"vidseek: {message}")
 
 
-def _parse_sources(text: str | None) -> list[str] | None:
-    if not text:
-        return None
-    names = [s.strip() for s in text.split(",") if s.strip()]
-    aliases = {"captions": "caption", "subtitles": "subtitle", "object": "objects", "asr": "speech"}
-    return [aliases.get(n, n) for n in names]
-
-
 class _StageBars:
     """One progress bar per indexing stage (decode and each extractor), counted in chunks."""
 
@@ -115,77 +110,138 @@ def _summary(path: str, report: IndexReport) -> str:
     return f"indexed {path} ({format_time(report.video.duration)}): {counts}{extra}"
 
 
-SourcesOption = Annotated[str | None, typer.Option(
-    help=f"Comma-separated sources to run ({', '.join(EXTRACTORS)}); default: every one that applies. "
-         "Speech is skipped when subtitles exist unless named here.")]
-WhisperOption = Annotated[str | None, typer.Option(
-    help="Whisper model: a CTranslate2 folder or id (faster-whisper), or a .pt file or openai-whisper "
-         "name. Default: the packaged Whisper base.")]
-LanguageOption = Annotated[str | None, typer.Option(help="Spoken language code (e.g. en); default: detected.")]
-CaptionerOption = Annotated[str | None, typer.Option(
-    help="Captioner: a transformers image-to-text model id or folder (BLIP, Florence-2, SmolVLM).")]
-CaptionerUrlOption = Annotated[str | None, typer.Option(
-    help="OpenAI-compatible endpoint for captions, e.g. http://localhost:11434/v1 (Ollama).")]
-CaptionerModelOption = Annotated[str, typer.Option(help="Model name sent to --captioner-url.")]
-YoloOption = Annotated[str | None, typer.Option(
-    help="ultralytics YOLO weights (.pt/.onnx), config (.yaml) or name for objects; default: the "
-         "packaged person/face detector.")]
 DeviceOption = Annotated[str, typer.Option(help="auto, cpu or cuda.")]
-FpsOption = Annotated[float, typer.Option(help="Frames sampled per second for OCR, objects and cuts.")]
-LLMOption = Annotated[str | None, typer.Option(
-    "--llm", help="LLM: qwen1.5b (default), qwen0.5b or smollm2 (packaged), a .gguf file, or a transformers model "
-                  "id/folder.")]
-LLMUrlOption = Annotated[str | None, typer.Option(
-    "--llm-url", help="OpenAI-compatible endpoint instead, e.g. http://localhost:11434/v1 (Ollama), a vLLM or "
-                      "llama.cpp server.")]
-LLMModelOption = Annotated[str | None, typer.Option("--llm-model", help="Model name sent to --llm-url.")]
-NoLLMOption = Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")]
-SummarizeOption = Annotated[bool, typer.Option(
-    "--summarize", help="Have the LLM summarize the evidence first, then answer: a few points more on the meeting "
-                        "set, ~3.5 s more per question on 2 cores (benchmarks/RESULTS.md).")]
-ChunkOption = Annotated[float, typer.Option(
-    help="Seconds of video per unit of saved work: an interrupted run redoes at most one such chunk.")]
 
 
-def _settings(device: str, whisper_model: str | None, language: str | None, captioner: str | None,
-              captioner_url: str | None, captioner_model: str, yolo: str | None) -> ExtractorSettings:
-    return ExtractorSettings(
-        device=device, whisper_model=whisper_model, language=language, captioner=captioner,
-        captioner_url=captioner_url, captioner_model=captioner_model,
-        captioner_api_key=os.environ.get("VIDSEEK_CAPTIONER_API_KEY"), yolo=yolo,
-    )
+@dataclass
+class IndexChoice:
+    """What `index` and `batch` were asked to run: the sources, each extractor's options, the sampling."""
+
+    sources: list[str] | None
+    settings: ExtractorSettings
+    options: IndexOptions
+
+
+@dataclass
+class AskChoice:
+    """How `ask` and `eval` answer: which LLM (or none), how much evidence, on which device."""
+
+    llm: LLMSettings
+    k: int
+    device: str
+
+
+@dataclass
+class _OptionGroup:
+    """Options several commands share, declared once: each command receives them as one typed value."""
+
+    name: str  # the keyword the command takes the value as
+    params: Callable[[], list[inspect.Parameter]]
+    collect: Callable[[dict[str, Any]], Any]
+
+
+def _param(name: str, default: Any, kind: Any, *flags: str, help: str) -> inspect.Parameter:
+    return inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                             annotation=Annotated[kind, typer.Option(*flags, help=help)])
+
+
+def _extractor_params() -> list[inspect.Parameter]:
+    """One flag per option an extractor declares with `option(...)`: a new extractor brings its own."""
+    params = []
+    for cls in ex.registry().values():
+        hints = get_type_hints(cls.options_type)
+        for f, flag in zip(ex.option_fields(cls), ex.option_flags(cls)):
+            params.append(_param(f.name, f.default, hints[f.name], f"--{flag}",
+                                 help=f"{cls.name}: {f.metadata['help']}"))
+    return params
+
+
+def _index_params() -> list[inspect.Parameter]:
+    return [
+        _param("sources", None, str | None, "--sources", help=(
+            f"Comma-separated sources to run ({', '.join(ex.source_names())}); default: every one that applies. "
+            "A source superseded by another on a video (speech, when subtitles exist) runs only if named here.")),
+        *_extractor_params(),
+        _param("device", "auto", str, "--device", help="auto, cpu or cuda."),
+        _param("fps", 1.0, float, "--fps", help="Frames sampled per second for OCR, objects and cuts."),
+        _param("chunk_seconds", CHUNK_S, float, "--chunk-seconds",
+               help="Seconds of video per unit of saved work: an interrupted run redoes at most one such chunk."),
+    ]
+
+
+def _index_choice(values: dict[str, Any]) -> IndexChoice:
+    device, fps, chunk = values.pop("device"), values.pop("fps"), values.pop("chunk_seconds")
+    sources = ex.parse_sources(values.pop("sources"))
+    return IndexChoice(sources, ExtractorSettings.from_flags(device, values),
+                       IndexOptions(fps=fps, chunk_seconds=chunk))
+
+
+def _ask_params() -> list[inspect.Parameter]:
+    return [
+        _param("k", 12, int, "--k", help="Evidence items retrieved."),
+        _param("llm", None, str | None, "--llm", help=(
+            "LLM: qwen1.5b (default), qwen0.5b or smollm2 (packaged), a .gguf file, or a transformers model "
+            "id/folder.")),
+        _param("llm_url", None, str | None, "--llm-url", help=(
+            "OpenAI-compatible endpoint instead, e.g. http://localhost:11434/v1 (Ollama), a vLLM or llama.cpp "
+            "server.")),
+        _param("llm_model", None, str | None, "--llm-model", help="Model name sent to --llm-url."),
+        _param("no_llm", False, bool, "--no-llm", help="Answer extractively, without an LLM."),
+        _param("summarize", False, bool, "--summarize", help=(
+            "Have the LLM summarize the evidence first, then answer: a few points more on the meeting set, "
+            "~3.5 s more per question on 2 cores (benchmarks/RESULTS.md).")),
+        _param("device", "auto", str, "--device", help="auto, cpu or cuda."),
+    ]
+
+
+def _ask_choice(values: dict[str, Any]) -> AskChoice:
+    llm = LLMSettings(values["llm"], values["llm_url"], values["llm_model"], enabled=not values["no_llm"],
+                      summarize=values["summarize"])
+    return AskChoice(llm, values["k"], values["device"])
+
+
+INDEX_OPTIONS = _OptionGroup("choice", _index_params, _index_choice)
+ASK_OPTIONS = _OptionGroup("choice", _ask_params, _ask_choice)
+
+
+def _with(group: _OptionGroup):
+    """Give a command a shared option group: its flags join the command's, and their values reach the
+    command as one value, under the group's name."""
+
+    def decorate(function: Callable[..., Any]) -> Callable[..., Any]:
+        own = inspect.signature(function, eval_str=True)
+        extra = group.params()
+
+        @functools.wraps(function)
+        def run(**kwargs: Any) -> Any:
+            kwargs[group.name] = group.collect({p.name: kwargs.pop(p.name) for p in extra})
+            return function(**kwargs)
+
+        kept = [p for p in own.parameters.values() if p.name != group.name]
+        run.__signature__ = own.replace(parameters=kept + extra)  # type: ignore[attr-defined]
+        return run
+
+    return decorate
 
 
 @app.command()
+@_with(INDEX_OPTIONS)
 def index(
     paths: Annotated[list[Path], typer.Argument(
         help="Video files to index.", show_default=False, readable=False)],  # vidseek says why it cannot read
-    sources: SourcesOption = None,
-    whisper_model: WhisperOption = None,
-    language: LanguageOption = None,
-    captioner: CaptionerOption = None,
-    captioner_url: CaptionerUrlOption = None,
-    captioner_model: CaptionerModelOption = "default",
-    yolo: YoloOption = None,
-    device: DeviceOption = "auto",
-    fps: FpsOption = 1.0,
-    chunk_seconds: ChunkOption = CHUNK_S,
     library: LibraryOption = None,
     store: StoreOption = None,
+    choice: IndexChoice | None = None,
 ) -> None:
     """Index videos: decode each once and turn it into timestamped evidence from every source.
 
     Re-running with the same settings does no model work; an interrupted run resumes where it stopped.
     For folders or many files, `vidseek batch` runs several workers.
     """
+    assert choice is not None
     quiet_libraries()
-    settings = _settings(device, whisper_model, language, captioner, captioner_url, captioner_model, yolo)
-    lib = Library(library, store, device=device)
-    try:
-        indexer = lib.indexer(_parse_sources(sources), settings, IndexOptions(fps=fps, chunk_seconds=chunk_seconds))
-    except ValueError as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
+    lib = Library(library, store, device=choice.settings.device)
+    indexer = lib.indexer(choice.sources, choice.settings, choice.options)
     indexer.on_wait = lambda video: _say(err, f"waiting: another vidseek process is indexing {video.path}")
     failed = sum(_index_one(lib, indexer, path) is None for path in paths)
     if failed:
@@ -193,6 +249,7 @@ def index(
 
 
 @app.command()
+@_with(INDEX_OPTIONS)
 def batch(
     paths: Annotated[list[Path] | None, typer.Argument(
         help="Video files and folders (searched recursively).", show_default=False, readable=False)] = None,
@@ -211,18 +268,9 @@ def batch(
     gpus_per_worker: Annotated[float, typer.Option(help="Ray: GPUs reserved per worker (e.g. 0.5).")] = 0.0,
     report: Annotated[Path | None, typer.Option(
         help="Where the JSON report goes (default: LIBRARY/batch-report.json).")] = None,
-    sources: SourcesOption = None,
-    whisper_model: WhisperOption = None,
-    language: LanguageOption = None,
-    captioner: CaptionerOption = None,
-    captioner_url: CaptionerUrlOption = None,
-    captioner_model: CaptionerModelOption = "default",
-    yolo: YoloOption = None,
-    device: DeviceOption = "auto",
-    fps: FpsOption = 1.0,
-    chunk_seconds: ChunkOption = CHUNK_S,
     library: LibraryOption = None,
     store: StoreOption = None,
+    choice: IndexChoice | None = None,
 ) -> None:
     """Index many videos into one library with a pool of workers, locally or on Ray.
 
@@ -235,33 +283,24 @@ def batch(
     from vidseek.pipeline.manifest import collect
     from vidseek.pipeline.pools import LocalPool, RayPool, default_workers
 
+    assert choice is not None
     quiet_libraries()
-    try:
-        files = collect(paths or [], glob, manifest)
-        if not files:
-            raise ValueError("no video files found (give files, folders, --glob or --manifest)")
-        settings = BatchSettings(str(Library(library).path), store, _parse_sources(sources),
-                                 _settings(device, whisper_model, language, captioner, captioner_url,
-                                           captioner_model, yolo), IndexOptions(fps=fps, chunk_seconds=chunk_seconds))
-        job = Batch(settings)
-    except ValueError as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
+    files = collect(paths or [], glob, manifest)
+    if not files:
+        raise BadRequest("no video files found (give files, folders, --glob or --manifest)")
+    settings = BatchSettings(str(Library(library).path), store, choice.sources, choice.settings, choice.options)
+    job = Batch(settings)
     planned = job.plan(files)
+    report = report or LibraryLayout(Path(settings.library)).batch_report
     with BatchProgress(err, planned) as view:
         def pool(files: int):
             if ray or ray_address:
                 return RayPool(settings, workers, ray_address, cpus_per_worker, gpus_per_worker, view.event, files)
             return LocalPool(settings, workers or min(default_workers(), files), view.event)
 
-        try:
-            result = job.run(files, pool, report or Path(settings.library) / "batch-report.json",
-                             view.result, planned)
-        except RuntimeError as exc:
-            _fail(str(exc))
-            raise typer.Exit(BAD_INPUT) from None
+        result = job.run(files, pool, report, view.result, planned)
     out.print(summary_table(result))
-    _say(err, f"report: {report or Path(settings.library) / 'batch-report.json'}")
+    _say(err, f"report: {report}")
     if result.failed:
         raise typer.Exit(1)
 
@@ -270,11 +309,8 @@ def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None
     """Index a file with progress bars and a summary; None (after a one-line error) when it cannot be read."""
     with _StageBars() as progress:
         try:
-            report = indexer.index(path, progress)
-            progress("embed", 0, 1)
-            lib.publish(report.video.fingerprint, progress)
-            progress("embed", 1, 1)
-        except VideoError as exc:
+            report = lib.add(path, indexer, progress)
+        except VidseekError as exc:
             _fail(str(exc))
             return None
     _say(out, _summary(str(path), report))
@@ -295,11 +331,7 @@ def evidence(
     library: LibraryOption = None,
 ) -> None:
     """Print a video's evidence in time order: `00:12:03–00:12:07 \\[ocr] THE SECRET WORD IS …`."""
-    try:
-        items = Library(library).evidence(video, set(_parse_sources(",".join(source)) or []) if source else None)
-    except VideoError as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
+    items = Library(library).evidence(video, set(ex.parse_sources(source) or []) if source else None)
     for item in items:
         _say(out, json_line(item.to_dict()) if as_json else item.line())
 
@@ -349,11 +381,7 @@ def remove(
     store: StoreOption = None,
 ) -> None:
     """Remove a video from the library: its evidence, record and search rows."""
-    try:
-        record = Library(library, store).remove(video)
-    except VideoError as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
+    record = Library(library, store).remove(video)
     _say(out, f"removed {record.video.path} ({record.video.fingerprint[:12]})")
 
 
@@ -378,7 +406,7 @@ def rebuild(library: LibraryOption = None, store: StoreOption = None) -> None:
 
 
 def _is_library(path: Path) -> bool:
-    return path.is_dir() and (path / "videos").is_dir()
+    return path.is_dir() and LibraryLayout(path).is_library()
 
 
 def _target(lib: Library, target: str, device: str) -> str | None:
@@ -389,7 +417,7 @@ def _target(lib: Library, target: str, device: str) -> str | None:
     if path.is_file():
         try:
             return lib.find(path).video.fingerprint
-        except VideoError:
+        except NotIndexed:
             _say(err, f"{target} is not indexed yet: indexing it first")
             report = _index_one(lib, lib.indexer(settings=ExtractorSettings(device=device)), path)
             if report is None:
@@ -420,6 +448,7 @@ class _Streamed:
 
 
 @app.command()
+@_with(ASK_OPTIONS)
 def ask(
     target: Annotated[str, typer.Argument(
         help="A video file (indexed first if new), an indexed video's fingerprint, a library folder, or 'all' "
@@ -430,34 +459,25 @@ def ask(
     choices: Annotated[list[str] | None, typer.Option(
         "--choices", "--choice", "-c",
         help="Multiple-choice options: --choices 'first' 'second' … (or repeat --choice).")] = None,
-    k: Annotated[int, typer.Option("--k", help="Evidence items retrieved.")] = 12,
-    llm: LLMOption = None,
-    llm_url: LLMUrlOption = None,
-    llm_model: LLMModelOption = None,
-    no_llm: NoLLMOption = False,
-    summarize: SummarizeOption = False,
     as_json: Annotated[bool, typer.Option("--json", help="The whole answer as JSON.")] = False,
     stream: Annotated[bool | None, typer.Option(
         "--stream/--no-stream", help="Show the LLM's reply on stderr while it is written (default: when stderr "
                                      "is a terminal and not --json).")] = None,
-    device: DeviceOption = "auto",
     library: LibraryOption = None,
     store: StoreOption = None,
+    choice: AskChoice | None = None,
 ) -> None:
     """Answer a question about a video or a whole library, citing the video and moments it used."""
+    assert choice is not None
+    device = choice.device
     quiet_libraries()
     if _is_library(Path(target)):
         library, target = Path(target), "all"
     lib = Library(library, store, device=device)
-    try:
-        video = _target(lib, target, device)
-        videos = [lib.find(v).video.fingerprint for v in only] if only else video
-        live = _Streamed(err) if (stream if stream is not None else err.is_terminal and not as_json) else None
-        answer = lib.ask(question, choices, videos, k,
-                         LLMSettings(llm, llm_url, llm_model, enabled=not no_llm, summarize=summarize), on_text=live)
-    except (VideoError, ValueError) as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
+    video = _target(lib, target, device)
+    videos = [lib.find(v).video.fingerprint for v in only] if only else video
+    live = _Streamed(err) if (stream if stream is not None else err.is_terminal and not as_json) else None
+    answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live)
     if live is not None:
         live.close()
     if as_json:
@@ -483,11 +503,7 @@ def search(
     """Search the library's evidence (no answer): dense + keyword hits, in time order."""
     quiet_libraries()
     lib = Library(library, store)
-    try:
-        hits = lib.search(query, k, video, _parse_sources(",".join(source)) if source else None)
-    except (VideoError, ValueError) as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
+    hits = lib.search(query, k, video, ex.parse_sources(source))
     paths = {v.fingerprint: v.path for v in lib.store.list_videos(sorted({h.evidence.fingerprint for h in hits}))}
     for hit in hits:
         e = hit.evidence
@@ -500,6 +516,7 @@ def search(
 
 
 @app.command("eval")
+@_with(ASK_OPTIONS)
 def evaluate(
     questions: Annotated[Path, typer.Argument(help="Question file (docs/eval.md).", readable=False)],
     video: Annotated[Path | None, typer.Option(help="The video, if not the file the question file names.",
@@ -508,16 +525,10 @@ def evaluate(
         "--out", help="Write predictions and the report here (JSON).")] = None,
     circular: Annotated[bool, typer.Option(help="Ask each question with its options rotated; right only if "
                                                 "right every time.")] = False,
-    k: Annotated[int, typer.Option("--k", help="Evidence items retrieved.")] = 12,
-    llm: LLMOption = None,
-    llm_url: LLMUrlOption = None,
-    llm_model: LLMModelOption = None,
-    no_llm: NoLLMOption = False,
-    summarize: SummarizeOption = False,
     split: Annotated[str, typer.Option(help="Which questions to ask: dev, heldout or all (docs/eval.md).")] = "all",
-    device: DeviceOption = "auto",
     library: LibraryOption = None,
     store: StoreOption = None,
+    choice: AskChoice | None = None,
 ) -> None:
     """Run `ask` on every question of a file and report accuracy per task, grounding and cost.
 
@@ -526,21 +537,13 @@ def evaluate(
     """
     from vidseek import evaluate as ev
 
+    assert choice is not None
     quiet_libraries()
-    try:
-        qset = ev.load_questions(questions, split=split)
-    except ValueError as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
-    lib = Library(library, store, device=device)
-    try:
-        fingerprint = _target(lib, str(video or qset.video), device)
-    except VideoError as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
-    settings = LLMSettings(llm, llm_url, llm_model, enabled=not no_llm, summarize=summarize)
+    qset = ev.load_questions(questions, split=split)
+    lib = Library(library, store, device=choice.device)
+    fingerprint = _target(lib, str(video or qset.video), choice.device)
     with _StageBars() as progress:
-        predictions = ev.predict(lib, qset, fingerprint or "", circular, settings, k,
+        predictions = ev.predict(lib, qset, fingerprint or "", circular, choice.llm, choice.k,
                                  lambda done, total: progress("questions", done, total))
     report = ev.score(qset, predictions, lib.cache.evidence(fingerprint or ""), split=split)
     _say(out, ev.table(report), lines=True)
@@ -576,12 +579,8 @@ def serve(
         _fail("serve needs the server extra: pip install 'vidseek[server]'")
         raise typer.Exit(BAD_INPUT) from None
     quiet_libraries()
-    try:
-        config = ServerConfig(str(library) if library else None, store, root or [Path.cwd()], token, host,
-                              device, llm=not no_llm)
-    except ValueError as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
+    config = ServerConfig(str(library) if library else None, store, root or [Path.cwd()], token, host, device,
+                          llm=not no_llm)
     shown = f"[{host}]" if ":" in host else host
     try:  # bound before saying "serving": a busy port is one line, not a claim and then a traceback
         listening = _listen(host, port)

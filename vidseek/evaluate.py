@@ -20,7 +20,9 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vidseek.pipeline.answer import LETTERS, content_words
+from vidseek.errors import BadRequest
+from vidseek.pipeline.answer import LETTERS
+from vidseek.text import content_words
 from vidseek.types import Evidence
 
 GROUNDING_SLACK_S = 5.0  # a citation this close to a gold span counts as grounded
@@ -76,7 +78,7 @@ class QuestionSet:
         if split == "all":
             return self
         if split not in SPLITS:
-            raise ValueError(f"split must be dev, heldout or all, not {split!r}")
+            raise BadRequest(f"split must be dev, heldout or all, not {split!r}")
         return QuestionSet(self.video, [q for q in self.questions if q.split == split])
 
 
@@ -99,14 +101,14 @@ def says_not_there(text: str) -> bool:
 def _keyword_groups(value: Any, where: str) -> list[list[str]]:
     groups = [[value]] if isinstance(value, str) else value
     if not isinstance(groups, list) or not groups:
-        raise ValueError(f"{where}: 'keywords' must be a non-empty list of groups of strings")
+        raise BadRequest(f"{where}: 'keywords' must be a non-empty list of groups of strings")
     out = []
     for group in groups:
         group = [group] if isinstance(group, str) else group
         if not isinstance(group, list) or not group or not all(isinstance(a, str) for a in group):
-            raise ValueError(f"{where}: each 'keywords' group must be a non-empty list of strings")
+            raise BadRequest(f"{where}: each 'keywords' group must be a non-empty list of strings")
         if not all(content_words(a) for a in group):
-            raise ValueError(f"{where}: keyword alternative {next(a for a in group if not content_words(a))!r} "
+            raise BadRequest(f"{where}: keyword alternative {next(a for a in group if not content_words(a))!r} "
                              "has no content words (stopwords only), so it would match any answer")
         out.append(group)
     return out
@@ -121,68 +123,68 @@ def load_questions(path: str | Path, split: str = "all") -> QuestionSet:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ValueError(f"cannot read '{path}': {exc.strerror}") from exc
+        raise BadRequest(f"cannot read '{path}': {exc.strerror}") from exc
     except UnicodeDecodeError as exc:
-        raise ValueError(f"'{path}' is not UTF-8 text (byte {exc.start})") from exc
+        raise BadRequest(f"'{path}' is not UTF-8 text (byte {exc.start})") from exc
     except json.JSONDecodeError as exc:
-        raise ValueError(f"'{path}' is not JSON: {exc.msg} (line {exc.lineno})") from exc
+        raise BadRequest(f"'{path}' is not JSON: {exc.msg} (line {exc.lineno})") from exc
     except RecursionError:
-        raise ValueError(f"'{path}' is nested too deeply to be a question file") from None
+        raise BadRequest(f"'{path}' is nested too deeply to be a question file") from None
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
-        raise ValueError(f"'{path}': expected an object with a 'questions' list")
+        raise BadRequest(f"'{path}': expected an object with a 'questions' list")
     video = data.get("video")
     if not isinstance(video, str) or not video:
-        raise ValueError(f"'{path}': 'video' must name the video file")
+        raise BadRequest(f"'{path}': 'video' must name the video file")
     questions = []
     seen: set[str] = set()
     for n, q in enumerate(data["questions"], 1):
         where = f"'{path}' question {n}"
         if not isinstance(q, dict):
-            raise ValueError(f"{where}: expected an object")
+            raise BadRequest(f"{where}: expected an object")
         is_open = "options" not in q and ("keywords" in q or "unanswerable" in q)
         required = ("qid", "question") if is_open else ("qid", "question", "options", "answer")
         missing = [k for k in required if k not in q]
         if missing:
-            raise ValueError(f"{where}: missing {', '.join(missing)}"
+            raise BadRequest(f"{where}: missing {', '.join(missing)}"
                              + (" (or 'keywords' / 'unanswerable' for an open question)" if "options" in missing
                                 else ""))
         if not isinstance(q["question"], str) or not q["question"].strip():
-            raise ValueError(f"{where}: the question is empty")
+            raise BadRequest(f"{where}: the question is empty")
         unanswerable = q.get("unanswerable", False)
         if not isinstance(unanswerable, bool):
-            raise ValueError(f"{where}: 'unanswerable' must be true or false")
+            raise BadRequest(f"{where}: 'unanswerable' must be true or false")
         options: list[str] = []
         answer = ""
         keywords: list[list[str]] = []
         if is_open:
             if unanswerable == ("keywords" in q):
-                raise ValueError(f"{where}: an open question gives either 'keywords' or \"unanswerable\": true")
+                raise BadRequest(f"{where}: an open question gives either 'keywords' or \"unanswerable\": true")
         else:
             options = q["options"]
             if not isinstance(options, list) or not 2 <= len(options) <= len(LETTERS) or \
                     not all(isinstance(o, str) for o in options):
-                raise ValueError(f"{where}: 'options' must be 2 to {len(LETTERS)} strings")
+                raise BadRequest(f"{where}: 'options' must be 2 to {len(LETTERS)} strings")
             if not all(o.strip() for o in options):
-                raise ValueError(f"{where}: option {LETTERS[[o.strip() for o in options].index('')]} is empty")
+                raise BadRequest(f"{where}: option {LETTERS[[o.strip() for o in options].index('')]} is empty")
             answer = str(q["answer"]).strip().upper()
             if answer not in LETTERS[: len(options)]:
-                raise ValueError(f"{where}: answer {q['answer']!r} is not one of "
+                raise BadRequest(f"{where}: answer {q['answer']!r} is not one of "
                                  f"{LETTERS[0]}–{LETTERS[len(options) - 1]}")
         if "keywords" in q:  # with options, they only tell the breakdown what the evidence must hold
             keywords = _keyword_groups(q["keywords"], where)
         question_split = q.get("split", "dev")
         if question_split not in SPLITS:
-            raise ValueError(f"{where}: 'split' must be dev or heldout, not {question_split!r}")
+            raise BadRequest(f"{where}: 'split' must be dev or heldout, not {question_split!r}")
         qid = str(q["qid"])
         if qid in seen:
-            raise ValueError(f"{where}: qid {qid!r} is used twice")
+            raise BadRequest(f"{where}: qid {qid!r} is used twice")
         seen.add(qid)
         try:
             spans = [(float(e["start"]), float(e["end"])) for e in q.get("evidence", [])]
             if not all(math.isfinite(a) and math.isfinite(b) for a, b in spans):
-                raise ValueError("not finite")
+                raise BadRequest("not finite")
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{where}: each evidence needs numeric 'start' and 'end'") from exc
+            raise BadRequest(f"{where}: each evidence needs numeric 'start' and 'end'") from exc
         questions.append(GoldQuestion(qid, str(q.get("task", "other")), str(q["question"]), options, answer, spans,
                                       str(q.get("needle", "")), keywords, unanswerable, question_split))
     video_path = Path(video) if Path(video).is_absolute() else path.parent / video

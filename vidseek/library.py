@@ -13,16 +13,17 @@ from pathlib import Path
 import numpy as np
 
 from vidseek import extractors as ex
+from vidseek.errors import BadRequest, NotIndexed
 from vidseek.models import ModelUnavailable
 from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_citations, split_choices
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
-from vidseek.store.chroma import ChromaStore, StoredVideo, evidence_id
+from vidseek.store.base import EvidenceFilter, EvidenceStore, StoredVideo, evidence_id, open_store, store_kind
 from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
 from vidseek.types import Answer, Evidence
-from vidseek.video import LibraryError, VideoError, fingerprint
+from vidseek.video import LibraryError, fingerprint
 
 STORE_ENV = "VIDSEEK_STORE"
 EMBED_STEP = 512  # texts embedded between progress reports
@@ -57,10 +58,10 @@ class Library:
                  embedder: Embedder | None = None, device: str = "auto"):
         self.cache = EvidenceCache(path)
         self.path = self.cache.root
-        self.store_location = store or os.environ.get(STORE_ENV) or str(self.path / "chroma")
+        self.store_location = store or os.environ.get(STORE_ENV) or str(self.cache.layout.store)
         self.device = device
         self._embedder = embedder
-        self._store: ChromaStore | None = None
+        self._store: EvidenceStore | None = None
         self._keyword: KeywordIndex | None = None
         self._reasoners: dict[tuple, Reasoner] = {}
 
@@ -72,16 +73,16 @@ class Library:
         return self._embedder
 
     @property
-    def store(self) -> ChromaStore:
+    def store(self) -> EvidenceStore:
         if self._store is None:
-            self._store = ChromaStore(self.store_location)
+            self._store = open_store(self.store_location)
         return self._store
 
     @property
     def keyword(self) -> KeywordIndex:
         if self._keyword is None:
             tag = hashlib.sha1(self.store_location.encode()).hexdigest()[:10]
-            self._keyword = KeywordIndex(self.path / "keyword" / tag)
+            self._keyword = KeywordIndex(self.cache.layout.keyword / tag)
         return self._keyword
 
     # --- indexing ---------------------------------------------------------------------------------------------
@@ -94,9 +95,23 @@ class Library:
     def index(self, path: str | os.PathLike[str], sources: list[str] | None = None,
               settings: ex.ExtractorSettings | None = None, options: IndexOptions | None = None,
               progress: Progress | None = None) -> IndexReport:
-        """Extract evidence from a file and make it searchable."""
-        report = self.indexer(sources, settings, options).index(path, progress)
-        self.publish(report.video.fingerprint)
+        """Extract evidence from a file and make it searchable. Raises UnreadableInput (the file), BadRequest
+        (an unknown source or option), LibraryError (the library cannot be written)."""
+        return self.add(path, self.indexer(sources, settings, options), progress)
+
+    def add(self, path: str | os.PathLike[str], indexer: Indexer, progress: Progress | None = None,
+            publish: bool = True) -> IndexReport:
+        """Index a file with an indexer whose models stay loaded, then embed and publish what is new: the one
+        index → embed → publish path the CLI, the server's jobs and batch workers share. `progress` hears each
+        extractor's stage, then "embed". `publish=False` leaves the store to another process (an embedded
+        store has one writer in a batch: its driver)."""
+        report = indexer.index(path, progress)
+        if publish:
+            if progress:
+                progress("embed", 0, 1)
+            self.publish(report.video.fingerprint, progress)
+            if progress:
+                progress("embed", 1, 1)
         return report
 
     def publish(self, fingerprint_: str, progress: Progress | None = None) -> int:
@@ -104,9 +119,9 @@ class Library:
         `progress("embed", done, total)` is told as the texts are embedded."""
         record = self.cache.record(fingerprint_)
         if record is None:
-            raise VideoError(f"no indexed video {fingerprint_}")
+            raise NotIndexed(f"no indexed video {fingerprint_}")
         items = self.cache.evidence(fingerprint_)
-        present = {i for i, _ in self.store.get({"fingerprint": fingerprint_})}
+        present = {i for i, _ in self.store.get(EvidenceFilter(videos=(fingerprint_,)))}
         missing = [e for e in items if evidence_id(e) not in present]
         parts = []
         for at in range(0, len(missing), EMBED_STEP):
@@ -122,14 +137,14 @@ class Library:
         database was damaged or deleted. Videos whose record or evidence is damaged are left out and named."""
         records, damaged = self.cache.scan()
         report = RebuildReport(problems=[str(e) for e in damaged])
-        if self._store is not None and not self._store.is_server:
+        kind = store_kind(self.store_location)
+        if kind.wipe is not None:  # a store of this library's own: deleted whole, damaged or not
             self._store = None
-        if self.store_location.startswith(("http://", "https://")):
+            kind.wipe(self.store_location)
+        else:
             for video in self.store.list_videos():  # a shared server: only this library's videos are redone
                 if self.cache.record(video.fingerprint) is not None:
                     self.store.remove_video(video.fingerprint)
-        else:
-            ChromaStore.wipe(self.store_location)
         for n, record in enumerate(records):
             try:
                 if not record.complete:
@@ -163,15 +178,15 @@ class Library:
                 next((r for r in entries if not Path(r.video.path).exists()), None)  # moved or renamed
             if record is not None:
                 return record
-            raise VideoError(f"'{text}' is not indexed in {self.path} (run: vidseek index '{text}')")
+            raise NotIndexed(f"'{text}' is not indexed in {self.path} (run: vidseek index '{text}')")
         resolved = str(Path(text).resolve())
         matches = [r for r in self.videos()
                    if r.video.fingerprint.startswith(text) or r.video.path in {text, resolved}]
         if len(matches) == 1:
             return matches[0]
         if not matches:
-            raise VideoError(f"no indexed video matches '{text}' in {self.path}")
-        raise VideoError(f"'{text}' matches {len(matches)} indexed videos; give more of the fingerprint")
+            raise NotIndexed(f"no indexed video matches '{text}' in {self.path}")
+        raise NotIndexed(f"'{text}' matches {len(matches)} indexed videos; give more of the fingerprint")
 
     def evidence(self, path_or_id: str | os.PathLike[str], sources: set[str] | None = None) -> list[Evidence]:
         """Every piece of evidence of one video in time order."""
@@ -195,7 +210,7 @@ class Library:
                sources: Sequence[str] | None = None) -> list[Hit]:
         """Evidence for a query: dense + keyword hits fused, with neighbours, in time order."""
         if not query.strip():
-            raise ValueError("the query is empty")
+            raise BadRequest("the query is empty")
         _check_k(k)
         retriever = Retriever(self.store, self.keyword, self.embedder)
         return retriever.search(query, k, self._videos_filter(video), sources)
@@ -224,14 +239,14 @@ class Library:
         `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal)."""
         question = question.strip()
         if not question:
-            raise ValueError("the question is empty")
+            raise BadRequest("the question is empty")
         if not choices:
             question, choices = split_choices(question)
         if len(choices) > len(LETTERS):
-            raise ValueError(f"at most {len(LETTERS)} options ({LETTERS[0]}–{LETTERS[-1]}); got {len(choices)}")
+            raise BadRequest(f"at most {len(LETTERS)} options ({LETTERS[0]}–{LETTERS[-1]}); got {len(choices)}")
         blank = [LETTERS[i] for i, c in enumerate(choices) if not c.strip()]
         if blank:
-            raise ValueError(f"option {', '.join(blank)} is empty")
+            raise BadRequest(f"option {', '.join(blank)} is empty")
         _check_k(k)
         started = time.perf_counter()
         videos = self._videos_filter(video)
@@ -261,7 +276,7 @@ class Library:
 
 def _check_k(k: int) -> None:
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
-        raise ValueError(f"k must be a whole number from 1 to {MAX_K}; got {k!r}")
+        raise BadRequest(f"k must be a whole number from 1 to {MAX_K}; got {k!r}")
 
 
 def _union(hits: list[Hit], extra: list[Hit]) -> list[Hit]:

@@ -18,13 +18,11 @@ from pathlib import Path
 
 import platformdirs
 
+from vidseek.errors import BadRequest, ModelUnavailable
+
 ALLOW_DOWNLOAD_ENV = "VIDSEEK_ALLOW_DOWNLOAD"
 CACHE_ENV = "VIDSEEK_CACHE"
 DEFAULT_CAPTIONER = "Salesforce/blip-image-captioning-base"  # fetched only where downloads are allowed
-
-
-class ModelUnavailable(Exception):
-    """A role has no usable model; the message says how to add one."""
 
 
 def downloads_allowed() -> bool:
@@ -60,7 +58,7 @@ def cache_dir() -> Path:
 def resolve_device(device: str = "auto") -> str:
     """'auto' picks CUDA when torch sees a GPU, else the CPU."""
     if device not in {"auto", "cpu", "cuda"} and not device.startswith("cuda:"):
-        raise ValueError(f"unknown device '{device}' (use auto, cpu or cuda)")
+        raise BadRequest(f"unknown device '{device}' (use auto, cpu or cuda)")
     if device != "auto":
         return device
     try:

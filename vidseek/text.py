@@ -1,5 +1,9 @@
-"""Text from files and videos made safe for a terminal: file names, subtitles, OCR and speech can hold
-escape sequences (ESC [ 2 J, OSC 52 clipboard writes, C1 CSI) and bidi overrides that a terminal would obey."""
+"""Text helpers every layer may use: how words are compared and matched, and how text from files and videos
+is made safe for a terminal.
+
+Matching: extractors, the keyword index, the reasoner and the evaluation must agree on what a word is, so
+the rules live here once. Safety: file names, subtitles, OCR and speech can hold escape sequences
+(ESC [ 2 J, OSC 52 clipboard writes, C1 CSI) and bidi overrides that a terminal would obey."""
 
 from __future__ import annotations
 
@@ -11,6 +15,30 @@ from typing import Any
 _UNSAFE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _UNSAFE_KEEPING_LINES = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
 _NAMED = {"\t": "\\t", "\n": "\\n", "\r": "\\r"}
+
+_WORD = re.compile(r"[0-9]+|[^\W\d_]+")
+STOPWORDS = frozenset(
+    "a an and are as at be by for from has have he her his i in is it its of on or she that the their "
+    "them they this to was were what when where which who why will with you your does did do how about".split()
+)
+_NUMBER_WORDS = {w: str(i) for i, w in enumerate(
+    "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
+    "sixteen seventeen eighteen nineteen twenty".split())}
+
+
+def normalise_text(text: str) -> str:
+    """Text as compared across frames and sources: upper case letters and digits, single spaces."""
+    return re.sub(r"[^0-9A-Z]+", " ", text.upper()).strip()
+
+
+def tokens(text: str) -> list[str]:
+    """Lower-case words and digit runs, stopwords dropped; the same for questions and evidence."""
+    return [t for t in _WORD.findall(text.lower()) if t not in STOPWORDS]
+
+
+def content_words(text: str) -> set[str]:
+    """Words that carry meaning (stopwords dropped), number words as digits: what answers are matched by."""
+    return {_NUMBER_WORDS.get(t, t) for t in tokens(text)}
 
 
 def _escape(match: re.Match[str]) -> str:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import Any
 
 import numpy as np
 
-Source = Literal["caption", "speech", "ocr", "objects", "subtitle"]
-SOURCES: tuple[Source, ...] = ("speech", "ocr", "objects", "caption", "subtitle")
+# A registered source's name ("speech", "ocr", … or a plugin's): an open set, so a plain str here; the names
+# that exist are vidseek.extractors.source_names(), and the server's schema is built from them.
+Source = str
 
 
 def format_time(seconds: float) -> str:

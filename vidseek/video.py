@@ -13,6 +13,7 @@ from pathlib import Path
 import av
 import numpy as np
 
+from vidseek.errors import LibraryError, VideoError  # noqa: F401  (VideoError: callers import it from here)
 from vidseek.types import Frame, Segment, Video
 
 log = logging.getLogger(__name__)
@@ -24,15 +25,6 @@ SEEK_GAP_S = 8.0  # a jump further ahead than this seeks instead of decoding thr
 MAX_SIDE = 1280  # frames are scaled down to this; OCR still reads 720p captions at this size
 CUT_THRESHOLD = 0.35  # histogram distance (0..1) between sampled frames that counts as a cut
 MAX_WINDOW_S = 10.0  # a segment never spans more than this, even inside one shot
-
-
-class VideoError(Exception):
-    """A file that cannot be indexed; the message is shown to the user as it is."""
-
-
-class LibraryError(VideoError):
-    """A library folder that cannot be read or written as asked: a damaged file in it, a full disk, a
-    read-only folder. The message says what and where, in one line; the CLI shows it as it is."""
 
 
 def disk_error(exc: OSError, what: str) -> LibraryError:

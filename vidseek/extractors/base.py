@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
+from abc import ABC, abstractmethod
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from typing import Any, Protocol, runtime_checkable
+from dataclasses import dataclass, field, fields, replace
+from typing import Any, ClassVar
 
 import numpy as np
 
-from vidseek.types import Evidence, Segment, Source, Video
+from vidseek.errors import SourceUnavailable
+from vidseek.text import normalise_text
+from vidseek.types import Evidence, Segment, Video
 
 FRAMES = "frames"
 AUDIO = "audio"
@@ -36,24 +38,77 @@ class Chunk:
         return [f for s in self.segments for f in s.frames]
 
 
-@runtime_checkable
-class Extractor(Protocol):
-    """Turns a chunk of a video into Evidence. Models load on first use, so a cache hit loads none."""
+class Options:
+    """Base of every extractor's options: a small frozen dataclass, checked once when it is made.
 
-    name: str
-    version: str
-    source: Source
-    needs: frozenset[str]  # FRAMES and/or AUDIO; empty: reads the file itself, once per run
-    model_calls: int  # how many times a model ran: a cache hit leaves this at 0
+    Fields declared with `option(...)` become command-line flags of `vidseek index` and `vidseek batch` (the
+    flag is the field name with dashes); fields declared plainly are settable from Python only."""
 
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> None:
+        """Raise BadRequest for values the extractor cannot use (checked when the options are made)."""
+
+
+@dataclass(frozen=True)
+class NoOptions(Options):
+    """For an extractor with nothing to choose."""
+
+
+def option(default: Any, help: str, flag: str | None = None) -> Any:
+    """A dataclass field that is also a CLI flag (`--field-name`, or `flag`), with its help text."""
+    return field(default=default, metadata={"help": help, "flag": flag})
+
+
+class Extractor(ABC):
+    """Turns a chunk of a video into Evidence: the base of every evidence source, built-in or plugin.
+
+    A source declares what it is (name, source, version, what it reads), its options, and only the hooks
+    it needs; the defaults here say "no such need". Models load on first use, so a cache hit loads none.
+    Register the class with `vidseek.extractors.register_extractor` (or the `vidseek.extractors` entry point
+    group); the CLI, the cache and the page pick it up from there.
+    """
+
+    name: ClassVar[str]  # the registry key and the name in --sources
+    version: ClassVar[str] = "1"  # bump when the output changes for the same input: it is in the cache key
+    source: ClassVar[str]  # what its evidence is labelled with (usually the same as name)
+    needs: ClassVar[frozenset[str]] = frozenset()  # FRAMES and/or AUDIO; empty: reads the file itself, once
+    options_type: ClassVar[type[Options]] = NoOptions
+    label: ClassVar[str] = ""  # how the page labels its evidence (default: the source in capitals)
+    colour: ClassVar[str] = "#7f8c8d"  # the page's colour for its badge and timeline row
+    supersedes: ClassVar[frozenset[str]] = frozenset()  # sources skipped when this one is available on a video
+    audio_margin: ClassVar[float] = 0.0  # seconds of audio read beyond each chunk edge
+    merge_gap: ClassVar[float | None] = None  # join equal-text evidence across chunks when this close (s)
+
+    model_calls: int = 0  # how many times a model ran: a cache hit leaves this at 0
+
+    @classmethod
+    def from_options(cls, options: Options, device: str) -> Extractor:
+        """The extractor configured by its options (the registry makes every extractor this way)."""
+        return cls(**{f.name: getattr(options, f.name) for f in fields(options)}, device=device)  # type: ignore[call-arg]
+
+    @abstractmethod
     def config(self) -> dict[str, Any]:
-        """Everything that changes the output; it is part of the cache key."""
-        ...
+        """Everything that changes the output; it is part of the cache key (keep it JSON-stable)."""
 
     def check(self, video: Video) -> None:
-        """Raise ModelUnavailable or VideoError (with a message for the user) when it cannot run."""
-        ...
+        """Raise SourceUnavailable (or ModelUnavailable), with a message for the user, when it cannot run.
+        By default: when the video lacks a stream this source reads."""
+        if FRAMES in self.needs and not video.has_video:
+            raise SourceUnavailable("no video stream")
+        if AUDIO in self.needs and not video.has_audio:
+            raise SourceUnavailable("no audio stream")
 
+    def available(self, video: Video) -> bool:
+        """Whether this source has something on the video that makes `supersedes` apply (subtitles present)."""
+        return False
+
+    def notices(self) -> list[str]:
+        """Problems met by the last run that the user should hear about (an unreadable subtitle file)."""
+        return []
+
+    @abstractmethod
     def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]: ...
 
 
@@ -61,11 +116,6 @@ def cache_key(extractor: Extractor, sampling: dict[str, Any]) -> str:
     """Directory name for an extractor's output: name, version and a hash of every setting."""
     blob = json.dumps({"config": extractor.config(), "sampling": sampling}, sort_keys=True, default=str)
     return f"{extractor.name}-v{extractor.version}-{hashlib.sha1(blob.encode()).hexdigest()[:12]}"
-
-
-def normalise_text(text: str) -> str:
-    """Text as compared across frames: upper case letters and digits, single spaces."""
-    return re.sub(r"[^0-9A-Z]+", " ", text.upper()).strip()
 
 
 def merge_adjacent(items: Sequence[Evidence], max_gap: float) -> list[Evidence]:

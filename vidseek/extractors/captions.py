@@ -9,15 +9,17 @@ from __future__ import annotations
 
 import base64
 import io
+import os
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
-import requests
 from PIL import Image
 
 from vidseek import models
-from vidseek.extractors.base import FRAMES, Chunk
+from vidseek.endpoint import ChatEndpoint
+from vidseek.extractors.base import FRAMES, Chunk, Extractor, Options, option
 from vidseek.types import Evidence, Video
 
 PROMPT = "Describe this video frame in one short sentence."
@@ -66,9 +68,8 @@ class _Endpoint:
     """POST /chat/completions with the frame as a data: URL, one request per frame."""
 
     def __init__(self, url: str, model: str, api_key: str | None, prompt: str):
-        self.url = url.rstrip("/") + "/chat/completions"
+        self.endpoint = ChatEndpoint(url, api_key, HTTP_TIMEOUT_S)
         self.model, self.prompt = model, prompt
-        self.headers = {"Authorization": f"Bearer {api_key}"} if api_key else {}
 
     def caption(self, images: Sequence[np.ndarray]) -> list[str]:
         return [self._one(image) for image in images]
@@ -86,21 +87,32 @@ class _Endpoint:
                 {"type": "image_url", "image_url": {"url": data_url}},
             ]}],
         }
-        try:
-            reply = requests.post(self.url, json=body, headers=self.headers, timeout=HTTP_TIMEOUT_S)
-            reply.raise_for_status()
-            return str(reply.json()["choices"][0]["message"]["content"]).strip()
-        except (requests.RequestException, KeyError, IndexError, ValueError) as exc:
-            raise RuntimeError(f"captioner endpoint {self.url} failed: {exc}") from exc
+        return str(self.endpoint.complete(body)["choices"][0]["message"].get("content") or "").strip()
 
 
-class CaptionExtractor:
+API_KEY_ENV = "VIDSEEK_CAPTIONER_API_KEY"  # read when the extractor is made, never kept in settings
+
+
+@dataclass(frozen=True)
+class CaptionOptions(Options):
+    captioner: str | None = option(None, "Captioner: a transformers image-to-text model id or folder (BLIP, "
+                                         "Florence-2, SmolVLM).")
+    captioner_url: str | None = option(None, "OpenAI-compatible endpoint for captions, e.g. "
+                                             "http://localhost:11434/v1 (Ollama).")
+    captioner_model: str = option("default", "Model name sent to --captioner-url.")
+    prompt: str = PROMPT
+    batch_size: int = 8
+
+
+class CaptionExtractor(Extractor):
     """A caption of each segment's middle frame."""
 
     name = "caption"
     version = "1"
     source = "caption"
     needs = frozenset({FRAMES})
+    options_type = CaptionOptions
+    colour = "#8e44ad"
 
     def __init__(
         self,
@@ -122,6 +134,12 @@ class CaptionExtractor:
         self.model_calls = 0
         self._captioner: _Captioner | None = None
 
+    @classmethod
+    def from_options(cls, options: Options, device: str) -> CaptionExtractor:
+        assert isinstance(options, CaptionOptions)
+        return cls(options.captioner, options.captioner_url, options.captioner_model, os.environ.get(API_KEY_ENV),
+                   device, options.prompt, options.batch_size)
+
     def _model_id(self) -> str | None:
         if self.model is None and self.url is None and models.downloads_allowed():
             return models.DEFAULT_CAPTIONER
@@ -133,8 +151,7 @@ class CaptionExtractor:
         return {"model": self._model_id(), "prompt": self.prompt}
 
     def check(self, video: Video) -> None:
-        if not video.has_video:
-            raise models.ModelUnavailable("no video stream")
+        super().check(video)
         if self.url:
             return
         model_id = self._model_id()

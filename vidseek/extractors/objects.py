@@ -10,12 +10,14 @@ from __future__ import annotations
 import os
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 import numpy as np
 
 from vidseek import models
-from vidseek.extractors.base import FRAMES, Chunk
+from vidseek.errors import BadRequest
+from vidseek.extractors.base import FRAMES, Chunk, Extractor, Options, option
 from vidseek.types import Evidence, Video
 
 PACKAGED = "packaged:mediapipe-face-pose"
@@ -80,13 +82,28 @@ def describe(counts: Counter[str]) -> str:
     return ", ".join(f"{n} {label}" for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-class ObjectsExtractor:
+@dataclass(frozen=True)
+class ObjectsOptions(Options):
+    yolo: str | None = option(None, "ultralytics YOLO weights (.pt/.onnx), config (.yaml) or name for objects; "
+                                    "default: the packaged person/face detector.")
+    confidence: float = 0.5
+    frames_per_segment: int = 3
+
+    def validate(self) -> None:
+        if not 0 < self.confidence <= 1 or self.frames_per_segment < 1:
+            raise BadRequest("objects: confidence must be in (0, 1] and frames per segment at least 1")
+
+
+class ObjectsExtractor(Extractor):
     """Counts per segment: for each label, the most seen in any of the segment's middle frames."""
 
     name = "objects"
     version = "1"
     source = "objects"
     needs = frozenset({FRAMES})
+    options_type = ObjectsOptions
+    label = "OBJECT"
+    colour = "#3a9a5b"
 
     def __init__(
         self, model: str | None = None, device: str = "auto", confidence: float = 0.5, frames_per_segment: int = 3
@@ -98,13 +115,17 @@ class ObjectsExtractor:
         self.model_calls = 0
         self._detector: _Detector | None = None
 
+    @classmethod
+    def from_options(cls, options: Options, device: str) -> ObjectsExtractor:
+        assert isinstance(options, ObjectsOptions)
+        return cls(options.yolo, device, options.confidence, options.frames_per_segment)
+
     def config(self) -> dict[str, Any]:
         return {"model": self.model or PACKAGED, "confidence": self.confidence,
                 "frames_per_segment": self.frames_per_segment}
 
     def check(self, video: Video) -> None:
-        if not video.has_video:
-            raise models.ModelUnavailable("no video stream")
+        super().check(video)
         if self.model is None:
             models.mediapipe_module_dir()
         else:

@@ -10,7 +10,9 @@ from typing import Any
 import numpy as np
 
 from vidseek import models
-from vidseek.extractors.base import FRAMES, Chunk, normalise_text
+from vidseek.errors import BadRequest
+from vidseek.extractors.base import FRAMES, Chunk, Extractor, Options
+from vidseek.text import normalise_text
 from vidseek.types import Evidence, Frame, Video
 
 Box = tuple[float, float, float, float]  # x0, y0, x1, y1 in the frame's pixels
@@ -47,13 +49,31 @@ class _Run:
     confidence: float
 
 
-class OcrExtractor:
+@dataclass(frozen=True)
+class OcrOptions(Options):
+    languages: tuple[str, ...] = ("en",)  # easyocr codes; only English weights are installed
+    min_confidence: float = 0.4
+    change_threshold: float = CHANGE_THRESHOLD
+    canvas_size: int = DETECT_SIDE
+    probe_every: float = PROBE_EVERY_S
+
+    def validate(self) -> None:
+        if not self.languages or not 0 <= self.min_confidence <= 1 or self.canvas_size < 32 or self.probe_every <= 0:
+            raise BadRequest("ocr: give a language, a confidence from 0 to 1, a canvas of 32+ pixels and a "
+                             "positive probe interval")
+
+
+class OcrExtractor(Extractor):
     """easyocr over the sampled frames, reading as few of them as finding every line's span needs."""
 
     name = "ocr"
     version = "2"
     source = "ocr"
     needs = frozenset({FRAMES})
+    options_type = OcrOptions
+    label = "TEXT"
+    colour = "#d9822b"
+    merge_gap = 0.01  # text that stays on screen across a chunk border becomes one span
 
     def __init__(
         self,
@@ -79,8 +99,7 @@ class OcrExtractor:
                 "probe_every": self.probe_every}
 
     def check(self, video: Video) -> None:
-        if not video.has_video:
-            raise models.ModelUnavailable("no video stream")
+        super().check(video)
         models.easyocr_model_dir()
         if set(self.languages) != {"en"} and not models.downloads_allowed():
             raise models.ModelUnavailable(

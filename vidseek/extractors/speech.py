@@ -9,13 +9,15 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
 from vidseek import models
-from vidseek.extractors.base import AUDIO, Chunk, keep_by_midpoint
+from vidseek.errors import BadRequest
+from vidseek.extractors.base import AUDIO, Chunk, Extractor, Options, keep_by_midpoint, option
 from vidseek.types import Evidence, Video
 
 log = logging.getLogger(__name__)
@@ -88,13 +90,29 @@ def _openai_whisper_names() -> set[str]:
         return set()
 
 
-class SpeechExtractor:
+@dataclass(frozen=True)
+class SpeechOptions(Options):
+    whisper_model: str | None = option(None, "Whisper model: a CTranslate2 folder or id (faster-whisper), or a .pt "
+                                             "file or openai-whisper name. Default: the packaged Whisper base.")
+    language: str | None = option(None, "Spoken language code (e.g. en); default: detected.")
+    beam_size: int = 1
+    vad: bool = True
+
+    def validate(self) -> None:
+        if self.beam_size < 1:
+            raise BadRequest(f"speech: beam size must be at least 1, not {self.beam_size}")
+
+
+class SpeechExtractor(Extractor):
     """Whisper speech-to-text per chunk of audio, one Evidence per transcript segment."""
 
     name = "speech"
     version = "1"
     source = "speech"
     needs = frozenset({AUDIO})
+    options_type = SpeechOptions
+    colour = "#2f6fdf"
+    audio_margin = AUDIO_MARGIN_S
 
     def __init__(
         self,
@@ -112,6 +130,11 @@ class SpeechExtractor:
         self.model_calls = 0
         self._backend: _Backend | None = None
 
+    @classmethod
+    def from_options(cls, options: Options, device: str) -> SpeechExtractor:
+        assert isinstance(options, SpeechOptions)
+        return cls(options.whisper_model, device, options.language, options.beam_size, options.vad)
+
     def config(self) -> dict[str, Any]:
         return {"model": self.model or PACKAGED, "language": self.language, "beam_size": self.beam_size,
                 "vad": self.vad, "temperature": TEMPERATURE, "word_timestamps": True}
@@ -124,8 +147,7 @@ class SpeechExtractor:
         return "faster"
 
     def check(self, video: Video) -> None:
-        if not video.has_audio:
-            raise models.ModelUnavailable("no audio stream")
+        super().check(video)
         kind = self._kind()
         if kind == "packaged":
             models.whisper_base_dir()

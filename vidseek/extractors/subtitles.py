@@ -7,11 +7,12 @@ import functools
 import logging
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vidseek import models
-from vidseek.extractors.base import Chunk
+from vidseek.errors import SourceUnavailable
+from vidseek.extractors.base import Chunk, Extractor, Options
 from vidseek.types import Evidence, Video, format_time
 from vidseek.video import VideoError, read_embedded_subtitles
 
@@ -182,15 +183,24 @@ def _readable_version(path: str, mtime_ns: int, size: int) -> bool:
         return False
 
 
-class SubtitleExtractor:
+@dataclass(frozen=True)
+class SubtitleOptions(Options):
+    embedded: bool = True  # subtitle streams inside the file
+    sidecar: bool = True  # .srt/.vtt files beside it
+
+
+class SubtitleExtractor(Extractor):
     """Each subtitle cue becomes one Evidence. Cheap: runs on every index, never cached."""
 
     name = "subtitle"
     version = "1"
     source = "subtitle"
     needs: frozenset[str] = frozenset()
+    options_type = SubtitleOptions
+    colour = "#c0392b"
+    supersedes = frozenset({"speech"})  # a file's own subtitles are better than a transcript of it
 
-    def __init__(self, embedded: bool = True, sidecar: bool = True):
+    def __init__(self, embedded: bool = True, sidecar: bool = True, device: str = "auto"):
         self.embedded = embedded
         self.sidecar = sidecar
         self.model_calls = 0
@@ -205,13 +215,16 @@ class SubtitleExtractor:
         return bool((self.sidecar and any(_readable(p) for p in sidecar_files(video.path)))
                     or (self.embedded and video.subtitle_streams))
 
+    def notices(self) -> list[str]:
+        return list(self.problems)
+
     def check(self, video: Video) -> None:
         if not self.available(video):
             unreadable = [p.name for p in sidecar_files(video.path)] if self.sidecar else []
             if unreadable:
-                raise models.ModelUnavailable(f"subtitle file(s) {', '.join(unreadable)} unreadable "
+                raise SourceUnavailable(f"subtitle file(s) {', '.join(unreadable)} unreadable "
                                               "(not SubRip or WebVTT text)")
-            raise models.ModelUnavailable("no subtitle file beside the video and no subtitle stream")
+            raise SourceUnavailable("no subtitle file beside the video and no subtitle stream")
 
     def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]:
         self.problems = []

@@ -20,9 +20,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 from vidseek import extractors as ex
+from vidseek.errors import VidseekError
 from vidseek.pipeline.cache import VideoRecord, write_atomic
 from vidseek.pipeline.index import Indexer, IndexOptions
-from vidseek.video import VideoError, probe
+from vidseek.video import probe
 
 Status = Literal["indexed", "unchanged", "done before", "duplicate", "failed"]
 OK_STATUSES = ("indexed", "unchanged", "done before", "duplicate")
@@ -41,7 +42,9 @@ class BatchSettings:
     @property
     def workers_publish(self) -> bool:
         """A shared server takes writes from every worker; an embedded store only from the driver."""
-        return bool(self.store) and str(self.store).startswith(("http://", "https://"))
+        from vidseek.store.base import store_kind
+
+        return bool(self.store) and store_kind(str(self.store)).shared
 
 
 @dataclass
@@ -102,15 +105,13 @@ class Worker:
             self.emit(WorkerEvent(self.name, "progress", path, done, total, stage))
 
         try:
-            report = self.indexer.index(path, progress)
+            report = self.library.add(path, self.indexer, progress, publish=self.settings.workers_publish)
             result.fingerprint, result.duration = report.video.fingerprint, report.video.duration
             result.evidence = sum(report.counts.values())
             result.skipped, result.notices = report.skipped, report.notices
             result.status = "indexed" if report.chunks_run or any(report.model_calls.values()) else "unchanged"
-            if self.settings.workers_publish:
-                self.library.publish(result.fingerprint)
-                result.published = True
-        except VideoError as exc:
+            result.published = self.settings.workers_publish
+        except VidseekError as exc:
             result.status, result.error = "failed", str(exc)
         except Exception as exc:  # one bad file must not end the batch; the report keeps what went wrong
             result.status, result.error = "failed", f"{type(exc).__name__}: {exc}"
@@ -206,7 +207,7 @@ class Batch:
                     if entry in stored and finished(record, self.indexer):
                         item.result = VideoResult(path, "done before", entry, video.duration,
                                                   evidence=stored[entry], published=True)
-            except VideoError as exc:
+            except VidseekError as exc:
                 item.result = VideoResult(path, "failed", error=str(exc))
             except OSError as exc:
                 item.result = VideoResult(path, "failed", error=f"cannot read '{path}': {exc.strerror or exc}")

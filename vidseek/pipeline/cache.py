@@ -23,17 +23,59 @@ from typing import Any
 
 import platformdirs
 
+from vidseek.extractors import merge_gaps
 from vidseek.extractors.base import merge_adjacent
 from vidseek.types import Evidence, Video
 from vidseek.video import LibraryError, disk_error
 
 LIBRARY_ENV = "VIDSEEK_LIBRARY"
-MERGED_SOURCES = {"ocr"}  # text that stays on screen across a chunk border becomes one span
 ENTRY_PREFIX = 16  # hex digits of the content fingerprint that begin the name of every entry of that content
 
 
 def default_library() -> Path:
     return Path(os.environ.get(LIBRARY_ENV) or platformdirs.user_data_dir("vidseek")) / "library"
+
+
+@dataclass(frozen=True)
+class LibraryLayout:
+    """Where everything lives in a library folder: known here only, so no other module joins paths into it.
+
+    videos/ holds one record per entry and evidence/ the extractors' outputs (the source of truth); chroma/
+    (the embedded search store), keyword/ (BM25 indexes) and thumbnails/ are rebuilt from them."""
+
+    root: Path
+
+    @property
+    def videos(self) -> Path:
+        return self.root / "videos"
+
+    @property
+    def evidence(self) -> Path:
+        return self.root / "evidence"
+
+    @property
+    def locks(self) -> Path:
+        return self.root / "locks"
+
+    @property
+    def store(self) -> Path:
+        return self.root / "chroma"
+
+    @property
+    def keyword(self) -> Path:
+        return self.root / "keyword"
+
+    @property
+    def thumbnails(self) -> Path:
+        return self.root / "thumbnails"
+
+    @property
+    def batch_report(self) -> Path:
+        return self.root / "batch-report.json"
+
+    def is_library(self) -> bool:
+        """Whether the folder already is a library (has video records)."""
+        return self.videos.is_dir()
 
 
 def write_atomic(path: Path, data: Any) -> None:
@@ -82,11 +124,12 @@ class EvidenceCache:
 
     def __init__(self, root: str | os.PathLike[str] | None = None):
         self.root = Path(root) if root is not None else default_library()
+        self.layout = LibraryLayout(self.root)
         if self.root.exists() and not self.root.is_dir():
             raise LibraryError(f"the library '{self.root}' is not a folder (check --library and ${LIBRARY_ENV})")
 
     def _part(self, fingerprint: str, key: str, part: str) -> Path:
-        return self.root / "evidence" / fingerprint / key / f"{part}.json"
+        return self.layout.evidence / fingerprint / key / f"{part}.json"
 
     def has(self, fingerprint: str, key: str, part: str) -> bool:
         return self._part(fingerprint, key, part).exists()
@@ -95,7 +138,7 @@ class EvidenceCache:
         write_atomic(self._part(fingerprint, key, part), [e.to_dict() for e in evidence])
 
     def load(self, fingerprint: str, key: str) -> list[Evidence]:
-        folder = self.root / "evidence" / fingerprint / key
+        folder = self.layout.evidence / fingerprint / key
         out: list[Evidence] = []
         remedy = "delete it and index the video again"
         for path in sorted(folder.glob("[!.]*.json")):
@@ -111,7 +154,7 @@ class EvidenceCache:
         doing the same work beside it."""
         from filelock import FileLock, Timeout
 
-        path = self.root / "locks" / f"{fingerprint}.lock"
+        path = self.layout.locks / f"{fingerprint}.lock"
         lock = FileLock(path)
         try:
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -129,7 +172,7 @@ class EvidenceCache:
             lock.release()
 
     def _record_path(self, fingerprint: str) -> Path:
-        return self.root / "videos" / f"{fingerprint}.json"
+        return self.layout.videos / f"{fingerprint}.json"
 
     def save_record(self, record: VideoRecord) -> None:
         write_atomic(self._record_path(record.video.fingerprint), record.to_dict())
@@ -149,7 +192,7 @@ class EvidenceCache:
 
     def scan(self) -> tuple[list[VideoRecord], list[LibraryError]]:
         """The readable records, and a LibraryError for each damaged one (for listings that go on)."""
-        folder = self.root / "videos"
+        folder = self.layout.videos
         if not folder.is_dir():
             return [], []
         found: list[VideoRecord] = []
@@ -163,7 +206,7 @@ class EvidenceCache:
 
     def disk_usage(self, fingerprint: str) -> int:
         """Bytes of cached evidence a video takes in the library."""
-        folder = self.root / "evidence" / fingerprint
+        folder = self.layout.evidence / fingerprint
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
 
     def evidence(self, fingerprint: str, sources: set[str] | None = None) -> list[Evidence]:
@@ -173,17 +216,19 @@ class EvidenceCache:
         if record is None:
             return []
         items: list[Evidence] = []
+        gaps = merge_gaps()  # sources that join evidence across chunk borders (on-screen text)
         for source, key in record.sources.items():
             if sources is None or source in sources:
                 folder = fingerprint if source in record.owned else record.video.content_id
                 found = [e if e.fingerprint == fingerprint else replace(e, fingerprint=fingerprint)
                          for e in self.load(folder, key)]
-                items.extend(merge_adjacent(found, 0.01) if source in MERGED_SOURCES else found)
+                gap = gaps.get(source)
+                items.extend(found if gap is None else merge_adjacent(found, gap))
         return sorted(items, key=lambda e: (e.start, e.end, e.source, e.text))
 
     def entries_of(self, content: str) -> list[VideoRecord]:
         """Every entry (path) whose file has these bytes."""
-        folder = self.root / "videos"
+        folder = self.layout.videos
         if not folder.is_dir():
             return []
         found = [_record(p) for p in sorted(folder.glob(f"{content[:ENTRY_PREFIX]}*.json"))]
@@ -212,12 +257,12 @@ class EvidenceCache:
         self._record_path(entry).unlink(missing_ok=True)
         others = [r for r in self.entries_of(content) if r.video.fingerprint != entry]
         if not others:
-            shutil.rmtree(self.root / "evidence" / content, ignore_errors=True)
+            shutil.rmtree(self.layout.evidence / content, ignore_errors=True)
         for source in record.owned:  # its own sidecar outputs
             if source in record.sources:
-                shutil.rmtree(self.root / "evidence" / entry / record.sources[source], ignore_errors=True)
+                shutil.rmtree(self.layout.evidence / entry / record.sources[source], ignore_errors=True)
         if entry != content:
-            shutil.rmtree(self.root / "evidence" / entry, ignore_errors=True)
+            shutil.rmtree(self.layout.evidence / entry, ignore_errors=True)
 
 
 def _read(path: Path, kind: type, what: str, remedy: str) -> Any:

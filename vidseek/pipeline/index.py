@@ -16,10 +16,8 @@ from pathlib import Path
 from typing import Any
 
 from vidseek import video as media
+from vidseek.errors import BadRequest, SourceUnavailable, UnreadableInput
 from vidseek.extractors.base import AUDIO, FRAMES, Chunk, Extractor, cache_key
-from vidseek.extractors.speech import AUDIO_MARGIN_S
-from vidseek.extractors.subtitles import SubtitleExtractor
-from vidseek.models import ModelUnavailable
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.types import Video, format_time
 
@@ -42,7 +40,7 @@ class IndexOptions:
 
     def __post_init__(self) -> None:
         if not (self.fps > 0 and self.chunk_seconds > 0 and self.max_side > 0 and self.max_window > 0):
-            raise ValueError("fps, chunk seconds, max side and window must be positive")
+            raise BadRequest("fps, chunk seconds, max side and window must be positive")
 
     def sampling(self) -> dict[str, Any]:
         return {"fps": self.fps, "max_side": self.max_side, "chunk": self.chunk_seconds,
@@ -82,8 +80,10 @@ class Indexer:
 
     def _applicable(self, video: Video, report: IndexReport) -> list[Extractor]:
         chosen = []
-        subtitles = next((x for x in self.extractors if isinstance(x, SubtitleExtractor)), None)
-        has_subtitles = subtitles is not None and subtitles.available(video)
+        # a source that is present on this video (subtitles) makes the ones it supersedes (speech) skip,
+        # unless the user named them
+        superseded = {s: x.source for x in self.extractors if x.supersedes and x.available(video)
+                      for s in x.supersedes if not (self.requested and s in self.requested)}
         pictures, sound = media.decodable(video.path) if any(x.needs for x in self.extractors) else (True, True)
         broken = {FRAMES: "the pictures cannot be decoded (the file is damaged or cut off near its start)",
                   AUDIO: "the sound cannot be decoded (the file is damaged or cut off near its start)"}
@@ -94,12 +94,13 @@ class Indexer:
             if unreadable:
                 report.skipped[ext.source] = unreadable[0]
                 continue
-            if ext.source == "speech" and has_subtitles and not (self.requested and "speech" in self.requested):
-                report.skipped["speech"] = "subtitles present (add speech to --sources to transcribe anyway)"
+            if ext.source in superseded:
+                by = superseded[ext.source]
+                report.skipped[ext.source] = f"{by} evidence present (add {ext.source} to --sources to run it anyway)"
                 continue
             try:
                 ext.check(video)
-            except ModelUnavailable as exc:
+            except SourceUnavailable as exc:
                 report.skipped[ext.source] = str(exc)
                 continue
             chosen.append(ext)
@@ -107,7 +108,7 @@ class Indexer:
 
     def index(self, path: str | Path, progress: Progress | None = None,
               after_chunk: Callable[[int], None] | None = None) -> IndexReport:
-        """Index one file. Raises VideoError, before writing anything, when nothing in it can be indexed."""
+        """Index one file. Raises UnreadableInput, before writing anything, when nothing in it can be indexed."""
         started = time.perf_counter()
         video = media.probe(path)
         # locked by content: entries of the same bytes share its evidence, and one process makes it
@@ -120,7 +121,7 @@ class Indexer:
         extractors = self._applicable(video, report)
         if not extractors:
             reasons = "; ".join(f"{s}: {why}" for s, why in report.skipped.items())
-            raise media.VideoError(f"nothing to index in '{path}' ({reasons})")
+            raise UnreadableInput(f"nothing to index in '{path}' ({reasons})")
         sampling = self.options.sampling()
         keys = {ext.source: cache_key(ext, sampling if ext.needs else {}) for ext in extractors}
         previous = self.cache.record(video.fingerprint)
@@ -141,7 +142,7 @@ class Indexer:
             self.cache.put(video.fingerprint, keys[ext.source], "all", found)
             if progress:
                 progress(ext.source, 1, 1)
-            report.notices.extend(getattr(ext, "problems", []))
+            report.notices.extend(ext.notices())
             report.seconds[ext.source] += time.perf_counter() - tick
 
         chunked = [x for x in extractors if x.needs]
@@ -209,10 +210,12 @@ class Indexer:
             chunk.segments = media.segment(video.fingerprint, frames, start, end, opts.max_window,
                                            opts.cut_threshold)
             report.seconds["decode"] += time.perf_counter() - tick
-        if any(AUDIO in x.needs for x in pending):
+        listening = [x for x in pending if AUDIO in x.needs]
+        if listening:
             tick = time.perf_counter()
-            chunk.audio_start = max(0.0, start - AUDIO_MARGIN_S)
-            chunk.audio = media.load_audio(video.path, chunk.audio_start, min(video.duration, end + AUDIO_MARGIN_S))
+            margin = max(x.audio_margin for x in listening)
+            chunk.audio_start = max(0.0, start - margin)
+            chunk.audio = media.load_audio(video.path, chunk.audio_start, min(video.duration, end + margin))
             report.seconds["audio"] += time.perf_counter() - tick
         return chunk
 

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import requests
 from langchain_core.language_models.chat_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, BaseMessage
 from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
 
 from vidseek import models
+from vidseek.endpoint import ChatEndpoint
+from vidseek.errors import BackendFailure
 
 DEFAULT_LLM = "qwen1.5b"  # chosen by measurement: docs/models.md, benchmarks/RESULTS.md
 MAX_TOKENS = 160
@@ -53,7 +54,7 @@ def _delta_text(data: dict[str, Any]) -> str:
 
 def _raise_if_error(reply: dict[str, Any]) -> None:
     if "error" in reply:
-        raise RuntimeError(f"llama.cpp: {reply['error'].get('message', reply['error'])}")
+        raise BackendFailure(f"llama.cpp: {reply['error'].get('message', reply['error'])}")
 
 
 def threads() -> int:
@@ -208,33 +209,24 @@ class OpenAIChat(BaseChatModel):
     def _llm_type(self) -> str:
         return "openai-compatible"
 
-    def _post(self, messages: list[BaseMessage], stop: list[str] | None, stream: bool) -> requests.Response:
-        headers = {"Authorization": f"Bearer {self.api_key}"} if self.api_key else {}
+    def _body(self, messages: list[BaseMessage], stop: list[str] | None) -> dict[str, Any]:
         body: dict[str, Any] = {"model": self.model, "messages": _roles(messages), "temperature": 0,
-                                "max_tokens": self.max_tokens, "stream": stream}
+                                "max_tokens": self.max_tokens}
         if stop:
             body["stop"] = stop
-        reply = requests.post(self.url.rstrip("/") + "/chat/completions", json=body, headers=headers,
-                              timeout=HTTP_TIMEOUT_S, stream=stream)
-        reply.raise_for_status()
-        return reply
+        return body
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: Any = None, **kwargs: Any) -> ChatResult:
-        data = self._post(messages, stop, stream=False).json()
+        data = ChatEndpoint(self.url, self.api_key, HTTP_TIMEOUT_S).complete(self._body(messages, stop))
         usage = data.get("usage") or {}
-        return _result(data["choices"][0]["message"]["content"] or "", usage.get("completion_tokens", 0),
+        return _result(data["choices"][0]["message"].get("content") or "", usage.get("completion_tokens", 0),
                        usage.get("prompt_tokens", 0))
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        with self._post(messages, stop, stream=True) as reply:
-            for line in reply.iter_lines(decode_unicode=True):
-                if not line or not line.startswith("data:"):
-                    continue
-                payload = line[5:].strip()
-                if payload == "[DONE]":
-                    break
+        with ChatEndpoint(self.url, self.api_key, HTTP_TIMEOUT_S).stream(self._body(messages, stop)) as payloads:
+            for payload in payloads:
                 if text := _delta_text(json.loads(payload)):
                     yield _chunk(text, 1)
 

@@ -7,6 +7,8 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
+from vidseek.errors import BadRequest
+
 # what a folder is searched for when no --glob is given (audio too: speech-only files are worth indexing)
 MEDIA_SUFFIXES = (
     ".mp4", ".mkv", ".mov", ".avi", ".webm", ".m4v", ".mpg", ".mpeg", ".ts", ".mts", ".wmv", ".flv", ".3gp",
@@ -21,7 +23,7 @@ def read_manifest(path: str | os.PathLike[str]) -> list[Path]:
     """
     manifest = Path(path)
     if not manifest.is_file():
-        raise ValueError(f"manifest '{manifest}' does not exist")
+        raise BadRequest(f"manifest '{manifest}' does not exist")
     text = manifest.read_text(encoding="utf-8-sig")
     if manifest.suffix.lower() == ".csv":
         rows = [r for r in csv.reader(text.splitlines()) if r and r[0].strip() and not r[0].startswith("#")]

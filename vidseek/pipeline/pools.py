@@ -15,6 +15,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
+from vidseek.errors import BackendFailure, BadRequest
 from vidseek.pipeline.batch import BatchSettings, VideoResult, Worker, WorkerEvent
 
 GIB = 1024**3
@@ -175,7 +176,7 @@ class RayPool:
             import ray
             from ray.util.queue import Queue
         except ImportError as exc:
-            raise RuntimeError("--ray needs Ray: pip install 'vidseek[ray]'") from exc
+            raise BadRequest("--ray needs Ray: pip install 'vidseek[ray]'") from exc
         self.ray = ray
         self.owns_ray = not ray.is_initialized()
         if self.owns_ray:
@@ -183,7 +184,7 @@ class RayPool:
                 ray.init(address=None if address in {None, "local"} else address, include_dashboard=False,
                          log_to_driver=False, configure_logging=False)
             except Exception as exc:  # a wrong address, a cluster of another Ray version, …
-                raise RuntimeError(f"cannot start or reach Ray at {address or 'a local instance'}: {exc}") from exc
+                raise BackendFailure(f"cannot start or reach Ray at {address or 'a local instance'}: {exc}") from exc
         free_cpus = ray.cluster_resources().get("CPU", 1)
         self.workers = workers or max(1, min(int(free_cpus // max(cpus, 0.01)), files or 1 << 30))
         self.settings = settings

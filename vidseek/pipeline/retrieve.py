@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, replace
 
-from vidseek.extractors.base import normalise_text
-from vidseek.store.chroma import ChromaStore, where
+from vidseek.store.base import EvidenceFilter, EvidenceStore
 from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
+from vidseek.text import normalise_text
 from vidseek.types import Evidence
 
 RRF_K = 60  # the usual reciprocal-rank-fusion constant
@@ -27,7 +27,7 @@ class Hit:
 
 
 class Retriever:
-    def __init__(self, store: ChromaStore, keyword: KeywordIndex, embedder: Embedder):
+    def __init__(self, store: EvidenceStore, keyword: KeywordIndex, embedder: Embedder):
         self.store = store
         self.keyword = keyword
         self.embedder = embedder
@@ -35,13 +35,12 @@ class Retriever:
     def search(self, query: str, k: int = 12, videos: Sequence[str] | None = None,
                sources: Sequence[str] | None = None, neighbours: bool = True) -> list[Hit]:
         """The k best hits for a query (plus their neighbours), in time order within each video."""
-        filters = where(videos, sources)
+        filters = EvidenceFilter.of(videos, sources)
         fetch = max(FETCH, 3 * k)
         dense = self.store.dense(self.embedder.encode([query])[0], fetch, filters)
         self.keyword.refresh(self.store)
         keyword_ids = self.keyword.search(query, fetch * (10 if filters else 1))
-        keyword = [(i, e) for i, e in self.store.get(ids=keyword_ids) if _passes(e, videos, sources)] \
-            if keyword_ids else []
+        keyword = [(i, e) for i, e in self.store.get(filters, ids=keyword_ids)] if keyword_ids else []
         rank = {i: n for n, i in enumerate(keyword_ids)}
         keyword.sort(key=lambda ie: rank[ie[0]])
         scores: dict[str, float] = {}
@@ -54,7 +53,7 @@ class Retriever:
         hits = {i: Hit(i, found[i], scores[i]) for i in top}
         if neighbours and top:
             # one store read for all hits' videos: a filter per hit costs a scan of the store each time
-            nearby = self.store.get(where(sorted({found[i].fingerprint for i in top}), sources))
+            nearby = self.store.get(EvidenceFilter.of(sorted({found[i].fingerprint for i in top}), sources))
             for i in top:
                 e = found[i]
                 for j, n in nearby:
@@ -62,10 +61,6 @@ class Retriever:
                             and n.start <= e.end + NEIGHBOUR_S and n.end >= e.start - NEIGHBOUR_S):
                         hits[j] = Hit(j, n, scores[i] * 0.5, neighbour=True)
         return in_time_order(merge_duplicates(list(hits.values())))
-
-
-def _passes(e: Evidence, videos: Sequence[str] | None, sources: Sequence[str] | None) -> bool:
-    return (not videos or e.fingerprint in videos) and (not sources or e.source in sources)
 
 
 def merge_duplicates(hits: list[Hit]) -> list[Hit]:

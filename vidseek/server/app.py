@@ -16,15 +16,16 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from vidseek import __version__
+from vidseek.errors import NotFound, NotIndexed, VidseekError
+from vidseek.extractors import page_sources
 from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.retrieve import Hit
 from vidseek.server import schemas as s
-from vidseek.server.jobs import IndexJobs, Job, TooManyJobs
+from vidseek.server.jobs import IndexJobs, Job
 from vidseek.server.media import thumbnail
 from vidseek.server.security import Guard, ServerConfig, token_checker
-from vidseek.store.chroma import StoredVideo
+from vidseek.store.base import EvidenceFilter, StoredVideo
 from vidseek.types import Answer, Evidence
-from vidseek.video import VideoError
 
 ERRORS = {code: {"model": s.ErrorOut} for code in (400, 401, 403, 404, 413, 416, 422, 429, 500, 503)}
 
@@ -53,10 +54,10 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         message = s.PATTERN_MEANS.get((first.get("ctx") or {}).get("pattern"), first.get("msg", "invalid"))
         return JSONResponse({"error": f"{where}: {message}" if where else "invalid request"}, 422)
 
-    @app.exception_handler(VideoError)
-    async def library_error(request: Request, exc: VideoError) -> JSONResponse:
-        # a damaged or unwritable library, a file that went away: said in one line, still JSON
-        return JSONResponse({"error": str(exc)}, 503)
+    @app.exception_handler(VidseekError)
+    async def vidseek_error(request: Request, exc: VidseekError) -> JSONResponse:
+        # every error meant for the user, in one line, with the status its kind says (errors.py)
+        return JSONResponse({"error": str(exc)}, exc.status)
 
     @app.exception_handler(Exception)
     async def crashed(request: Request, exc: Exception) -> JSONResponse:
@@ -67,7 +68,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         if not found:
             matches = [v for v in lib.stored_videos() if v.fingerprint.startswith(video_id)] if video_id else []
             if len(matches) != 1:
-                raise HTTPException(404, f"no indexed video '{video_id}'")
+                raise NotIndexed(f"no indexed video '{video_id}'")
             found = matches
         return found[0]
 
@@ -102,6 +103,10 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
                         fraction=job.fraction, video=job.video, counts=job.counts, skipped=job.skipped,
                         notices=job.notices, error=job.error)
 
+    @api.get("/sources", response_model=list[s.SourceOut], summary="The evidence sources, with label and colour")
+    def list_sources() -> list[s.SourceOut]:
+        return [s.SourceOut(**source) for source in page_sources()]
+
     @api.get("/videos", response_model=list[s.VideoOut], summary="Indexed videos")
     def list_videos() -> list[s.VideoOut]:
         return [s.VideoOut(id=v.fingerprint, path=v.path, name=Path(v.path).name, duration=v.duration,
@@ -113,7 +118,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
     def video_evidence(video_id: Annotated[str, Path_(max_length=64)],
                        source: Annotated[list[str] | None, Query(max_length=10)] = None) -> list[s.EvidenceOut]:
         video = video_of(video_id)
-        rows = lib.store.get({"fingerprint": video.fingerprint})
+        rows = lib.store.get(EvidenceFilter(videos=(video.fingerprint,)))
         items = sorted((e for _, e in rows if not source or e.source in source), key=lambda e: (e.start, e.end))
         return [evidence_out(e) for e in items]
 
@@ -139,10 +144,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
     def video_thumbnail(video_id: Annotated[str, Path_(max_length=64)],
                         t: Annotated[float, Query(ge=0.0, allow_inf_nan=False)] = 0.0) -> Response:
         video = playable_video(video_id)
-        try:
-            jpeg = thumbnail(video.path, video.fingerprint, t, lib.path / "thumbnails", video.duration)
-        except VideoError as exc:
-            raise HTTPException(404, str(exc)) from None
+        jpeg = thumbnail(video.path, video.fingerprint, t, lib.cache.layout.thumbnails, video.duration)
         return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
 
     @api.post("/ask", response_model=s.AnswerOut, summary="Answer a question with citations")
@@ -151,11 +153,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
             raise HTTPException(422, "question: the question is empty")
         video = video_of(body.video).fingerprint if body.video else None
         with asking:
-            try:
-                answer = lib.ask(body.question, body.choices or None, video, body.k,
-                                 LLMSettings(enabled=config.llm))
-            except (ValueError, VideoError) as exc:
-                raise HTTPException(400, str(exc)) from None
+            answer = lib.ask(body.question, body.choices or None, video, body.k, LLMSettings(enabled=config.llm))
         return answer_out(answer)
 
     @api.get("/search", response_model=s.SearchOut, summary="Evidence for a query, no answer")
@@ -163,22 +161,13 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
                video: Annotated[str | None, Query(max_length=64)] = None,
                k: Annotated[int, Query(ge=1, le=100)] = 12) -> s.SearchOut:
         fingerprint = video_of(video).fingerprint if video else None
-        try:
-            hits = lib.search(q, k, fingerprint)
-        except ValueError as exc:
-            raise HTTPException(422, f"q: {exc}") from None
+        hits = lib.search(q, k, fingerprint)
         return s.SearchOut(hits=[evidence_out(h.evidence, h) for h in hits])
 
     @api.post("/index", response_model=s.JobOut, status_code=202, summary="Index a file under a served root")
     def index(body: s.IndexIn) -> s.JobOut:
         path = config.allowed(body.path)
-        try:
-            job = jobs.start(path, body.sources)
-        except ValueError as exc:
-            raise HTTPException(400, str(exc)) from None
-        except TooManyJobs as exc:
-            raise HTTPException(429, str(exc)) from None
-        return job_out(job)
+        return job_out(jobs.start(path, body.sources))
 
     @api.get("/jobs", response_model=list[s.JobOut], summary="Index jobs, newest last")
     def list_jobs() -> list[s.JobOut]:
@@ -188,7 +177,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
     def job_status(job_id: Annotated[str, Path_(max_length=64)]) -> s.JobOut:
         job = jobs.jobs.get(job_id)
         if job is None:
-            raise HTTPException(404, f"no job '{job_id}'")
+            raise NotFound(f"no job '{job_id}'")
         return job_out(job)
 
     app.include_router(api)

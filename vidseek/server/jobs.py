@@ -10,16 +10,18 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from vidseek.errors import VidseekError
 from vidseek.library import Library
 from vidseek.pipeline.index import Indexer
-from vidseek.video import VideoError
 
 MAX_WAITING = 8  # jobs queued or running at once; more is refused (429) rather than queued without end
 KEEP_FINISHED = 50  # finished jobs the list remembers; older ones are forgotten
 
 
-class TooManyJobs(Exception):
+class TooManyJobs(VidseekError):
     """The queue is full: the client should try again when a job has finished."""
+
+    status = 429
 
 
 @dataclass
@@ -51,16 +53,15 @@ class IndexJobs:
         self.indexers: dict[tuple[str, ...] | None, Indexer] = {}  # models stay loaded between jobs
         self.pool = ThreadPoolExecutor(1, thread_name_prefix="vidseek-index")
         self.lock = threading.Lock()  # guards the job list
-        self.publishing = threading.Lock()
         self.after = after
 
     def start(self, path: Path, sources: list[str] | None) -> Job:
         """A job indexing the file; the one already waiting or running for it when there is one (the same
-        file posted thirty times is indexed once). Raises ValueError (unknown source), TooManyJobs."""
+        file posted thirty times is indexed once). Raises BadRequest (unknown source), TooManyJobs."""
         key = tuple(sources) if sources else None
         with self.lock:
             if key not in self.indexers:
-                self.indexers[key] = self.library.indexer(sources)  # ValueError for an unknown source
+                self.indexers[key] = self.library.indexer(sources)  # BadRequest for an unknown source
             for job in self.jobs.values():
                 if job.path == str(path) and job.sources == key and job.state in {"queued", "running"}:
                     return job
@@ -85,17 +86,13 @@ class IndexJobs:
             job.stages[stage] = (done, total)
 
         try:
-            report = indexer.index(job.path, progress)
-            job.stages["embed"] = (0, 1)
-            with self.publishing:
-                self.library.publish(report.video.fingerprint, progress)
-            job.stages["embed"] = (1, 1)
+            report = self.library.add(job.path, indexer, progress)
             job.video, job.counts = report.video.fingerprint, report.counts
             job.skipped, job.notices = report.skipped, report.notices
             job.state = "done"
             if self.after:
                 self.after()
-        except VideoError as exc:
+        except VidseekError as exc:
             job.state, job.error = "failed", str(exc)
         except Exception as exc:  # the job fails; the server goes on
             job.state, job.error = "failed", f"{type(exc).__name__}: {exc}"

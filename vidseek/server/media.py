@@ -12,6 +12,7 @@ from pathlib import Path
 from PIL import Image
 
 from vidseek import video as media
+from vidseek.errors import NotFound
 
 THUMB_SIDE = 240
 CACHE_BYTES = 64 * 1024 * 1024  # thumbnails kept per library
@@ -22,9 +23,9 @@ _sizes_lock = threading.Lock()
 def thumbnail(path: str, fingerprint: str, seconds: float, cache: Path, duration: float | None = None,
               limit: int | None = None) -> bytes:
     """The frame at `seconds` (to a tenth; at or past the end: the last picture), as JPEG bytes, from the
-    cache when made before. Raises VideoError when the file holds no picture there."""
+    cache when made before. Raises NotFound when the file holds no picture there."""
     if not math.isfinite(seconds):
-        raise media.VideoError(f"no picture at {seconds} s")
+        raise NotFound(f"no picture at {seconds} s")
     if duration is not None:
         seconds = min(seconds, duration)
     tenth = max(0, round(seconds * 10))
@@ -36,7 +37,7 @@ def thumbnail(path: str, fingerprint: str, seconds: float, cache: Path, duration
     if not frames:  # at or past the last picture: the last one before it, read by a fresh reader
         frames = _frames(path, max(0.0, at - 2.0), at + 0.01, fps=10.0)[-1:]
     if not frames:
-        raise media.VideoError(f"no picture at {at:.1f} s")
+        raise NotFound(f"no picture at {at:.1f} s")
     buffer = io.BytesIO()
     Image.fromarray(frames[0].image).save(buffer, format="JPEG", quality=80)
     data = buffer.getvalue()

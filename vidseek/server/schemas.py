@@ -6,7 +6,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from vidseek.types import Source
+from vidseek.extractors import source_names
 
 # somewhere a character that is not a space as Python's str.strip() sees it (a JSON Schema pattern matches
 # anywhere; the class is spelled out because regex engines disagree about what \s covers, e.g. U+0085)
@@ -15,7 +15,13 @@ NO_NUL = r"^[^\x00]*$"
 PATTERN_MEANS = {NOT_BLANK: "is blank", NO_NUL: "cannot hold a NUL byte"}  # for error messages
 Option = Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK)]
 VideoId = Annotated[str, Field(min_length=1, max_length=64, description="A video id (or a unique prefix of one)")]
-SourceName = Source
+SourceName = Literal[tuple(source_names())]  # the registered sources, as the schema lists them
+
+
+class SourceOut(BaseModel):
+    name: str = Field(description="What evidence of this source is labelled with")
+    label: str = Field(description="How the page labels it")
+    colour: str = Field(description="#rrggbb for its badge and timeline row")
 
 
 class VideoOut(BaseModel):

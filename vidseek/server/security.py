@@ -16,6 +16,8 @@ from starlette.datastructures import Headers
 from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vidseek.errors import BadRequest
+
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 TOKEN_HEADER = "X-Vidseek-Token"
 MIN_TOKEN = 12  # characters; `openssl rand -hex 16` gives 32
@@ -44,11 +46,11 @@ def host_name(host: str) -> str:
 def check_token_strength(token: str) -> None:
     """Refuse tokens a client could guess or that a shell mangled ('', ' ', 'abc')."""
     if not token.strip():
-        raise ValueError("the token is empty: give a long random one, e.g. --token \"$(openssl rand -hex 16)\"")
+        raise BadRequest("the token is empty: give a long random one, e.g. --token \"$(openssl rand -hex 16)\"")
     if token != token.strip() or any(c.isspace() for c in token):
-        raise ValueError("the token holds spaces: give a long random one, e.g. --token \"$(openssl rand -hex 16)\"")
+        raise BadRequest("the token holds spaces: give a long random one, e.g. --token \"$(openssl rand -hex 16)\"")
     if len(token) < MIN_TOKEN:
-        raise ValueError(f"the token is too short ({len(token)} characters, at least {MIN_TOKEN}): "
+        raise BadRequest(f"the token is too short ({len(token)} characters, at least {MIN_TOKEN}): "
                          "e.g. --token \"$(openssl rand -hex 16)\"")
 
 
@@ -67,14 +69,14 @@ class ServerConfig:
     def __post_init__(self) -> None:
         self.roots = [Path(r).resolve() for r in self.roots]
         if not self.roots:
-            raise ValueError("give at least one --root folder to serve")
+            raise BadRequest("give at least one --root folder to serve")
         missing = [str(r) for r in self.roots if not r.is_dir()]
         if missing:
-            raise ValueError(f"root folder(s) not found: {', '.join(missing)}")
+            raise BadRequest(f"root folder(s) not found: {', '.join(missing)}")
         if self.token is not None:
             check_token_strength(self.token)
         if not self.token and not is_loopback(self.host):
-            raise ValueError(f"serving on {self.host} (reachable from other machines) needs a token: "
+            raise BadRequest(f"serving on {self.host} (reachable from other machines) needs a token: "
                              "--token T or $VIDSEEK_TOKEN")
 
     def allowed(self, path: str | os.PathLike[str]) -> Path:

@@ -3,32 +3,25 @@
 from __future__ import annotations
 
 import errno
-import hashlib
 import json
 import os
 import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
 import numpy as np
 
+from vidseek.errors import LibraryError
+from vidseek.store.base import EvidenceFilter, StoredVideo, StoreKind, evidence_id
 from vidseek.types import Evidence, Video
-from vidseek.video import LibraryError
 
 COLLECTION = "vidseek_evidence"
 VIDEOS = "vidseek_videos"
 GENERATION = "__generation__"  # a row in the videos collection whose token changes with every write
 PAGE = 5000  # rows per chromadb call when reading or writing a whole video
-
-
-def evidence_id(e: Evidence) -> str:
-    """Stable id: the same evidence written twice is one row."""
-    key = f"{e.fingerprint}|{e.source}|{e.start:.3f}|{e.end:.3f}|{e.text}"
-    return hashlib.sha1(key.encode()).hexdigest()
 
 
 def _metadata(e: Evidence, path: str) -> dict[str, Any]:
@@ -45,30 +38,26 @@ def _evidence(document: str, meta: dict[str, Any]) -> Evidence:
                     extractor_version=meta.get("version", ""), meta=json.loads(meta.get("meta") or "{}"))
 
 
-def where(fingerprints: Sequence[str] | None = None, sources: Sequence[str] | None = None,
-          span: tuple[float, float] | None = None) -> dict[str, Any] | None:
-    """A chromadb filter from the parts given (None when there is nothing to filter)."""
+def where(filters: EvidenceFilter | None) -> dict[str, Any] | None:
+    """Our filter in chromadb's dialect (None when there is nothing to filter)."""
+    if filters is None:
+        return None
     parts: list[dict[str, Any]] = []
-    if fingerprints:
-        parts.append({"fingerprint": {"$in": list(fingerprints)}})
-    if sources:
-        parts.append({"source": {"$in": list(sources)}})
-    if span:
-        parts += [{"start": {"$lte": span[1]}}, {"end": {"$gte": span[0]}}]
+    if filters.videos:
+        parts.append({"fingerprint": {"$in": list(filters.videos)}})
+    if filters.sources:
+        parts.append({"source": {"$in": list(filters.sources)}})
+    if filters.end is not None:
+        parts.append({"start": {"$lte": filters.end}})
+    if filters.start is not None:
+        parts.append({"end": {"$gte": filters.start}})
     if not parts:
         return None
     return parts[0] if len(parts) == 1 else {"$and": parts}
 
 
-@dataclass
-class StoredVideo:
-    """A video as the store knows it (enough for `ls` and for answers that name the video)."""
-
-    fingerprint: str
-    path: str
-    duration: float
-    sources: list[str]
-    evidence: int
+def is_server(location: str) -> bool:
+    return location.startswith(("http://", "https://"))
 
 
 MIN_FREE = 16 << 20  # bytes free on the store's disk below which it is not written (nor opened in place)
@@ -170,7 +159,8 @@ class ChromaStore:
 
     @property
     def is_server(self) -> bool:
-        return self.location.startswith(("http://", "https://"))
+        return is_server(self.location)
+
 
     def _collections(self) -> None:
         # embedding_function=None: chromadb's default would download a model; vectors always come from us
@@ -353,18 +343,18 @@ class ChromaStore:
         return self.evidence.count()
 
     @_reading
-    def dense(self, vector: np.ndarray, k: int, filters: dict[str, Any] | None = None) -> list[tuple[str, Evidence]]:
+    def dense(self, vector: np.ndarray, k: int, filters: EvidenceFilter | None = None) -> list[tuple[str, Evidence]]:
         """The k nearest evidence rows (id, evidence), nearest first."""
         if self.count() == 0:
             return []
-        found = self.evidence.query(query_embeddings=[vector.tolist()], n_results=k, where=filters,
+        found = self.evidence.query(query_embeddings=[vector.tolist()], n_results=k, where=where(filters),
                                     include=["documents", "metadatas"])
         return [(i, _evidence(d, m)) for i, d, m in zip(found["ids"][0], found["documents"][0], found["metadatas"][0])]
 
     @_reading
-    def get(self, filters: dict[str, Any] | None = None, ids: list[str] | None = None) -> list[tuple[str, Evidence]]:
+    def get(self, filters: EvidenceFilter | None = None, ids: list[str] | None = None) -> list[tuple[str, Evidence]]:
         self._current()
-        rows = self.evidence.get(where=filters, ids=ids, include=["documents", "metadatas"])
+        rows = self.evidence.get(where=where(filters), ids=ids, include=["documents", "metadatas"])
         return [(i, _evidence(d, m)) for i, d, m in zip(rows["ids"], rows["documents"], rows["metadatas"])]
 
     @_reading
@@ -390,3 +380,7 @@ class ChromaStore:
     def _read_stamp(self) -> str:
         rows = self.videos.get(ids=[GENERATION], include=["metadatas"])
         return rows["metadatas"][0]["token"] if rows["ids"] else "empty"
+
+
+FOLDER = StoreKind("chroma", accepts=lambda location: "://" not in location, open=ChromaStore, wipe=ChromaStore.wipe)
+SERVER = StoreKind("chroma-server", accepts=is_server, open=ChromaStore, shared=True)

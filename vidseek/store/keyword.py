@@ -4,23 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import shutil
 import uuid
 from pathlib import Path
 
-from vidseek.store.chroma import ChromaStore
-
-_WORD = re.compile(r"[0-9]+|[^\W\d_]+")
-STOPWORDS = frozenset(
-    "a an and are as at be by for from has have he her his i in is it its of on or she that the their "
-    "them they this to was were what when where which who why will with you your does did do how about".split()
-)
-
-
-def tokens(text: str) -> list[str]:
-    """Lower-case words and digit runs, stopwords dropped; the same for questions and evidence."""
-    return [t for t in _WORD.findall(text.lower()) if t not in STOPWORDS]
+from vidseek.store.base import EvidenceStore
+from vidseek.text import tokens
 
 
 class KeywordIndex:
@@ -48,7 +37,7 @@ class KeywordIndex:
         self._ids, self._bm25, self._stamp = saved["ids"], bm25, stamp
         return True
 
-    def refresh(self, store: ChromaStore) -> None:
+    def refresh(self, store: EvidenceStore) -> None:
         """Load the saved index, or rebuild it when the store changed since it was built."""
         stamp = store.stamp()
         if self._stamp == stamp or self._load(stamp):

@@ -2,10 +2,8 @@
 // into the page with textContent, never as HTML: a video can show "<script>…" and it must stay words.
 "use strict";
 
-const SOURCES = {
-  speech: ["SPEECH", "--speech"], ocr: ["TEXT", "--ocr"], objects: ["OBJECT", "--objects"],
-  caption: ["CAPTION", "--caption"], subtitle: ["SUBTITLE", "--subtitle"],
-};
+let SOURCES = {};  // name -> [label, colour]: the registered sources, from /api/sources
+const OTHER = "#7f8c8d";  // a source the server did not list (evidence of a plugin since removed)
 const $ = (id) => document.getElementById(id);
 const player = $("player");
 let videos = [];
@@ -47,13 +45,23 @@ function clock(seconds) {
 }
 
 function sourceBadge(source) {
-  const [label, colour] = SOURCES[source] || [source.toUpperCase(), "--caption"];
-  return el("span", { class: "source", text: label, style: `--c: var(${colour})`, title: source });
+  const [label, colour] = SOURCES[source] || [source.toUpperCase(), OTHER];
+  return el("span", { class: "source", text: label, style: `--c: ${colour}`, title: source });
+}
+
+function colourOf(source) {
+  return (SOURCES[source] || ["", OTHER])[1];
 }
 
 function say(text, isError = false) {
   $("status").textContent = text;
   $("status").className = isError ? "error" : "";
+}
+
+async function start() {
+  // colours are checked as #rrggbb by the server's registry, so they are safe inside a style
+  SOURCES = Object.fromEntries((await api("/api/sources")).map((s) => [s.name, [s.label, s.colour]]));
+  await loadVideos();
 }
 
 async function loadVideos(select) {
@@ -87,11 +95,11 @@ async function drawTimeline(video) {
     class: "mark",
     title: `${clock(e.start)} ${e.source}: ${e.text}`,  // an attribute set as text, never parsed
     style: `left:${100 * e.start / video.duration}%; width:${100 * Math.max(e.end - e.start, 0.2) / video.duration}%;`
-         + `top:${row(e.source)}px; background: var(${(SOURCES[e.source] || ["", "--caption"])[1]})`,
+         + `top:${row(e.source)}px; background: ${colourOf(e.source)}`,
     onclick: () => seek(video.id, e.start),
   })), el("div", { class: "cursor", id: "cursor" }));
   $("legend").replaceChildren(...sources.map((s) => el("span", {
-    text: s, style: `--c: var(${(SOURCES[s] || ["", "--caption"])[1]})` })));
+    text: s, style: `--c: ${colourOf(s)}` })));
 }
 
 function whenReady() {
@@ -180,7 +188,7 @@ $("token-form").addEventListener("submit", (event) => {
   token = $("token").value;
   sessionStorage.setItem("vidseek-token", token);
   $("token-form").hidden = true;
-  loadVideos().catch((error) => say(error.message, true));
+  start().catch((error) => say(error.message, true));
 });
 
-loadVideos().catch((error) => say(error.message, true));
+start().catch((error) => say(error.message, true));
