@@ -609,6 +609,36 @@ def _listen(host: str, port: int):
     return sock
 
 
+@app.command()
+def export(
+    video: Annotated[str, typer.Argument(
+        help="An indexed video: its file, or its fingerprint (prefix) when the file is gone.")],
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help="srt, vtt (subtitles), txt, json or md (transcripts).")] = "srt",
+    source: Annotated[list[str] | None, typer.Option(
+        help="Only this source (repeat for several); default: speech and subtitles.")] = None,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the file here, byte for byte (stdout shows control characters escaped).")] = None,
+    library: LibraryOption = None,
+) -> None:
+    """Write a video's speech (or any source) as subtitles or a timestamped transcript.
+
+    `vidseek export talk.mp4 --format srt -o talk.srt`; `--format vtt` for the web, `txt`, `json` or `md`
+    for reading. Several sources in one file say which line came from which.
+    """
+    try:
+        text = Library(library).export(video, fmt, _parse_sources(",".join(source)) if source else None)
+    except (VideoError, ValueError) as exc:
+        _fail(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    if out_file is not None:
+        out_file.write_text(text, encoding="utf-8")
+        _say(err, f"wrote {out_file}")
+        return
+    out.file.write(printable(text, lines=True))  # whole, unwrapped; words from the video cannot steer a terminal
+    out.file.flush()
+
+
 def _multi_value_choices(argv: list[str]) -> list[str]:
     """Let `--choices a b c` take several values (click options take one): repeat the flag for each."""
     out_args: list[str] = []

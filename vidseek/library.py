@@ -177,6 +177,18 @@ class Library:
         """Every piece of evidence of one video in time order."""
         return self.cache.evidence(self.find(path_or_id).video.fingerprint, sources)
 
+    def export(self, path_or_id: str | os.PathLike[str], fmt: str = "srt", sources: Sequence[str] | None = None) -> str:
+        """A video's evidence as subtitles or a transcript: srt, vtt, txt, json or md (vidseek.export), from
+        speech and subtitles unless `sources` names others. Raises VideoError for a video not indexed and
+        ValueError for an unknown format or source, or a video without evidence from those sources."""
+        from vidseek.export import check_format, render, transcript
+
+        check_format(fmt)
+        record = self.find(path_or_id)
+        video = record.video
+        items = self.cache.evidence(video.fingerprint)
+        return render(transcript(video.fingerprint, video.path, video.duration, items, sources), fmt)
+
     def remove(self, path_or_id: str | os.PathLike[str]) -> VideoRecord:
         """Forget a video: its store rows, its record and its cached evidence."""
         record = self.find(path_or_id)

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from pysubs2 import SSAEvent, SSAFile
+from pysubs2 import SSAFile
 from pysubs2.formats.subrip import SubripFormat
 from pysubs2.formats.substation import SubstationFormat
 
@@ -30,6 +30,8 @@ MAX_CUES = 20_000  # per file: a day of speech; each cue is embedded, so more on
 GUESS_BYTES = 256 << 10  # what charset-normalizer looks at to guess an encoding
 _STAMP = re.compile(r"\d+(?::\d{1,2}){0,2}(?:[.,]\d+)?")
 _LEFTOVER_TAGS = re.compile(r"<[^>]*>")  # WebVTT voice, class and karaoke-time tags pysubs2 leaves in
+_STYLING = re.compile(r"\{\\[^}]*\}")  # an ASS override block, as pysubs2 writes SubRip's <i>, <b>, <u>, <s>
+_BREAKS = re.compile(r"\\[Nnh]")
 Cue = tuple[float, float, str]
 
 
@@ -76,23 +78,25 @@ def _timed_blocks(text: str) -> str:
     return "\n\n".join(kept) + "\n"
 
 
-def _events(text: str, notes: list[str] | None) -> list[SSAEvent]:
-    """The document's subtitle events as pysubs2 reads them: ASS/SSA by its section headers, else SubRip or
-    WebVTT. An ASS file's comments and vector drawings are not text and are left out."""
+def _events(text: str, notes: list[str] | None) -> list[tuple[int, int, str]]:
+    """(start ms, end ms, text without tags) of the document's events as pysubs2 reads them: ASS/SSA by its
+    section headers, else SubRip or WebVTT. An ASS file's comments and vector drawings are not text and are
+    left out, and so is anything in braces (ASS hides notes that way); in SubRip and WebVTT only styling
+    ('<i>', which pysubs2 makes '{\\i1}') is removed, so '{' in a cue's words stays."""
     substation = SubstationFormat.guess_format(text) or ("ass" if "[Events]" in text else None)
     subs = SSAFile()
     if substation:
         try:
-            with warnings.catch_warnings():  # per malformed field, with a default used: only whether cues come out counts
+            with warnings.catch_warnings():  # one per malformed field; whether any cue comes out is what counts
                 warnings.simplefilter("ignore")
                 subs = SSAFile.from_string(text, format_=substation)
         except Exception as exc:  # pysubs2 raises what its parser meets (ValueError, KeyError, …)
             if notes is not None:
                 notes.append(f"its ASS/SSA events are unreadable ({type(exc).__name__}: {exc})")
             return []
-        return [e for e in subs if e.is_text]
+        return [(e.start, e.end, e.plaintext) for e in subs if e.is_text]
     _SignedSubRip.from_file(subs, io.StringIO(_timed_blocks(text)), "srt")
-    return list(subs)
+    return [(e.start, e.end, _BREAKS.sub(" ", _STYLING.sub("", e.text))) for e in subs]
 
 
 def parse_cues(text: str, notes: list[str] | None = None) -> list[Cue]:
@@ -103,9 +107,9 @@ def parse_cues(text: str, notes: list[str] | None = None) -> list[Cue]:
     cues: list[Cue] = []
     seen: set[Cue] = set()
     moved = backwards = before_zero = 0
-    for event in _events(text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), notes):
-        body = re.sub(r"\s+", " ", _LEFTOVER_TAGS.sub("", event.plaintext)).strip()
-        start, end = event.start / 1000, event.end / 1000
+    for start_ms, end_ms, words in _events(text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), notes):
+        body = re.sub(r"\s+", " ", _LEFTOVER_TAGS.sub("", words)).strip()
+        start, end = start_ms / 1000, end_ms / 1000
         if not body:
             continue
         if end < start:
