@@ -639,6 +639,58 @@ def export(
     out.file.flush()
 
 
+@app.command("mcp")
+def mcp_server(
+    http: Annotated[bool, typer.Option(
+        "--http", help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdin/stdout.")] = False,
+    host: Annotated[str, typer.Option(
+        help="--http: address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="--http: port to listen on.")] = 8765,
+    token: Annotated[str | None, typer.Option(
+        envvar="VIDSEEK_TOKEN", help="--http: token clients must send (X-Vidseek-Token header or Bearer).")] = None,
+    root: Annotated[list[Path] | None, typer.Option(
+        help="A folder whose files may be indexed (repeat for several; default: the current folder).")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")] = False,
+    device: DeviceOption = "auto",
+    library: LibraryOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Serve the library to MCP clients (Claude Desktop, IDEs, agents): list, search, read, ask and index.
+
+    Stdio by default, as MCP clients start their servers; `--http` for streamable HTTP with the rules of
+    `vidseek serve`. The client config is in docs/mcp.md. Needs vidseek\\[mcp].
+    """
+    try:
+        from vidseek.mcp_server import McpOptions, create_server, http_app, run_stdio
+    except ImportError:
+        _fail("mcp needs the mcp extra: pip install 'vidseek[mcp]'")
+        raise typer.Exit(BAD_INPUT) from None
+    from vidseek.server import ServerConfig
+
+    quiet_libraries()
+    try:
+        config = ServerConfig(str(library) if library else None, store, root or [Path.cwd()], token, host,
+                              device, llm=not no_llm)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+    server = create_server(McpOptions(config))
+    if not http:
+        run_stdio(server)
+        return
+    import uvicorn
+
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        listening = _listen(host, port)
+    except OSError as exc:
+        _fail(f"cannot listen on {shown}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(BAD_INPUT) from None
+    _say(err, f"vidseek: MCP over HTTP at http://{shown}:{port}/mcp for {', '.join(map(str, config.roots))}"
+              + (" (token required)" if token else ""))
+    uvicorn.Server(uvicorn.Config(http_app(server, config), log_level="warning")).run(sockets=[listening])
+
+
 def _multi_value_choices(argv: list[str]) -> list[str]:
     """Let `--choices a b c` take several values (click options take one): repeat the flag for each."""
     out_args: list[str] = []

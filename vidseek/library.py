@@ -204,13 +204,14 @@ class Library:
         return [self.find(v).video.fingerprint for v in names]
 
     def search(self, query: str, k: int = 12, video: str | os.PathLike[str] | Sequence[str] | None = None,
-               sources: Sequence[str] | None = None) -> list[Hit]:
-        """Evidence for a query: dense + keyword hits fused, with neighbours, in time order."""
+               sources: Sequence[str] | None = None, span: tuple[float, float] | None = None) -> list[Hit]:
+        """Evidence for a query: dense + keyword hits fused, with neighbours, in time order; `span` (start,
+        end seconds) keeps what overlaps it."""
         if not query.strip():
             raise ValueError("the query is empty")
         _check_k(k)
         retriever = Retriever(self.store, self.keyword, self.embedder)
-        return retriever.search(query, k, self._videos_filter(video), sources)
+        return retriever.search(query, k, self._videos_filter(video), sources, span=span)
 
     def reasoner(self, llm: LLMSettings | None = None) -> Reasoner:
         llm = llm or LLMSettings()

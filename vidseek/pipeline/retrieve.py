@@ -33,14 +33,16 @@ class Retriever:
         self.embedder = embedder
 
     def search(self, query: str, k: int = 12, videos: Sequence[str] | None = None,
-               sources: Sequence[str] | None = None, neighbours: bool = True) -> list[Hit]:
-        """The k best hits for a query (plus their neighbours), in time order within each video."""
-        filters = where(videos, sources)
+               sources: Sequence[str] | None = None, neighbours: bool = True,
+               span: tuple[float, float] | None = None) -> list[Hit]:
+        """The k best hits for a query (plus their neighbours), in time order within each video; `span`
+        (start, end seconds) keeps only evidence that overlaps it."""
+        filters = where(videos, sources, span)
         fetch = max(FETCH, 3 * k)
         dense = self.store.dense(self.embedder.encode([query])[0], fetch, filters)
         self.keyword.refresh(self.store)
         keyword_ids = self.keyword.search(query, fetch * (10 if filters else 1))
-        keyword = [(i, e) for i, e in self.store.get(ids=keyword_ids) if _passes(e, videos, sources)] \
+        keyword = [(i, e) for i, e in self.store.get(ids=keyword_ids) if _passes(e, videos, sources, span)] \
             if keyword_ids else []
         rank = {i: n for n, i in enumerate(keyword_ids)}
         keyword.sort(key=lambda ie: rank[ie[0]])
@@ -54,7 +56,7 @@ class Retriever:
         hits = {i: Hit(i, found[i], scores[i]) for i in top}
         if neighbours and top:
             # one store read for all hits' videos: a filter per hit costs a scan of the store each time
-            nearby = self.store.get(where(sorted({found[i].fingerprint for i in top}), sources))
+            nearby = self.store.get(where(sorted({found[i].fingerprint for i in top}), sources, span))
             for i in top:
                 e = found[i]
                 for j, n in nearby:
@@ -64,8 +66,10 @@ class Retriever:
         return in_time_order(merge_duplicates(list(hits.values())))
 
 
-def _passes(e: Evidence, videos: Sequence[str] | None, sources: Sequence[str] | None) -> bool:
-    return (not videos or e.fingerprint in videos) and (not sources or e.source in sources)
+def _passes(e: Evidence, videos: Sequence[str] | None, sources: Sequence[str] | None,
+            span: tuple[float, float] | None = None) -> bool:
+    return ((not videos or e.fingerprint in videos) and (not sources or e.source in sources)
+            and (span is None or (e.start <= span[1] and e.end >= span[0])))
 
 
 def merge_duplicates(hits: list[Hit]) -> list[Hit]:
