@@ -57,6 +57,20 @@ app = _Commands(
 out = Console()
 err = Console(stderr=True)
 
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from vidseek import __version__
+
+        _say(out, f"vidseek {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool | None, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print vidseek's version and exit.")] = None) -> None:
+    pass
+
 StoreOption = Annotated[
     str | None,
     typer.Option("--store", envvar="VIDSEEK_STORE",
