@@ -585,26 +585,39 @@ def serve(
     try:
         import uvicorn
 
-        from vidseek.server import ServerConfig, create_app
+        from vidseek.server import create_app
     except ImportError:
         _fail("serve needs the server extra: pip install 'vidseek[server]'")
         raise typer.Exit(BAD_INPUT) from None
     quiet_libraries()
-    try:
-        config = ServerConfig(str(library) if library else None, store, root or [Path.cwd()], token, host,
-                              device, llm=not no_llm)
-    except ValueError as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
-    shown = f"[{host}]" if ":" in host else host
-    try:  # bound before saying "serving": a busy port is one line, not a claim and then a traceback
-        listening = _listen(host, port)
-    except OSError as exc:
-        _fail(f"cannot listen on {shown}:{port}: {exc.strerror or exc}")
-        raise typer.Exit(BAD_INPUT) from None
+    config = _server_config(library, store, root, token, host, device, no_llm)
+    listening, shown = _bound(host, port)  # before saying "serving": a busy port is one line, not a traceback
     _say(err, f"vidseek: serving {', '.join(map(str, config.roots))} on http://{shown}:{port}/"
               + (" (token required)" if token else ""))
     uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning")).run(sockets=[listening])
+
+
+def _server_config(library: Path | None, store: str | None, root: list[Path] | None, token: str | None, host: str,
+                   device: str, no_llm: bool):
+    """What `serve` and `mcp` serve, checked (roots exist, a token off loopback and a strong one)."""
+    from vidseek.server import ServerConfig
+
+    try:
+        return ServerConfig(str(library) if library else None, store, root or [Path.cwd()], token, host, device,
+                            llm=not no_llm)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise typer.Exit(BAD_INPUT) from None
+
+
+def _bound(host: str, port: int):
+    """A socket listening on host:port and the host as a URL shows it; a busy port is one line and exit 2."""
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        return _listen(host, port), shown
+    except OSError as exc:
+        _fail(f"cannot listen on {shown}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(BAD_INPUT) from None
 
 
 def _listen(host: str, port: int):
@@ -679,27 +692,15 @@ def mcp_server(
     except ImportError:
         _fail("mcp needs the mcp extra: pip install 'vidseek[mcp]'")
         raise typer.Exit(BAD_INPUT) from None
-    from vidseek.server import ServerConfig
-
     quiet_libraries()
-    try:
-        config = ServerConfig(str(library) if library else None, store, root or [Path.cwd()], token, host,
-                              device, llm=not no_llm)
-    except ValueError as exc:
-        _fail(str(exc))
-        raise typer.Exit(BAD_INPUT) from None
+    config = _server_config(library, store, root, token, host, device, no_llm)
     server = create_server(McpOptions(config))
     if not http:
         run_stdio(server)
         return
     import uvicorn
 
-    shown = f"[{host}]" if ":" in host else host
-    try:
-        listening = _listen(host, port)
-    except OSError as exc:
-        _fail(f"cannot listen on {shown}:{port}: {exc.strerror or exc}")
-        raise typer.Exit(BAD_INPUT) from None
+    listening, shown = _bound(host, port)
     _say(err, f"vidseek: MCP over HTTP at http://{shown}:{port}/mcp for {', '.join(map(str, config.roots))}"
               + (" (token required)" if token else ""))
     uvicorn.Server(uvicorn.Config(http_app(server, config), log_level="warning")).run(sockets=[listening])

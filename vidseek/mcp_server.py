@@ -60,32 +60,25 @@ VideoArg = Annotated[str | None, Field(
 
 
 @dataclass
-class Moment:
-    """One piece of evidence as a client shows it."""
+class Cited:
+    """A span of a video as a client shows it: an answer's citation."""
 
     video: str
     path: str
-    start: float
+    start: float  # seconds from the start of the video
     end: float
-    at: str
+    at: str  # the start as HH:MM:SS
     source: str
-    text: str
-    link: str
-    score: float | None = None
-    neighbour: bool = False  # came along because it is next to a hit in time
+    link: str  # file URL with #t=start,end: a player opens it at the moment
 
 
 @dataclass
-class Cited:
-    """A span an answer rests on."""
+class Moment(Cited):
+    """One piece of evidence: the span and what it says."""
 
-    video: str
-    path: str
-    start: float
-    end: float
-    at: str
-    source: str
-    link: str
+    text: str = ""
+    score: float | None = None
+    neighbour: bool = False  # came along because it is next to a hit in time
 
 
 @dataclass
@@ -107,8 +100,8 @@ def _link(path: str, start: float, end: float) -> str:
 
 def _moment(e: Evidence, paths: dict[str, str], hit: Hit | None = None) -> Moment:
     path = paths.get(e.fingerprint, "")
-    return Moment(e.fingerprint, path, e.start, e.end, format_time(e.start), e.source, e.text,
-                  _link(path, e.start, e.end), hit.score if hit else None, hit.neighbour if hit else False)
+    return Moment(e.fingerprint, path, e.start, e.end, format_time(e.start), e.source, _link(path, e.start, e.end),
+                  e.text, hit.score if hit else None, hit.neighbour if hit else False)
 
 
 def _result(data: dict[str, Any]) -> CallToolResult:
