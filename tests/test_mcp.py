@@ -72,6 +72,7 @@ def test_an_mcp_client_over_stdio_lists_searches_asks_reads_and_indexes(harbor) 
                 "outside": await client.call_tool("index_video", {"path": "/etc/hostname"}),
                 "escape": await client.call_tool("index_video", {"path": "../../etc/hostname"}),
                 "unknown": await client.call_tool("read_window", {"video": "nothing-like-it", "start": 0, "end": 1}),
+                "backwards": await client.call_tool("read_window", {"video": fp, "start": 3, "end": 1}),
                 "index": await client.call_tool("index_video", {"path": "dock.mp4", "sources": ["subtitle"]},
                                                 progress_callback=told),
                 "after": await client.call_tool("search_evidence", {"query": "When does the dock open?", "k": 1}),
@@ -106,6 +107,8 @@ def test_an_mcp_client_over_stdio_lists_searches_asks_reads_and_indexes(harbor) 
             "' is outside the folders this server may read")
     assert got["unknown"].isError and got["unknown"].content[0].text == (
         f"vidseek: no indexed video matches 'nothing-like-it' in {library}")
+    assert got["backwards"].isError and got["backwards"].content[0].text == (
+        "vidseek: start 3, end 1: not a time range (seconds, with 0 ≤ start ≤ end)")
 
     indexed = _payload(got["index"])
     assert indexed["path"] == str(folder / "dock.mp4") and indexed["counts"] == {"subtitle": 1}
