@@ -65,8 +65,9 @@ def ask_tool(library: Library, video: str | Sequence[str] | None = None, llm: LL
              k: int = 12, name: str = "ask_video") -> StructuredTool:
     """A LangChain tool that answers a question from the library's videos (or `video`) with cited moments.
 
-    The tool's content is the answer and its citations as text; with `response_format` content-and-artifact
-    the full Answer (citations with start/end seconds, evidence, notes) is the artifact."""
+    Its content (what a model reads) is the answer and its citations as text; the whole Answer as a dict
+    (citations with start and end seconds, evidence, notes) is the artifact of the ToolMessage it returns
+    when called with a tool call. Raises what Library.ask raises (VideoError, ValueError)."""
 
     def run(question: str, choices: list[str] | None = None) -> tuple[str, dict[str, Any]]:
         answer = library.ask(question, choices, video, k, llm)
