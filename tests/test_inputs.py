@@ -176,7 +176,8 @@ def test_an_unreadable_subtitle_file_is_named_and_the_rest_indexed(tmp_path) -> 
     (tmp_path / "clip.srt").write_bytes(os.urandom(2000))
     result = index(path, tmp_path / "lib", "subtitle,ocr")
     assert result.exit_code == 0 and "1 ocr" in result.stdout
-    assert "subtitle: skipped, subtitle file(s) clip.srt unreadable (not SubRip or WebVTT text)" in result.stderr
+    assert ("subtitle: skipped, subtitle file(s) clip.srt unreadable (not SubRip, WebVTT or ASS/SSA text)"
+            in result.stderr)
     shutil.rmtree(tmp_path / "lib")
     (tmp_path / "clip.srt").write_text("1\n00:00:01,000 --> 00:00:02,000\nHello\n\nnot a cue at all\n-->\n")
     assert "1 subtitle" in index(path, tmp_path / "lib", "subtitle,ocr").stdout  # the readable cue is kept

@@ -136,3 +136,15 @@ def test_a_page_under_another_host_name_cannot_read_the_api(server, browser) -> 
                              body: JSON.stringify({path: 'harbor.mp4'})})
             .then((r) => done(r.status), (e) => done(String(e)));""")
     assert posted == 403
+
+
+def test_the_page_offers_the_transcript_as_a_download(server, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    browser.get(server)
+    link = WebDriverWait(browser, 60).until(lambda d: d.find_element(By.ID, "export-srt").is_displayed()
+                                            and d.find_element(By.ID, "export-srt"))
+    assert link.get_attribute("href").endswith("/export?format=srt") and link.get_attribute("download") is not None
+    text = browser.execute_script("return fetch(arguments[0]).then((r) => r.text())", link.get_attribute("href"))
+    assert "00:00:12,000 --> 00:00:15,000\nThe lighthouse keeper is named Ada Brooks." in text

@@ -196,7 +196,7 @@ def test_openapi_schema_matches_the_api(client, served) -> None:
     _, _, fp = served
     schema = client.get("/openapi.json").json()
     routes = {(route.path, method.lower()) for route in client.app.state.api.routes for method in route.methods}
-    assert len(routes) == 10 and all(path.startswith("/api/") for path, _ in routes)
+    assert len(routes) == 11 and all(path.startswith("/api/") for path, _ in routes)
     documented = {(path, method) for path, ops in schema["paths"].items() for method in ops}
     assert documented == routes
     components = schema["components"]["schemas"]
@@ -389,3 +389,28 @@ def test_options_are_checked_as_the_cli_checks_them(client, served) -> None:
         os.mkfifo(fifo)
     response = client.post("/api/index", json={"path": "pipe.mp4"})
     assert response.status_code == 400 and response.json() == {"error": "'pipe.mp4' is not a regular file, not a video"}
+
+
+def test_export_downloads_subtitles_and_transcripts(client, served) -> None:
+    _, _, fp = served
+    srt = client.get(f"/api/videos/{fp[:10]}/export")
+    assert srt.status_code == 200 and srt.headers["content-type"].startswith("application/x-subrip")
+    assert srt.headers["content-disposition"] == "attachment; filename=\"harbor.srt\"; filename*=UTF-8''harbor.srt"
+    assert srt.text.startswith("1\n00:00:02,000 --> 00:00:05,000\nWelcome aboard the harbor tour.\n")
+    txt = client.get(f"/api/videos/{fp}/export", params={"format": "txt", "source": "subtitle"})
+    assert txt.text.splitlines()[1] == "00:00:12–00:00:15  The lighthouse keeper is named Ada Brooks."
+    cues = client.get(f"/api/videos/{fp}/export", params={"format": "json"}).json()["cues"]
+    assert [(c["start"], c["end"], c["text"]) for c in cues] == [(a, b, t) for a, b, t in CUES]
+    none = client.get(f"/api/videos/{fp}/export", params={"source": "ocr"})
+    assert none.status_code == 404
+    assert none.json() == {"error": "harbor.mp4 has no ocr evidence to export (it has: subtitle)"}
+    bad = client.get(f"/api/videos/{fp}/export", params={"format": "docx"})
+    assert bad.status_code == 422 and bad.json()["error"].startswith("query.format: Input should be 'srt'")
+
+
+def test_a_download_name_cannot_break_the_header() -> None:
+    from vidseek.export import content_disposition
+
+    header = content_disposition('a"b;\r\nSet-Cookie: x=1 é.srt')
+    assert "\r" not in header and "\n" not in header
+    assert header.startswith('attachment; filename="a_b___Set-Cookie: x=1 _.srt"; filename*=UTF-8\'\'a%22b%3B%0D%0A')

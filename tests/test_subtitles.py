@@ -160,3 +160,53 @@ def test_a_run_killed_while_embedding_leaves_a_library_that_says_so_and_a_rerun_
     assert again.exit_code == 0
     rows = runner.invoke(app, ["ls", "-L", str(tmp_path / "lib")]).stdout.splitlines()
     assert len(rows) == 2 and rows[1].split()[2] == "2" and rows[1].endswith("movie.mp4")
+
+
+STYLE_FIELDS = ("Name, Fontname, Fontsize, PrimaryColour, SecondaryColour, OutlineColour, BackColour, Bold, Italic, "
+                "Underline, StrikeOut, ScaleX, ScaleY, Spacing, Angle, BorderStyle, Outline, Shadow, Alignment, "
+                "MarginL, MarginR, MarginV, Encoding")
+ASS = r"""[Script Info]
+ScriptType: v4.00+
+PlayResX: 384
+
+[V4+ Styles]
+Format: STYLE_FIELDS
+Style: Default,Arial,20,&H00FFFFFF,&H000000FF,&H00000000,&H00000000,0,0,0,0,100,100,0,0,1,2,2,2,10,10,10,1
+Style: Sign,Arial,14,&H0000FFFF,&H000000FF,&H00000000,&H00000000,-1,0,0,0,100,100,0,0,1,2,2,8,10,10,10,1
+
+[Events]
+Format: Layer, Start, End, Style, Name, MarginL, MarginR, MarginV, Effect, Text
+Dialogue: 0,0:00:01.00,0:00:02.50,Default,,0,0,0,,{\an8}{\i1}Hello{\i0} there
+Comment: 0,0:00:02.00,0:00:03.00,Default,,0,0,0,,translator's note: not shown
+Dialogue: 0,0:00:04.00,0:00:06.25,Sign,,0,0,0,,{\pos(192,40)\c&H00FFFF&\fs30}The vault\Ncode is {\b1}3319{\b0}
+Dialogue: 1,0:00:04.00,0:00:06.25,Sign,,0,0,0,,{\pos(192,40)\c&H00FFFF&\fs30}The vault\Ncode is {\b1}3319{\b0}
+Dialogue: 0,0:00:07.00,0:00:07.50,Default,,0,0,0,,{\p1}m 0 0 l 100 0 100 100 0 100{\p0}
+""".replace("STYLE_FIELDS", STYLE_FIELDS)
+
+
+@pytest.mark.parametrize("suffix", [".ass", ".ssa"])
+def test_an_ass_file_with_styling_is_ingested_with_the_tags_removed(tmp_path: Path, suffix: str) -> None:
+    """Comments and vector drawings are not text; a cue drawn on two layers (outline, fill) is one cue."""
+    movie = synth.write_video(synth.Script(duration=8, size=(64, 48), fps=2, audio=False), tmp_path / "movie.mkv")
+    (tmp_path / f"movie{suffix}").write_text(ASS, encoding="utf-8")
+    v = video.probe(movie)
+    extractor = SubtitleExtractor()
+    assert extractor.available(v)
+    found = list(extractor.run(v, Chunk(0, 0.0, v.duration)))
+    assert [(e.start, e.end, e.text) for e in found] == CUES
+    assert all(e.meta["file"] == f"movie{suffix}" for e in found) and extractor.problems == []
+
+
+def test_webvtt_notes_cue_ids_and_voice_tags_are_not_cue_text() -> None:
+    vtt = ("WEBVTT - a title\nKind: captions\n\nSTYLE\n::cue { color: yellow }\n\n"
+           "first\n00:00:01.000 --> 00:00:02.500 line:0\n<v Roger>Hello</v> <c.loud>there</c>\n\n"
+           "NOTE the next cue was checked twice\n\n"
+           "second\n00:00:04.000 --> 00:00:06.250\nThe vault <00:00:05.000>code is 3319\n\n"
+           "NOTE trailing\n")
+    assert parse_cues(vtt) == CUES
+
+
+def test_a_broken_ass_file_is_a_subtitle_error_with_its_name(tmp_path: Path) -> None:
+    (tmp_path / "movie.ass").write_text("[Script Info]\n[Events]\nFormat: Start\nDialogue: not, a, time\n")
+    with pytest.raises(SubtitleError, match="'movie.ass' holds no SubRip or WebVTT cues and no ASS/SSA events"):
+        read_sidecar(tmp_path / "movie.ass")

@@ -6,7 +6,7 @@ from vidseek.library import Library
 from vidseek.pipeline.index import IndexOptions, IndexReport
 from vidseek.types import Evidence, Segment, Video
 
-__version__ = "0.1.0"
+__version__ = "0.2.0"  # pyproject.toml reads it; CHANGELOG.md says what changed
 
 
 def index(path: str, library: str | None = None, **kwargs) -> IndexReport:

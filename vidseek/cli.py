@@ -60,6 +60,20 @@ app = _Commands(
 out = Console()
 err = Console(stderr=True)
 
+
+def _print_version(wanted: bool) -> None:
+    if wanted:
+        from vidseek import __version__
+
+        _say(out, f"vidseek {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _options(version: Annotated[bool | None, typer.Option(
+        "--version", callback=_print_version, is_eager=True, help="Print vidseek's version and exit.")] = None) -> None:
+    pass
+
 StoreOption = Annotated[
     str | None,
     typer.Option("--store", envvar="VIDSEEK_STORE",
@@ -574,22 +588,35 @@ def serve(
     try:
         import uvicorn
 
-        from vidseek.server import ServerConfig, create_app
+        from vidseek.server import create_app
     except ImportError:
         _fail("serve needs the server extra: pip install 'vidseek[server]'")
         raise typer.Exit(BAD_INPUT) from None
     quiet_libraries()
-    config = ServerConfig(str(library) if library else None, store, root or [Path.cwd()], token, host, device,
-                          llm=not no_llm)
-    shown = f"[{host}]" if ":" in host else host
-    try:  # bound before saying "serving": a busy port is one line, not a claim and then a traceback
-        listening = _listen(host, port)
-    except OSError as exc:
-        _fail(f"cannot listen on {shown}:{port}: {exc.strerror or exc}")
-        raise typer.Exit(BAD_INPUT) from None
+    config = _server_config(library, store, root, token, host, device, no_llm)
+    listening, shown = _bound(host, port)  # before saying "serving": a busy port is one line, not a traceback
     _say(err, f"vidseek: serving {', '.join(map(str, config.roots))} on http://{shown}:{port}/"
               + (" (token required)" if token else ""))
     uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning")).run(sockets=[listening])
+
+
+def _server_config(library: Path | None, store: str | None, root: list[Path] | None, token: str | None, host: str,
+                   device: str, no_llm: bool):
+    """What `serve` and `mcp` serve, checked (roots exist, a token off loopback and a strong one)."""
+    from vidseek.server import ServerConfig
+
+    return ServerConfig(str(library) if library else None, store, root or [Path.cwd()], token, host, device,
+                        llm=not no_llm)
+
+
+def _bound(host: str, port: int):
+    """A socket listening on host:port and the host as a URL shows it; a busy port is one line and exit 2."""
+    shown = f"[{host}]" if ":" in host else host
+    try:
+        return _listen(host, port), shown
+    except OSError as exc:
+        _fail(f"cannot listen on {shown}:{port}: {exc.strerror or exc}")
+        raise typer.Exit(BAD_INPUT) from None
 
 
 def _listen(host: str, port: int):
@@ -606,6 +633,72 @@ def _listen(host: str, port: int):
         raise
     sock.set_inheritable(True)
     return sock
+
+
+@app.command()
+def export(
+    video: Annotated[str, typer.Argument(
+        help="An indexed video: its file, or its fingerprint (prefix) when the file is gone.")],
+    fmt: Annotated[str, typer.Option(
+        "--format", "-f", help="srt, vtt (subtitles), txt, json or md (transcripts).")] = "srt",
+    source: Annotated[list[str] | None, typer.Option(
+        help="Only this source (repeat for several); default: speech and subtitles.")] = None,
+    out_file: Annotated[Path | None, typer.Option(
+        "--out", "-o", help="Write the file here, byte for byte (stdout shows control characters escaped).")] = None,
+    library: LibraryOption = None,
+) -> None:
+    """Write a video's speech (or any source) as subtitles or a timestamped transcript.
+
+    `vidseek export talk.mp4 --format srt -o talk.srt`; `--format vtt` for the web, `txt`, `json` or `md`
+    for reading. Several sources in one file say which line came from which.
+    """
+    text = Library(library).export(video, fmt, ex.parse_sources(source))
+    if out_file is not None:
+        out_file.write_text(text, encoding="utf-8")
+        _say(err, f"wrote {out_file}")
+        return
+    out.file.write(printable(text, lines=True))  # whole, unwrapped; words from the video cannot steer a terminal
+    out.file.flush()
+
+
+@app.command("mcp")
+def mcp_server(
+    http: Annotated[bool, typer.Option(
+        "--http", help="Serve streamable HTTP at http://HOST:PORT/mcp instead of stdin/stdout.")] = False,
+    host: Annotated[str, typer.Option(
+        help="--http: address to listen on; anything but loopback needs --token.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="--http: port to listen on.")] = 8765,
+    token: Annotated[str | None, typer.Option(
+        envvar="VIDSEEK_TOKEN", help="--http: token clients must send (X-Vidseek-Token header or Bearer).")] = None,
+    root: Annotated[list[Path] | None, typer.Option(
+        help="A folder whose files may be indexed (repeat for several; default: the current folder).")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")] = False,
+    device: DeviceOption = "auto",
+    library: LibraryOption = None,
+    store: StoreOption = None,
+) -> None:
+    """Serve the library to MCP clients (Claude Desktop, IDEs, agents): list, search, read, ask and index.
+
+    Stdio by default, as MCP clients start their servers; `--http` for streamable HTTP with the rules of
+    `vidseek serve`. The client config is in docs/mcp.md. Needs vidseek\\[mcp].
+    """
+    try:
+        from vidseek.mcp_server import McpOptions, create_server, http_app, run_stdio
+    except ImportError:
+        _fail("mcp needs the mcp extra: pip install 'vidseek[mcp]'")
+        raise typer.Exit(BAD_INPUT) from None
+    quiet_libraries()
+    config = _server_config(library, store, root, token, host, device, no_llm)
+    server = create_server(McpOptions(config))
+    if not http:
+        run_stdio(server)
+        return
+    import uvicorn
+
+    listening, shown = _bound(host, port)
+    _say(err, f"vidseek: MCP over HTTP at http://{shown}:{port}/mcp for {', '.join(map(str, config.roots))}"
+              + (" (token required)" if token else ""))
+    uvicorn.Server(uvicorn.Config(http_app(server, config), log_level="warning")).run(sockets=[listening])
 
 
 def _multi_value_choices(argv: list[str]) -> list[str]:

@@ -192,6 +192,18 @@ class Library:
         """Every piece of evidence of one video in time order."""
         return self.cache.evidence(self.find(path_or_id).video.fingerprint, sources)
 
+    def export(self, path_or_id: str | os.PathLike[str], fmt: str = "srt", sources: Sequence[str] | None = None) -> str:
+        """A video's evidence as subtitles or a transcript: srt, vtt, txt, json or md (vidseek.export), from
+        speech and subtitles unless `sources` names others. Raises NotIndexed for a video not indexed and
+        BadRequest for an unknown format or source, or a video without evidence from those sources."""
+        from vidseek.export import check_format, render, transcript
+
+        check_format(fmt)
+        record = self.find(path_or_id)
+        video = record.video
+        items = self.cache.evidence(video.fingerprint)
+        return render(transcript(video.fingerprint, video.path, video.duration, items, sources), fmt)
+
     def remove(self, path_or_id: str | os.PathLike[str]) -> VideoRecord:
         """Forget a video: its store rows, its record and its cached evidence."""
         record = self.find(path_or_id)
@@ -207,13 +219,14 @@ class Library:
         return [self.find(v).video.fingerprint for v in names]
 
     def search(self, query: str, k: int = 12, video: str | os.PathLike[str] | Sequence[str] | None = None,
-               sources: Sequence[str] | None = None) -> list[Hit]:
-        """Evidence for a query: dense + keyword hits fused, with neighbours, in time order."""
+               sources: Sequence[str] | None = None, span: tuple[float, float] | None = None) -> list[Hit]:
+        """Evidence for a query: dense + keyword hits fused, with neighbours, in time order; `span` (start,
+        end seconds) keeps what overlaps it."""
         if not query.strip():
             raise BadRequest("the query is empty")
         _check_k(k)
         retriever = Retriever(self.store, self.keyword, self.embedder)
-        return retriever.search(query, k, self._videos_filter(video), sources)
+        return retriever.search(query, k, self._videos_filter(video), sources, span=span)
 
     def reasoner(self, llm: LLMSettings | None = None) -> Reasoner:
         llm = llm or LLMSettings()

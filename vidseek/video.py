@@ -12,6 +12,7 @@ from pathlib import Path
 
 import av
 import numpy as np
+from pysubs2 import SSAEvent
 
 from vidseek.errors import LibraryError, VideoError  # noqa: F401  (VideoError: callers import it from here)
 from vidseek.types import Frame, Segment, Video
@@ -356,8 +357,8 @@ def _subtitle_rect_text(rect: object) -> str:
         text = ass.split(b",", 8)[-1] if ass.count(b",") >= 8 else ass
     if isinstance(text, bytes):
         text = text.decode("utf-8", "replace")
-    text = re.sub(r"\{[^}]*\}", "", text)  # ASS override tags such as {\i1}
-    return re.sub(r"\s+", " ", text.replace("\\N", " ").replace("\\n", " ")).strip()
+    # pysubs2 reads the ASS tags ({\i1}, \N, \h) as it does for sidecar files
+    return re.sub(r"\s+", " ", SSAEvent(text=text).plaintext).strip()
 
 
 def _colour_histogram(image: np.ndarray) -> np.ndarray:

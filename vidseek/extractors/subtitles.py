@@ -1,15 +1,22 @@
-"""Subtitles: sidecar .srt/.vtt files beside the video, and subtitle streams inside it."""
+"""Subtitles: sidecar .srt/.vtt/.ass/.ssa files beside the video, and subtitle streams inside it. pysubs2
+reads the formats; this module decides what a cue is worth (times checked against the video, caps, notes)."""
 
 from __future__ import annotations
 
 import codecs
 import functools
+import io
 import logging
 import re
+import warnings
 from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+from pysubs2 import SSAFile
+from pysubs2.formats.subrip import SubripFormat
+from pysubs2.formats.substation import SubstationFormat
 
 from vidseek.errors import SourceUnavailable
 from vidseek.extractors.base import Chunk, Extractor, Options
@@ -18,19 +25,34 @@ from vidseek.video import VideoError, read_embedded_subtitles
 
 log = logging.getLogger(__name__)
 
-SIDECAR_SUFFIXES = (".srt", ".vtt")
+SIDECAR_SUFFIXES = (".srt", ".vtt", ".ass", ".ssa")
 MAX_BYTES = 16 << 20  # of one subtitle file; a film's subtitles are well under 1 MB
 MAX_CUES = 20_000  # per file: a day of speech; each cue is embedded, so more only costs time and memory
 GUESS_BYTES = 256 << 10  # what charset-normalizer looks at to guess an encoding
-_TIMING = re.compile(
-    r"(?P<a>-?(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})\s*-->\s*(?P<b>-?(?:\d+:)?\d{1,2}:\d{2}[.,]\d{1,3})"
-)
 _STAMP = re.compile(r"\d+(?::\d{1,2}){0,2}(?:[.,]\d+)?")
-_TAGS = re.compile(r"<[^>]*>|\{\\[^}]*\}")
+_LEFTOVER_TAGS = re.compile(r"<[^>]*>")  # WebVTT voice, class and karaoke-time tags pysubs2 leaves in
+_STYLING = re.compile(r"\{\\[^}]*\}")  # an ASS override block, as pysubs2 writes SubRip's <i>, <b>, <u>, <s>
+_BREAKS = re.compile(r"\\[Nnh]")
+Cue = tuple[float, float, str]
 
 
 class SubtitleError(ValueError):
-    """A subtitle file that cannot be read as SubRip or WebVTT."""
+    """A subtitle file that cannot be read as SubRip, WebVTT or ASS/SSA."""
+
+
+class _SignedSubRip(SubripFormat):
+    """pysubs2's SubRip reader (tags, numbering, line breaks) with the times this project has always taken:
+    a minus sign is kept (so a cue starting before 0 is moved to 0, not read as positive), hours may be left
+    out (WebVTT's MM:SS.mmm) or run past 99, and only a stamp that starts the line or follows '-->' counts,
+    so a line of text holding two times is not taken for a timing line."""
+
+    TIMESTAMP = re.compile(r"(?:^|(?<=-->))[ \t]*(-?)(?:(\d+):)?(\d{1,2}):(\d{1,2})[.,](\d{1,3})")
+
+    @staticmethod
+    def timestamp_to_ms(groups) -> int:  # type: ignore[override]
+        sign, hours, minutes, seconds, fraction = groups
+        ms = ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + int(fraction.ljust(3, "0"))
+        return -ms if sign else ms
 
 
 def parse_timestamp(stamp: str) -> float:
@@ -44,35 +66,64 @@ def parse_timestamp(stamp: str) -> float:
     return seconds
 
 
-def _signed(stamp: str) -> float:
-    return -parse_timestamp(stamp[1:]) if stamp.startswith("-") else parse_timestamp(stamp)
-
-
-def parse_cues(text: str, notes: list[str] | None = None) -> list[tuple[float, float, str]]:
-    """(start, end, text) cues of a SubRip or WebVTT document; numbering and headers are ignored. Cues
-    with negative times start at 0; cues that end before they start (or before 0) are dropped; `notes`
-    is told how many of each."""
-    cues: list[tuple[float, float, str]] = []
-    moved = backwards = before_zero = 0
-    for block in re.split(r"\n\s*\n", text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")):
+def _timed_blocks(text: str) -> str:
+    """A SubRip or WebVTT document cut down to its cues: each blank-line block from its timing line on.
+    pysubs2 reads a WebVTT NOTE, STYLE or cue-id line, or a paragraph after a blank line, as text of the
+    cue before it; a cue's text ends at the first blank line, as both formats say."""
+    kept = []
+    for block in re.split(r"\n[ \t]*\n", text):
         lines = block.strip("\n").split("\n")
-        for i, line in enumerate(lines):
-            match = _TIMING.search(line)
-            if match is None:
-                continue
-            start, end = _signed(match["a"]), _signed(match["b"])
-            body = " ".join(_TAGS.sub("", t).strip() for t in lines[i + 1 :]).strip()
-            if not body:
-                break
-            if end < start:
-                backwards += 1
-            elif end < 0:
-                before_zero += 1
-            else:
-                if start < 0:
-                    moved += 1
-                cues.append((max(0.0, start), end, re.sub(r"\s+", " ", body)))
-            break
+        timing = next((i for i, line in enumerate(lines) if len(_SignedSubRip.TIMESTAMP.findall(line)) == 2), None)
+        if timing is not None:
+            kept.append("\n".join(lines[timing:]))
+    return "\n\n".join(kept) + "\n"
+
+
+def _events(text: str, notes: list[str] | None) -> list[tuple[int, int, str]]:
+    """(start ms, end ms, text without tags) of the document's events as pysubs2 reads them: ASS/SSA by its
+    section headers, else SubRip or WebVTT. An ASS file's comments and vector drawings are not text and are
+    left out, and so is anything in braces (ASS hides notes that way); in SubRip and WebVTT only styling
+    ('<i>', which pysubs2 makes '{\\i1}') is removed, so '{' in a cue's words stays."""
+    substation = SubstationFormat.guess_format(text) or ("ass" if "[Events]" in text else None)
+    subs = SSAFile()
+    if substation:
+        try:
+            with warnings.catch_warnings():  # one per malformed field; whether any cue comes out is what counts
+                warnings.simplefilter("ignore")
+                subs = SSAFile.from_string(text, format_=substation)
+        except Exception as exc:  # pysubs2 raises what its parser meets (ValueError, KeyError, …)
+            if notes is not None:
+                notes.append(f"its ASS/SSA events are unreadable ({type(exc).__name__}: {exc})")
+            return []
+        return [(e.start, e.end, e.plaintext) for e in subs if e.is_text]
+    _SignedSubRip.from_file(subs, io.StringIO(_timed_blocks(text)), "srt")
+    return [(e.start, e.end, _BREAKS.sub(" ", _STYLING.sub("", e.text))) for e in subs]
+
+
+def parse_cues(text: str, notes: list[str] | None = None) -> list[Cue]:
+    """(start, end, text) cues of a SubRip, WebVTT or ASS/SSA document, read by pysubs2; numbering, headers
+    and styling (<i>, {\\i1}, \\N) are dropped. Cues with negative times start at 0; cues that end before
+    they start (or before 0) are dropped; an ASS cue repeated on several layers is kept once; `notes` is
+    told how many of each."""
+    cues: list[Cue] = []
+    seen: set[Cue] = set()
+    moved = backwards = before_zero = 0
+    for start_ms, end_ms, words in _events(text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), notes):
+        body = re.sub(r"\s+", " ", _LEFTOVER_TAGS.sub("", words)).strip()
+        start, end = start_ms / 1000, end_ms / 1000
+        if not body:
+            continue
+        if end < start:
+            backwards += 1
+        elif end < 0:
+            before_zero += 1
+        else:
+            if start < 0:
+                moved += 1
+            cue = (max(0.0, start), end, body)
+            if cue not in seen:
+                seen.add(cue)
+                cues.append(cue)
     if notes is not None:
         if backwards:
             notes.append(f"{backwards} cue(s) end before they start: dropped")
@@ -83,10 +134,10 @@ def parse_cues(text: str, notes: list[str] | None = None) -> list[tuple[float, f
     return cues
 
 
-def fit_to_video(cues: list[tuple[float, float, str]], duration: float,
-                 notes: list[str]) -> list[tuple[float, float, str]]:
+def fit_to_video(cues: list[Cue], duration: float,
+                 notes: list[str]) -> list[Cue]:
     """Cues within the video: those starting at or after its end dropped, those running past it cut there."""
-    kept: list[tuple[float, float, str]] = []
+    kept: list[Cue] = []
     dropped = cut = 0
     for start, end, text in cues:
         if start >= duration:
@@ -141,7 +192,7 @@ def decode(raw: bytes, name: str, notes: list[str] | None = None) -> str:
     return text
 
 
-def read_sidecar(path: Path, notes: list[str] | None = None) -> list[tuple[float, float, str]]:
+def read_sidecar(path: Path, notes: list[str] | None = None) -> list[Cue]:
     """The cues of a subtitle file, at most MAX_CUES of its first MAX_BYTES; `notes` is told what was
     guessed, cut, moved or dropped. Raises SubtitleError for a file that holds no cues."""
     try:
@@ -156,7 +207,7 @@ def read_sidecar(path: Path, notes: list[str] | None = None) -> list[tuple[float
     text = decode(raw, path.name, said)
     cues = parse_cues(text, said)
     if raw.strip() and not cues:
-        raise SubtitleError(f"'{path.name}' holds no SubRip or WebVTT cues")
+        raise SubtitleError(f"'{path.name}' holds no SubRip or WebVTT cues and no ASS/SSA events")
     if len(cues) > MAX_CUES:
         said.append(f"it holds {len(cues):,} cues: kept the first {MAX_CUES:,}")
         cues = sorted(cues)[:MAX_CUES]
@@ -223,7 +274,7 @@ class SubtitleExtractor(Extractor):
             unreadable = [p.name for p in sidecar_files(video.path)] if self.sidecar else []
             if unreadable:
                 raise SourceUnavailable(f"subtitle file(s) {', '.join(unreadable)} unreadable "
-                                              "(not SubRip or WebVTT text)")
+                                        "(not SubRip, WebVTT or ASS/SSA text)")
             raise SourceUnavailable("no subtitle file beside the video and no subtitle stream")
 
     def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]:

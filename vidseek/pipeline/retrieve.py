@@ -33,9 +33,11 @@ class Retriever:
         self.embedder = embedder
 
     def search(self, query: str, k: int = 12, videos: Sequence[str] | None = None,
-               sources: Sequence[str] | None = None, neighbours: bool = True) -> list[Hit]:
-        """The k best hits for a query (plus their neighbours), in time order within each video."""
-        filters = EvidenceFilter.of(videos, sources)
+               sources: Sequence[str] | None = None, neighbours: bool = True,
+               span: tuple[float, float] | None = None) -> list[Hit]:
+        """The k best hits for a query (plus their neighbours), in time order within each video; `span`
+        (start, end seconds) keeps only evidence that overlaps it."""
+        filters = EvidenceFilter.of(videos, sources, *(span or (None, None)))
         fetch = max(FETCH, 3 * k)
         dense = self.store.dense(self.embedder.encode([query])[0], fetch, filters)
         self.keyword.refresh(self.store)
@@ -53,7 +55,8 @@ class Retriever:
         hits = {i: Hit(i, found[i], scores[i]) for i in top}
         if neighbours and top:
             # one store read for all hits' videos: a filter per hit costs a scan of the store each time
-            nearby = self.store.get(EvidenceFilter.of(sorted({found[i].fingerprint for i in top}), sources))
+            nearby = self.store.get(EvidenceFilter.of(sorted({found[i].fingerprint for i in top}), sources,
+                                                      *(span or (None, None))))
             for i in top:
                 e = found[i]
                 for j, n in nearby:

@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from vidseek import __version__
+from vidseek import export as transcripts
 from vidseek.errors import NotFound, NotIndexed, VidseekError
 from vidseek.extractors import page_sources
 from vidseek.library import Library, LLMSettings
@@ -146,6 +147,20 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         video = playable_video(video_id)
         jpeg = thumbnail(video.path, video.fingerprint, t, lib.cache.layout.thumbnails, video.duration)
         return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
+
+    @api.get("/videos/{video_id}/export", summary="The video's speech and subtitles (or other sources) as a file",
+             response_class=Response,
+             responses={200: {"content": {kind: {} for kind in transcripts.MEDIA_TYPES.values()},
+                              "description": "Subtitles (srt, vtt) or a transcript (txt, json, md), as a download"}})
+    def video_export(video_id: Annotated[str, Path_(max_length=64)],
+                     fmt: Annotated[transcripts.Format, Query(alias="format")] = "srt",
+                     source: Annotated[list[s.SourceName] | None, Query(max_length=10)] = None) -> Response:
+        video = video_of(video_id)
+        rows = lib.store.get(EvidenceFilter(videos=(video.fingerprint,)))
+        chosen = transcripts.transcript(video.fingerprint, video.path, video.duration, (e for _, e in rows), source)
+        name = transcripts.file_name(video.path, fmt)
+        return Response(transcripts.render(chosen, fmt), media_type=transcripts.MEDIA_TYPES[fmt],
+                        headers={"Content-Disposition": transcripts.content_disposition(name)})
 
     @api.post("/ask", response_model=s.AnswerOut, summary="Answer a question with citations")
     def ask(body: s.AskIn) -> s.AnswerOut:

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import ipaddress
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -109,23 +110,32 @@ class ServerConfig:
             return False
 
 
+def token_refusal(token: str | None, headers: Mapping[str, str], query: Mapping[str, str]) -> tuple[int, str] | None:
+    """Why a request without the token is refused (status, message), or None when it may pass: the token
+    comes as the X-Vidseek-Token header, a bearer token, or ?token= (media elements cannot send headers).
+    `vidseek serve` and `vidseek mcp --http` both ask this, so their rules are one."""
+    if not token:
+        return None
+    given = headers.get(TOKEN_HEADER) or query.get("token")
+    auth = headers.get("Authorization", "")
+    if not given and auth.lower().startswith("bearer "):
+        given = auth[7:].strip()
+    if not given:
+        return 401, "this server needs a token: send the X-Vidseek-Token header"
+    # digests of equal length: the comparison takes the same time whatever was sent
+    expected = hashlib.sha256(token.encode()).digest()
+    if not hmac.compare_digest(hashlib.sha256(given.encode("utf-8", "replace")).digest(), expected):
+        return 403, "wrong token"
+    return None
+
+
 def token_checker(config: ServerConfig):
-    """A dependency that lets a request through when it carries the token (header, bearer or ?token=).
-    Media elements cannot send headers, hence the query parameter."""
-    expected = hashlib.sha256(config.token.encode()).digest() if config.token else None
+    """A dependency that lets a request through when it carries the token (header, bearer or ?token=)."""
 
     def check(request: Request) -> None:
-        if expected is None:
-            return
-        given = request.headers.get(TOKEN_HEADER) or request.query_params.get("token")
-        auth = request.headers.get("Authorization", "")
-        if not given and auth.lower().startswith("bearer "):
-            given = auth[7:].strip()
-        if not given:
-            raise HTTPException(401, "this server needs a token: send the X-Vidseek-Token header")
-        # digests of equal length: the comparison takes the same time whatever was sent
-        if not hmac.compare_digest(hashlib.sha256(given.encode("utf-8", "replace")).digest(), expected):
-            raise HTTPException(403, "wrong token")
+        refused = token_refusal(config.token, request.headers, request.query_params)
+        if refused is not None:
+            raise HTTPException(*refused)
 
     return check
 

@@ -82,8 +82,19 @@ async function showVideo(id) {
     $("video").value = id;
     if (video.playable) player.src = withToken(`/api/videos/${id}/file`);
     else { player.removeAttribute("src"); say(`${video.path} is not under a folder this server may read.`, true); }
+    showDownloads(video);
     await drawTimeline(video);
   }
+}
+
+function showDownloads(video) {
+  // speech and subtitles by default; a video with neither offers what it has (on-screen text, objects, …)
+  const spoken = video.sources.some((s) => s === "speech" || s === "subtitle");
+  const sources = spoken ? "" : video.sources.map((s) => "&source=" + encodeURIComponent(s)).join("");
+  for (const fmt of ["srt", "vtt", "txt"]) {
+    $(`export-${fmt}`).href = withToken(`/api/videos/${video.id}/export?format=${fmt}${sources}`);
+  }
+  $("downloads").hidden = !video.sources.length;
 }
 
 async function drawTimeline(video) {
