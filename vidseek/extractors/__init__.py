@@ -39,6 +39,7 @@ class ExtractorSettings:
     captioner_api_key: str | None = None
     yolo: str | None = None
     ocr_languages: tuple[str, ...] = ("en",)
+    subtitle_dirs: tuple[str, ...] = ()  # more folders to find VIDEO_NAME.srt in (Video-MME keeps them apart)
 
 
 def build(sources: list[str] | None, settings: ExtractorSettings) -> list[Extractor]:
@@ -50,7 +51,7 @@ def build(sources: list[str] | None, settings: ExtractorSettings) -> list[Extrac
     made: dict[str, Extractor] = {}
     for name in names:
         if name == "subtitle":
-            made[name] = SubtitleExtractor()
+            made[name] = SubtitleExtractor(folders=settings.subtitle_dirs)
         elif name == "speech":
             made[name] = SpeechExtractor(settings.whisper_model, settings.device, settings.language)
         elif name == "ocr":

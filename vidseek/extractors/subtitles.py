@@ -6,7 +6,7 @@ import codecs
 import functools
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -103,15 +103,13 @@ def fit_to_video(cues: list[tuple[float, float, str]], duration: float,
     return kept
 
 
-def sidecar_files(video_path: str | Path) -> list[Path]:
-    """Subtitle files named like the video: movie.srt, movie.en.vtt, …"""
+def sidecar_files(video_path: str | Path, folders: Sequence[str | Path] = ()) -> list[Path]:
+    """Subtitle files named like the video: movie.srt, movie.en.vtt, … beside it, or in one of `folders`."""
     path = Path(video_path)
-    if not path.parent.is_dir():
-        return []
-    return sorted(
-        p for p in path.parent.iterdir()
+    return sorted({
+        p for folder in (path.parent, *map(Path, folders)) if folder.is_dir() for p in folder.iterdir()
         if p.suffix.lower() in SIDECAR_SUFFIXES and (p.stem == path.stem or p.stem.startswith(path.stem + "."))
-    )
+    })
 
 
 def decode(raw: bytes, name: str, notes: list[str] | None = None) -> str:
@@ -190,24 +188,26 @@ class SubtitleExtractor:
     source = "subtitle"
     needs: frozenset[str] = frozenset()
 
-    def __init__(self, embedded: bool = True, sidecar: bool = True):
+    def __init__(self, embedded: bool = True, sidecar: bool = True, folders: Sequence[str | Path] = ()):
         self.embedded = embedded
         self.sidecar = sidecar
+        self.folders = tuple(str(Path(f).resolve()) for f in folders)
         self.model_calls = 0
         self.problems: list[str] = []  # unreadable files, reported as notices
 
     def config(self) -> dict[str, Any]:
-        return {"embedded": self.embedded, "sidecar": self.sidecar}
+        extra = {"folders": list(self.folders)} if self.folders else {}  # absent when unset: old keys hold
+        return {"embedded": self.embedded, "sidecar": self.sidecar, **extra}
 
     def available(self, video: Video) -> bool:
         """Whether the file has readable subtitles (then speech is skipped unless asked for): an unreadable
         subtitle file must not cost the video its transcript."""
-        return bool((self.sidecar and any(_readable(p) for p in sidecar_files(video.path)))
+        return bool((self.sidecar and any(_readable(p) for p in sidecar_files(video.path, self.folders)))
                     or (self.embedded and video.subtitle_streams))
 
     def check(self, video: Video) -> None:
         if not self.available(video):
-            unreadable = [p.name for p in sidecar_files(video.path)] if self.sidecar else []
+            unreadable = [p.name for p in sidecar_files(video.path, self.folders)] if self.sidecar else []
             if unreadable:
                 raise models.ModelUnavailable(f"subtitle file(s) {', '.join(unreadable)} unreadable "
                                               "(not SubRip or WebVTT text)")
@@ -217,7 +217,7 @@ class SubtitleExtractor:
         self.problems = []
         cues: list[tuple[float, float, str, str]] = []
         if self.sidecar:
-            for path in sidecar_files(video.path):
+            for path in sidecar_files(video.path, self.folders):
                 notes: list[str] = []
                 try:
                     found = fit_to_video(read_sidecar(path, notes), video.duration, notes)
