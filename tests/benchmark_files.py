@@ -116,10 +116,11 @@ def write_mlvu(folder: Path, qs: list[Q]) -> Path:
 
 
 def write_egoschema(folder: Path, qs: list[Q], answered: int = 2) -> Path:
-    """questions.json with each video's sign question (one question per clip, as in EgoSchema), and the answers
-    of the first `answered` in subset_answers.json."""
+    """questions.json with one question per clip, as in EgoSchema (the sign question, the weather one, in turn),
+    and the answers of the first `answered` in subset_answers.json."""
     folder.mkdir(parents=True, exist_ok=True)
-    signs = [q for q in qs if q.on_screen]
+    videos = list(dict.fromkeys(q.video for q in qs))
+    signs = [q for q in qs if q.on_screen == (videos.index(q.video) % 2 == 0)]
     (folder / "questions.json").write_text(json.dumps([
         {"q_uid": q.video, "google_drive_id": "x", "question": q.question,
          **{f"option {i}": o for i, o in enumerate(q.options)}} for q in signs]))

@@ -216,7 +216,8 @@ def score(bench: Benchmark, questions: Sequence[BenchQuestion], answers: dict[st
         saved = answers[q.qid]
         right = is_right(q.gold(), saved.prediction()) if q.graded else None
         unparsed += saved.choice is None
-        results.append({"qid": q.qid, "video": q.video, "path": video_ids.get(q.video, ""), "choice": saved.choice,
+        results.append({"qid": q.qid, "video": q.video, "question": q.question, "path": video_ids.get(q.video, ""),
+                        "choice": saved.choice,
                         "answer": q.answer, "right": right, "seconds": round(saved.seconds, 3)})
         if right is None:
             continue
