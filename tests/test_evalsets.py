@@ -177,6 +177,7 @@ def test_the_command_refuses_a_bad_file_or_name_with_one_line_and_exit_2(tmp_pat
     for args, says in ((["nextqa", path, "--videos", tmp_path], "line 2: 'answer' 7 is not an option number"),
                        (["imagenet", path, "--videos", tmp_path], "unknown benchmark 'imagenet'; choose from"),
                        (["nextqa", path], "needs --videos DIR"),
+                       (["nextqa", path, "--circular"], "--circular apply to native question files"),
                        (["nextqa", tmp_path / "none.csv", "--videos", tmp_path], "no such file")):
         result = CliRunner().invoke(app, ["eval", "--benchmark", *map(str, args), "-L", str(tmp_path / "lib")])
         assert result.exit_code == 2, result.output
@@ -220,3 +221,27 @@ def test_llm_url_scores_with_a_model_served_elsewhere(runs, files, tmp_path) -> 
     assert report["asked_now"] == 1 and report["tokens"] > 0  # not the extractive answers saved before
     assert seen and seen[0]["body"]["model"] == "served"
     assert "Which sign is shown on the screen?" in json.dumps(seen[0]["body"]["messages"])
+
+
+def test_readers_take_each_benchmarks_other_published_shapes(tmp_path) -> None:
+    qs = bf.questions()
+    parquet = get("videomme").read(bf.write_videomme(tmp_path / "v.parquet", qs)).questions
+    records = bf.videomme_records(qs)
+    template = [{"video_id": r["video_id"], "duration": r["duration"], "domain": r["domain"],
+                 "sub_category": r["sub_category"], "videoID": r["videoID"],
+                 "questions": [{k: q[k] for k in ("question_id", "task_type", "question", "options", "answer")}
+                               for q in records if q["video_id"] == r["video_id"]]}
+                for r in records if r["question_id"].endswith("-1")]
+    (tmp_path / "template.json").write_text(json.dumps(template))
+    nested = get("videomme").read(tmp_path / "template.json").questions
+    assert [(q.qid, q.video, q.options, q.answer) for q in nested] == [(q.qid, q.video, q.options, q.answer)
+                                                                        for q in parquet]
+    assert parquet[0].options == qs[0].options  # "A. " taken off: the options are asked as their text
+    [first, *_] = get("lvbench").read(bf.write_lvbench(tmp_path / "m.jsonl", qs)).questions
+    assert (first.question, first.options, first.evidence) == (qs[0].question, qs[0].options, [(0.0, 4.0)])
+    one_task = get("mlvu").read(bf.write_mlvu(tmp_path / "mlvu", qs) / "2_needle.json")
+    assert [q.answer for q in one_task.questions] == [q.answer for q in qs if q.on_screen] and not one_task.left_out
+    folder = bf.write_egoschema(tmp_path / "ego", qs)
+    (tmp_path / "ego" / "subset_answers.json").unlink()
+    unanswered = get("egoschema").read(folder)
+    assert not any(q.graded for q in unanswered.questions) and "nothing can be scored" in unanswered.notes[0]

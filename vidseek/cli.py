@@ -546,6 +546,12 @@ def evaluate(
     if benchmark:
         from vidseek.evalsets.command import run_benchmark
 
+        native_only = [flag for flag, given in (("--video", video), ("--circular", circular),
+                                                ("--split", split != "all")) if given]
+        if native_only:
+            _fail(f"{', '.join(native_only)} apply to native question files, not to --benchmark")
+            raise typer.Exit(BAD_INPUT)
+
         return run_benchmark(
             benchmark, questions, videos, limit=limit, subtitles=subtitles, out_file=out_file, k=k,
             llm=LLMSettings(llm, llm_url, llm_model, enabled=not no_llm, summarize=summarize),
