@@ -245,3 +245,12 @@ def test_readers_take_each_benchmarks_other_published_shapes(tmp_path) -> None:
     (tmp_path / "ego" / "subset_answers.json").unlink()
     unanswered = get("egoschema").read(folder)
     assert not any(q.graded for q in unanswered.questions) and "nothing can be scored" in unanswered.notes[0]
+
+
+def test_a_video_under_two_names_is_asked_through_the_entry_it_repeats() -> None:
+    from vidseek.evalsets.run import fingerprints
+    from vidseek.pipeline.batch import BatchReport, VideoResult
+
+    report = BatchReport([VideoResult("a.mp4", "indexed", "entry-a"), VideoResult("b.mp4", "duplicate", "content-a"),
+                          VideoResult("c.mp4", "failed", error="no video stream")], backend="inline", workers=1)
+    assert fingerprints(report, {"entry-a": "content-a"}.get) == {"a.mp4": "entry-a", "b.mp4": "entry-a"}
