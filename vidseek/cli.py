@@ -532,7 +532,8 @@ def search(
 @app.command("eval")
 @_with(ASK_OPTIONS)
 def evaluate(
-    questions: Annotated[Path, typer.Argument(help="Question file (docs/eval.md).", readable=False)],
+    questions: Annotated[Path, typer.Argument(
+        help="Question file (docs/eval.md); with --benchmark, the benchmark's own file.", readable=False)],
     video: Annotated[Path | None, typer.Option(help="The video, if not the file the question file names.",
                                                readable=False)] = None,
     out_file: Annotated[Path | None, typer.Option(
@@ -540,6 +541,21 @@ def evaluate(
     circular: Annotated[bool, typer.Option(help="Ask each question with its options rotated; right only if "
                                                 "right every time.")] = False,
     split: Annotated[str, typer.Option(help="Which questions to ask: dev, heldout or all (docs/eval.md).")] = "all",
+    benchmark: Annotated[str | None, typer.Option(
+        help="Read QUESTIONS as this benchmark's file: videomme, lvbench, mlvu, egoschema or nextqa "
+             "(docs/eval.md).")] = None,
+    videos: Annotated[Path | None, typer.Option(
+        help="--benchmark: the folder holding its videos (found by id, in subfolders too).")] = None,
+    limit: Annotated[int | None, typer.Option(help="--benchmark: only the first N questions.")] = None,
+    subtitles: Annotated[Path | None, typer.Option(
+        help="--benchmark: a folder of VIDEO_ID.srt subtitle files (Video-MME's subtitle track).")] = None,
+    sources: Annotated[str | None, typer.Option(
+        help="--benchmark: comma-separated sources to index (default: every one that applies).")] = None,
+    workers: Annotated[int | None, typer.Option(
+        help="--benchmark: index with this many worker processes (default: in this process).")] = None,
+    ray: Annotated[bool, typer.Option(
+        "--ray", help="--benchmark: index on Ray (--ray ADDRESS for a cluster), as vidseek batch does.")] = False,
+    ray_address: Annotated[str | None, typer.Option(hidden=True)] = None,
     library: LibraryOption = None,
     store: StoreOption = None,
     choice: AskChoice | None = None,
@@ -547,12 +563,24 @@ def evaluate(
     """Run `ask` on every question of a file and report accuracy per task, grounding and cost.
 
     For each wrong answer it says where it went wrong: the needle never extracted, extracted but not
-    retrieved, or retrieved and reasoned wrongly.
+    retrieved, or retrieved and reasoned wrongly. With --benchmark, a benchmark's own file and videos: its own
+    breakdown, resumable answers and (--out) its submission file.
     """
     from vidseek import evaluate as ev
 
     assert choice is not None
     quiet_libraries()
+    if benchmark:
+        from vidseek.evalsets.command import run_benchmark
+
+        native_only = [flag for flag, given in (("--video", video), ("--circular", circular),
+                                                ("--split", split != "all")) if given]
+        if native_only:
+            raise BadRequest(f"{', '.join(native_only)} apply to native question files, not to --benchmark")
+        return run_benchmark(
+            benchmark, questions, videos, limit=limit, subtitles=subtitles, out_file=out_file, k=choice.k,
+            llm=choice.llm, sources=ex.parse_sources(sources), extractors=ExtractorSettings(device=choice.device),
+            options=IndexOptions(), workers=workers, ray=ray, ray_address=ray_address, library=library, store=store)
     qset = ev.load_questions(questions, split=split)
     lib = Library(library, store, device=choice.device)
     fingerprint = _target(lib, str(video or qset.video), choice.device)

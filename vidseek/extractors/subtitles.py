@@ -9,7 +9,7 @@ import io
 import logging
 import re
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -155,15 +155,13 @@ def fit_to_video(cues: list[Cue], duration: float,
     return kept
 
 
-def sidecar_files(video_path: str | Path) -> list[Path]:
-    """Subtitle files named like the video: movie.srt, movie.en.vtt, …"""
+def sidecar_files(video_path: str | Path, folders: Sequence[str | Path] = ()) -> list[Path]:
+    """Subtitle files named like the video: movie.srt, movie.en.vtt, … beside it, or in one of `folders`."""
     path = Path(video_path)
-    if not path.parent.is_dir():
-        return []
-    return sorted(
-        p for p in path.parent.iterdir()
+    return sorted({
+        p for folder in (path.parent, *map(Path, folders)) if folder.is_dir() for p in folder.iterdir()
         if p.suffix.lower() in SIDECAR_SUFFIXES and (p.stem == path.stem or p.stem.startswith(path.stem + "."))
-    )
+    })
 
 
 def decode(raw: bytes, name: str, notes: list[str] | None = None) -> str:
@@ -238,6 +236,7 @@ def _readable_version(path: str, mtime_ns: int, size: int) -> bool:
 class SubtitleOptions(Options):
     embedded: bool = True  # subtitle streams inside the file
     sidecar: bool = True  # .srt/.vtt files beside it
+    folders: tuple[str, ...] = ()  # more folders to find VIDEO_NAME.srt in (Video-MME keeps them apart)
 
 
 class SubtitleExtractor(Extractor):
@@ -251,19 +250,22 @@ class SubtitleExtractor(Extractor):
     colour = "#c0392b"
     supersedes = frozenset({"speech"})  # a file's own subtitles are better than a transcript of it
 
-    def __init__(self, embedded: bool = True, sidecar: bool = True, device: str = "auto"):
+    def __init__(self, embedded: bool = True, sidecar: bool = True, folders: Sequence[str | Path] = (),
+                 device: str = "auto"):
         self.embedded = embedded
         self.sidecar = sidecar
+        self.folders = tuple(str(Path(f).resolve()) for f in folders)
         self.model_calls = 0
         self.problems: list[str] = []  # unreadable files, reported as notices
 
     def config(self) -> dict[str, Any]:
-        return {"embedded": self.embedded, "sidecar": self.sidecar}
+        extra = {"folders": list(self.folders)} if self.folders else {}  # absent when unset: old keys hold
+        return {"embedded": self.embedded, "sidecar": self.sidecar, **extra}
 
     def available(self, video: Video) -> bool:
         """Whether the file has readable subtitles (then speech is skipped unless asked for): an unreadable
         subtitle file must not cost the video its transcript."""
-        return bool((self.sidecar and any(_readable(p) for p in sidecar_files(video.path)))
+        return bool((self.sidecar and any(_readable(p) for p in sidecar_files(video.path, self.folders)))
                     or (self.embedded and video.subtitle_streams))
 
     def notices(self) -> list[str]:
@@ -271,7 +273,7 @@ class SubtitleExtractor(Extractor):
 
     def check(self, video: Video) -> None:
         if not self.available(video):
-            unreadable = [p.name for p in sidecar_files(video.path)] if self.sidecar else []
+            unreadable = [p.name for p in sidecar_files(video.path, self.folders)] if self.sidecar else []
             if unreadable:
                 raise SourceUnavailable(f"subtitle file(s) {', '.join(unreadable)} unreadable "
                                         "(not SubRip, WebVTT or ASS/SSA text)")
@@ -281,7 +283,7 @@ class SubtitleExtractor(Extractor):
         self.problems = []
         cues: list[tuple[float, float, str, str]] = []
         if self.sidecar:
-            for path in sidecar_files(video.path):
+            for path in sidecar_files(video.path, self.folders):
                 notes: list[str] = []
                 try:
                     found = fit_to_video(read_sidecar(path, notes), video.duration, notes)

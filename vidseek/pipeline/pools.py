@@ -160,6 +160,10 @@ class RayWorker:
 
         quiet_libraries()  # Ray keeps the actor's output in its own log files
         self.worker = Worker(settings, lambda event: events.put(event))
+        import ray
+
+        # host:pid alone cannot tell two nodes on one host apart (or say which node of a cluster did a file)
+        self.worker.name += f" node {ray.get_runtime_context().get_node_id()[:12]}"
 
     def run(self, path: str) -> VideoResult:
         return self.worker.run(path)
