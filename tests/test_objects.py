@@ -38,7 +38,8 @@ def test_yolo_code_path_runs_a_model_built_from_its_config(needle_video: Path, t
 
 
 def test_index_prints_no_native_library_logs(tmp_path) -> None:
-    """TensorFlow Lite and absl write to file descriptor 2 from C++ on every model load."""
+    """TensorFlow Lite and absl (in mediapipe, still there as --yolo mediapipe) write to file descriptor 2
+    from C++ on every model load."""
     import subprocess
     import sys
 
@@ -49,8 +50,9 @@ def test_index_prints_no_native_library_logs(tmp_path) -> None:
     clip = synth.write_video(synth.Script(duration=2, size=(320, 240), fps=5, audio=False,
                                           photos=[synth.Photo(0, 2, skimage.data.astronaut(), box=(10, 10, 200, 200))]),
                              tmp_path / "clip.mp4")
-    done = subprocess.run([sys.executable, "-m", "vidseek", "index", str(clip), "--sources", "objects",
-                           "--device", "cpu", "-L", str(tmp_path / "lib")], capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "vidseek", "index", str(clip), "--sources", "objects", "--yolo",
+                           "mediapipe", "--device", "cpu", "-L", str(tmp_path / "lib")],
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0 and "1 objects" in done.stdout, done.stderr
     for noise in ("TensorFlow Lite", "absl::InitializeLog", "W0000", "inference_feedback_manager"):
         assert noise not in done.stderr, done.stderr

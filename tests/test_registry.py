@@ -61,8 +61,8 @@ def test_registering_refuses_a_name_or_flag_that_is_taken() -> None:
 
 
 def test_built_ins_are_all_registered_in_run_order() -> None:
-    assert ex.source_names() == ["subtitle", "speech", "ocr", "objects", "caption"]
-    assert ex.merge_gaps() == {"ocr": 0.01}
+    assert ex.source_names() == ["subtitle", "speech", "ocr", "objects", "tags", "caption"]
+    assert ex.merge_gaps() == {"ocr": 0.01, "tags": 0.01}
     assert [s["name"] for s in ex.page_sources()] == ex.source_names()
 
 

@@ -185,7 +185,7 @@ def test_errors_are_json_with_a_message(client) -> None:
         (client.post("/api/ask", json={"question": "x", "k": 0}), 422, "k: Input should be greater than or equal to 1"),
         (client.post("/api/index", json={"path": "missing.mp4"}), 404, "'missing.mp4' does not exist"),
         (client.post("/api/index", json={"path": "harbor.mp4", "sources": ["smell"]}), 422,
-         "sources.0: Input should be 'subtitle', 'speech', 'ocr', 'objects' or 'caption'"),
+         "sources.0: Input should be 'subtitle', 'speech', 'ocr', 'objects', 'tags' or 'caption'"),
         (client.get("/api/search"), 422, "query.q: Field required"),
     ]
     for response, status, message in cases:

@@ -42,6 +42,7 @@ BUILTINS = (
     "vidseek.extractors.speech:SpeechExtractor",
     "vidseek.extractors.ocr:OcrExtractor",
     "vidseek.extractors.objects:ObjectsExtractor",
+    "vidseek.extractors.tags:TagsExtractor",
     "vidseek.extractors.captions:CaptionExtractor",
 )
 ALIASES = {"captions": "caption", "subtitles": "subtitle", "object": "objects", "asr": "speech"}

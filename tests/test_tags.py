@@ -1,0 +1,57 @@
+"""The picture sources end to end: a generated video with real photos (scikit-image's cat, Debian darknet's
+dog) indexed through the CLI with the default tags and objects sources, then searched and asked in words
+people use ("which animal", "when is a dog shown")."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from benchmarks.vision_photos import photo
+from tests.helpers import cli
+from vidseek import synth
+from vidseek.library import Library, LLMSettings
+
+CAT = (10.0, 20.0)
+DOG = (30.0, 40.0)
+
+
+@pytest.fixture(scope="module")
+def pictures(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Library]:
+    folder = tmp_path_factory.mktemp("pictures")
+    clip = synth.write_video(
+        synth.Script(duration=50, size=(640, 360), fps=5, audio=False,
+                     scenes=[synth.Scene(t, colour) for t, colour in
+                             ((0.0, (20, 40, 90)), (CAT[0], (90, 90, 90)), (CAT[1], (30, 110, 60)),
+                              (DOG[0], (80, 80, 80)), (DOG[1], (60, 30, 90)))],
+                     photos=[synth.Photo(*CAT, photo("chelsea"), box=(160, 0, 320, 360)),
+                             synth.Photo(*DOG, photo("dog"), box=(120, 0, 400, 360))]),
+        folder / "pets.mp4")
+    [indexed] = cli(["index", clip, "--sources", "tags,objects", "--device", "cpu", "-L", folder / "lib"])
+    assert indexed["code"] == 0, indexed["stderr"]
+    return clip, Library(folder / "lib", device="cpu")
+
+
+def test_the_cat_is_tagged_with_its_general_names_in_its_segments(pictures) -> None:
+    clip, lib = pictures
+    tags = lib.evidence(clip, {"tags"})
+    cats = [e for e in tags if " cat" in f" {e.text}"]
+    assert cats and all(CAT[0] <= e.start and e.end <= CAT[1] for e in cats), [e.line() for e in tags]
+    assert all("animal" in e.text for e in cats)  # the general name people ask with
+    assert all(0 < e.confidence <= 1 and e.meta["tags"] for e in tags)
+
+
+def test_the_dog_is_counted_as_an_object_in_its_segments(pictures) -> None:
+    clip, lib = pictures
+    dogs = [e for e in lib.evidence(clip, {"objects"}) if "dog" in e.text]
+    assert dogs and all(DOG[0] <= e.start and e.end <= DOG[1] for e in dogs)
+
+
+def test_which_animal_and_when_is_answered_from_the_picture_sources(pictures) -> None:
+    clip, lib = pictures
+    hits = lib.search("which animal appears", k=4, video=clip)
+    assert any(h.evidence.source == "tags" and CAT[0] <= h.evidence.start < CAT[1] for h in hits)
+    answer = lib.ask("When is a dog shown?", ["00:00:05", "00:00:15", "00:00:35", "00:00:45"], clip,
+                     llm=LLMSettings(enabled=False))
+    assert answer.choice == "C", (answer.text, answer.notes)

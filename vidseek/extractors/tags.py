@@ -1,0 +1,92 @@
+"""Visual tags: what an ImageNet classifier sees in each segment ("tabby (cat, feline, animal)").
+
+The labels are machine guesses with a confidence, written with their WordNet general names so the words
+people ask with find them ("which animal appears?" finds a tabby). Adjacent segments with the same labels
+become one span. The model and the calibrated threshold are vidseek/vision/tags.py's (docs/models.md).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from vidseek import models
+from vidseek.errors import BadRequest
+from vidseek.extractors.base import FRAMES, Chunk, Extractor, Options, merge_adjacent
+from vidseek.types import Evidence, Video
+from vidseek.vision import tags as imagenet
+
+NAMES_SHOWN = 10  # general names written per tag: enough to reach 'animal' or 'vehicle', short enough to read
+LONG_SEGMENT_S = 6.0  # a segment this long is looked at twice (its middle frames), as it may change
+
+
+@dataclass(frozen=True)
+class TagsOptions(Options):
+    threshold: float = imagenet.THRESHOLD  # calibrated on real photos (docs/models.md)
+    top_k: int = imagenet.TOP_K
+
+    def validate(self) -> None:
+        if not 0 < self.threshold <= 1 or self.top_k < 1:
+            raise BadRequest("tags: the threshold must be in (0, 1] and top k at least 1")
+
+
+def describe(found: Sequence[imagenet.Tag]) -> str:
+    """'tabby (tabby cat, cat, feline, animal); Egyptian cat (…)': each label with its general names."""
+    parts = []
+    for tag in found:
+        names = [n for n in dict.fromkeys(tag.names) if len(n.split()) <= 2][:NAMES_SHOWN]
+        parts.append(f"{tag.label} ({', '.join(names)})" if names else tag.label)
+    return "; ".join(parts)
+
+
+class TagsExtractor(Extractor):
+    """ImageNet tags of each segment's middle frame(s); the labels of every frame looked at, best first."""
+
+    name = "tags"
+    version = "1"
+    source = "tags"
+    needs = frozenset({FRAMES})
+    options_type = TagsOptions
+    label = "PICTURE"
+    colour = "#16a085"
+    merge_gap = 0.01  # the same labels across a chunk border are one span
+
+    def __init__(self, threshold: float = imagenet.THRESHOLD, top_k: int = imagenet.TOP_K, device: str = "auto"):
+        self.threshold, self.top_k = threshold, top_k
+        self.device = models.resolve_device(device)
+        self.model_calls = 0
+        self._tagger: imagenet.ImageNetTagger | None = None
+
+    def config(self) -> dict[str, Any]:
+        return {"model": "packaged:efficientnet-lite0", "threshold": self.threshold, "top_k": self.top_k,
+                "long_segment": LONG_SEGMENT_S}
+
+    def check(self, video: Video) -> None:
+        super().check(video)
+        models.packaged_file("efficientnet-lite0")
+
+    def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]:
+        picks = [(seg, seg.middle_frames(2 if seg.end - seg.start >= LONG_SEGMENT_S else 1)) for seg in chunk.segments]
+        images = [f.image for _, frames in picks for f in frames]
+        if not images:
+            return []
+        self.model_calls += 1
+        if self._tagger is None:
+            self._tagger = imagenet.ImageNetTagger(self.device, self.threshold, self.top_k)
+        per_frame = iter(self._tagger.classify(images))
+        found = []
+        for seg, frames in picks:
+            best: dict[str, imagenet.Tag] = {}
+            for _ in frames:
+                for tag in next(per_frame):
+                    if tag.label not in best or tag.score > best[tag.label].score:
+                        best[tag.label] = tag
+            if best:
+                ranked = sorted(best.values(), key=lambda t: -t.score)[: self.top_k]
+                found.append(Evidence(
+                    fingerprint=video.fingerprint, start=round(seg.start, 2), end=round(seg.end, 2), source="tags",
+                    text=describe(ranked), confidence=round(ranked[0].score, 3), extractor=self.name,
+                    extractor_version=self.version,
+                    meta={"tags": [{"label": t.label, "wnid": t.wnid, "score": t.score} for t in ranked]}))
+        return merge_adjacent(found, 0.01)
