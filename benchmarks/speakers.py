@@ -68,12 +68,13 @@ def script(seed: int, minutes: float, voices: tuple[str, ...] = VOICES,
             + [rng.choice(FOLLOWS) for _ in range(rng.choice((0, 1, 2)))])
         pause = round(rng.uniform(*PAUSE_S), 2)
         out.append((who, text, pause))
-        planned += pause + len(text.split()) / 2.5
+        planned += pause + len(text.split()) / 3.0  # espeak-ng at 150 words a minute, with its silences
         last = who
     return out
 
 
-def render(turns: list[tuple[str, str, float]], lead_in: float = 1.0, tail: float = 2.0) -> tuple[np.ndarray, list[Turn]]:
+def render(turns: list[tuple[str, str, float]], lead_in: float = 1.0,
+           tail: float = 2.0) -> tuple[np.ndarray, list[Turn]]:
     """The track (at synth.AUDIO_RATE) and the reference turns, trimmed to where each voice is audible."""
     rate = synth.AUDIO_RATE
     parts, placed, at = [], [], lead_in

@@ -29,8 +29,8 @@ from vidseek.types import Evidence
 
 THRESHOLD = 0.2  # cosine distance at which two groups of pieces stop being one voice (tuned on benchmarks/speakers.py)
 GAP_S = 0.4  # a pause between words this long may be a change of speaker: the segment is cut there
-MIN_VOICE_S = 1.0  # pieces shorter than this join the nearest speaker instead of founding one
-MIN_SPEAKER_S = 2.0  # a group with less speech than this in all is merged into its nearest neighbour
+MIN_VOICE_S = 1.5  # pieces shorter than this join the nearest speaker instead of founding one
+MIN_SPEAKER_S = 4.0  # a group with less speech than this in all is merged into its nearest neighbour
 VOICE = "voice"  # meta keys of a stored piece (removed when speakers are assigned)
 VOICE_THRESHOLD = "voice_threshold"
 SEGMENT = "segment"

@@ -68,7 +68,8 @@ def _mel_filters() -> np.ndarray:
     """librosa's default mel filterbank (Slaney scale and area normalisation), 0-8000 Hz, as (bands, bins)."""
     def to_mel(hz: np.ndarray) -> np.ndarray:
         hz = np.asarray(hz, dtype=np.float64)
-        return np.where(hz < 1000.0, hz * 3.0 / 200.0, 15.0 + np.log(np.maximum(hz, 1e-9) / 1000.0) / (np.log(6.4) / 27.0))
+        log_part = 15.0 + np.log(np.maximum(hz, 1e-9) / 1000.0) / (np.log(6.4) / 27.0)
+        return np.where(hz < 1000.0, hz * 3.0 / 200.0, log_part)
 
     def to_hz(mel: np.ndarray) -> np.ndarray:
         return np.where(mel < 15.0, mel * 200.0 / 3.0, 1000.0 * np.exp((np.log(6.4) / 27.0) * (mel - 15.0)))

@@ -109,7 +109,8 @@ def merge_gaps() -> dict[str, float]:
 
 def finishers() -> dict[str, Callable[[list[Evidence]], list[Evidence]]]:
     """Sources with a whole-video pass over their evidence when it is read (`Extractor.finish`)."""
-    return {cls.source: cls.finish for cls in registry().values() if cls.finish.__func__ is not Extractor.finish.__func__}
+    base = Extractor.finish.__func__  # type: ignore[attr-defined]
+    return {cls.source: cls.finish for cls in registry().values() if cls.finish.__func__ is not base}  # type: ignore[attr-defined]
 
 
 def page_sources() -> list[dict[str, str]]:
@@ -187,6 +188,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ALIASES", "AUDIO", "BUILTINS", "ENTRY_POINTS", "FRAMES", "Chunk", "Extractor", "ExtractorSettings",
-    "NoOptions", "Options", "build", "cache_key", "finishers", "merge_adjacent", "merge_gaps", "option", "option_fields",
+    "NoOptions", "Options", "build", "cache_key", "finishers", "merge_adjacent", "merge_gaps", "option",
+    "option_fields",
     "option_flags", "page_sources", "parse_sources", "register_extractor", "registry", "source_names",
 ]
