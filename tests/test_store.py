@@ -5,6 +5,7 @@ from pathlib import Path
 import numpy as np
 
 from tests.conftest import SPOKEN, WORD, index_into
+from vidseek.diarize import spoken_text
 from vidseek.library import Library, LLMSettings
 from vidseek.store.chroma import ChromaStore, evidence_id
 from vidseek.types import Evidence, Video
@@ -59,5 +60,5 @@ def test_library_on_a_chroma_server_indexes_and_answers(chroma_server: str, tmp_
                           llm=_NO_LLM)
     assert answer.choice == "B"
     hits = teammate.search("Thursday meeting")
-    assert any(h.evidence.text == SPOKEN for h in hits)
+    assert any(spoken_text(h.evidence) == SPOKEN for h in hits)  # the words, after the speaker label
 

@@ -197,13 +197,28 @@ def test_an_ass_file_with_styling_is_ingested_with_the_tags_removed(tmp_path: Pa
     assert all(e.meta["file"] == f"movie{suffix}" for e in found) and extractor.problems == []
 
 
-def test_webvtt_notes_cue_ids_and_voice_tags_are_not_cue_text() -> None:
+def test_webvtt_notes_and_cue_ids_are_not_cue_text_and_a_voice_tag_names_the_speaker() -> None:
     vtt = ("WEBVTT - a title\nKind: captions\n\nSTYLE\n::cue { color: yellow }\n\n"
            "first\n00:00:01.000 --> 00:00:02.500 line:0\n<v Roger>Hello</v> <c.loud>there</c>\n\n"
            "NOTE the next cue was checked twice\n\n"
            "second\n00:00:04.000 --> 00:00:06.250\nThe vault <00:00:05.000>code is 3319\n\n"
            "NOTE trailing\n")
-    assert parse_cues(vtt) == CUES
+    voices: dict = {}
+    first, second = parse_cues(vtt, voices=voices)
+    assert first == (CUES[0][0], CUES[0][1], f"Roger: {CUES[0][2]}") and second == CUES[1]
+    assert voices == {first: "Roger"}
+
+
+def test_subtitle_speakers_are_kept_from_voice_tags_and_capitalised_names(tmp_path: Path) -> None:
+    video_path = synth.write_video(synth.Script(duration=8, size=(64, 48), fps=5, audio=False), tmp_path / "talk.mp4")
+    (tmp_path / "talk.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\n<v Dr. Ada Brooks>We ship on Friday.</v>\n\n"
+        "00:00:03.000 --> 00:00:04.000\nJOHN: Then I test on Thursday.\n\n"
+        "00:00:05.000 --> 00:00:06.000\nNote: the room is booked.\n")
+    found = list(SubtitleExtractor().run(video.probe(video_path), Chunk(0, 0.0, 8.0)))
+    assert [(e.text, e.meta.get("speaker")) for e in found] == [
+        ("Dr. Ada Brooks: We ship on Friday.", "Dr. Ada Brooks"), ("JOHN: Then I test on Thursday.", "JOHN"),
+        ("Note: the room is booked.", None)]
 
 
 def test_a_broken_ass_file_is_a_subtitle_error_with_its_name(tmp_path: Path) -> None:

@@ -350,6 +350,31 @@ def evidence(
         _say(out, json_line(item.to_dict()) if as_json else item.line())
 
 
+@app.command()
+def speakers(
+    video: Annotated[str, typer.Argument(
+        help="An indexed video: its file, or its fingerprint (prefix) when the file is gone.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per speaker per line.")] = False,
+    library: LibraryOption = None,
+) -> None:
+    """Who speaks in a video: each speaker (S1, S2 … by first appearance, with a name only where the video
+    gives one, and where), talk time, turns, first and last turn."""
+    found = Library(library).speakers(video)
+    if not found:
+        _say(err, "no speakers: the video has no speech evidence with speakers (index it with speech, "
+                  "not --no-speakers)")
+    for s in found:
+        if as_json:
+            _say(out, json_line({"speaker": s.label, "name": s.name or None,
+                                 "named_at": s.named_at.to_dict() if s.named_at else None,
+                                 "talk_time": s.talk_time, "turns": s.turns,
+                                 "first": s.first.to_dict(), "last": s.last.to_dict()}))
+            continue
+        name = f" {s.name} (named at {s.named_at.span()})" if s.name and s.named_at else ""
+        _say(out, f"{s.label}{name}  talks {format_time(s.talk_time)} in {s.turns} turns; "
+                  f"first {s.first.span()}, last {s.last.span()}")
+
+
 def _size(n: int | None) -> str:
     if n is None:
         return "-"
@@ -474,6 +499,8 @@ def ask(
         "--choices", "--choice", "-c",
         help="Multiple-choice options: --choices 'first' 'second' … (or repeat --choice).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The whole answer as JSON.")] = False,
+    speaker: Annotated[str | None, typer.Option(
+        help="Only what this speaker said: a label (S2) or a name the video gives (vidseek speakers).")] = None,
     stream: Annotated[bool | None, typer.Option(
         "--stream/--no-stream", help="Show the LLM's reply on stderr while it is written (default: when stderr "
                                      "is a terminal and not --json).")] = None,
@@ -491,7 +518,7 @@ def ask(
     video = _target(lib, target, device)
     videos = [lib.find(v).video.fingerprint for v in only] if only else video
     live = _Streamed(err) if (stream if stream is not None else err.is_terminal and not as_json) else None
-    answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live)
+    answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live, speaker=speaker)
     if live is not None:
         live.close()
     if as_json:
@@ -511,13 +538,15 @@ def search(
     source: Annotated[list[str] | None, typer.Option(help="Only this source (repeat for several).")] = None,
     k: Annotated[int, typer.Option("--k", help="Hits to return (neighbours in time come along).")] = 12,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    speaker: Annotated[str | None, typer.Option(
+        help="Only what this speaker said: a label (S2) or a name the video gives (vidseek speakers).")] = None,
     library: LibraryOption = None,
     store: StoreOption = None,
 ) -> None:
     """Search the library's evidence (no answer): dense + keyword hits, in time order."""
     quiet_libraries()
     lib = Library(library, store)
-    hits = lib.search(query, k, video, ex.parse_sources(source))
+    hits = lib.search(query, k, video, ex.parse_sources(source), speaker=speaker)
     paths = {v.fingerprint: v.path for v in lib.store.list_videos(sorted({h.evidence.fingerprint for h in hits}))}
     for hit in hits:
         e = hit.evidence

@@ -13,6 +13,9 @@ from pathlib import Path
 import numpy as np
 
 from vidseek import extractors as ex
+from vidseek.diarize import Speaker, speaker_of
+from vidseek.diarize import resolve as resolve_speaker
+from vidseek.diarize import speakers as speaker_list
 from vidseek.errors import BadRequest, NotIndexed
 from vidseek.models import ModelUnavailable
 from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_citations, split_choices
@@ -219,14 +222,32 @@ class Library:
         return [self.find(v).video.fingerprint for v in names]
 
     def search(self, query: str, k: int = 12, video: str | os.PathLike[str] | Sequence[str] | None = None,
-               sources: Sequence[str] | None = None, span: tuple[float, float] | None = None) -> list[Hit]:
+               sources: Sequence[str] | None = None, span: tuple[float, float] | None = None,
+               speaker: str | None = None) -> list[Hit]:
         """Evidence for a query: dense + keyword hits fused, with neighbours, in time order; `span` (start,
-        end seconds) keeps what overlaps it."""
+        end seconds) keeps what overlaps it; `speaker` (a label such as S2, or a name the video gives) keeps
+        what that speaker said."""
         if not query.strip():
             raise BadRequest("the query is empty")
         _check_k(k)
         retriever = Retriever(self.store, self.keyword, self.embedder)
-        return retriever.search(query, k, self._videos_filter(video), sources, span=span)
+        if not speaker:
+            return retriever.search(query, k, self._videos_filter(video), sources, span=span)
+        hits = retriever.search(query, min(MAX_K, 4 * k), self._videos_filter(video), sources, span=span)
+        return _top(self._said_by(hits, speaker), k)
+
+    def speakers(self, path_or_id: str | os.PathLike[str]) -> list[Speaker]:
+        """The speakers of an indexed video (labels, names the video gives, talk time, first and last turn)."""
+        return speaker_list(self.evidence(path_or_id))
+
+    def _said_by(self, hits: list[Hit], speaker: str) -> list[Hit]:
+        """The hits spoken by `speaker`, which each video resolves for itself (S2 of one video is not S2 of
+        another; a name is looked up among the names that video gives)."""
+        wanted: dict[str, str] = {}
+        for fp in sorted({h.evidence.fingerprint for h in hits}):
+            local = self.cache.evidence(fp) if self.cache.record(fp) else [h.evidence for h in hits]
+            wanted[fp] = resolve_speaker(speaker, local) or speaker.strip()
+        return [h for h in hits if speaker_of(h.evidence) == wanted[h.evidence.fingerprint]]
 
     def reasoner(self, llm: LLMSettings | None = None) -> Reasoner:
         llm = llm or LLMSettings()
@@ -246,7 +267,8 @@ class Library:
 
     def ask(self, question: str, choices: Sequence[str] | None = None,
             video: str | os.PathLike[str] | Sequence[str] | None = None, k: int = 12,
-            llm: LLMSettings | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
+            llm: LLMSettings | None = None, on_text: Callable[[str], None] | None = None,
+            speaker: str | None = None) -> Answer:
         """Answer a question (multiple choice when choices are given or written into it) with citations.
 
         `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal)."""
@@ -264,7 +286,9 @@ class Library:
         started = time.perf_counter()
         videos = self._videos_filter(video)
         retriever = Retriever(self.store, self.keyword, self.embedder)
-        hits = retriever.search(question, k, videos)
+        hits = retriever.search(question, min(MAX_K, 4 * k) if speaker else k, videos)
+        if speaker:  # what that speaker said, from a wider retrieval so k items remain
+            hits = _top(self._said_by(hits, speaker), k)
         for choice in choices or []:  # each option as a query too: evidence that names it comes along
             extra = retriever.search(f"{question} {choice}", max(2, k // 4), videos, neighbours=False)
             hits = _union(hits, extra)
@@ -273,6 +297,8 @@ class Library:
         tokens_before, prompt_before = reasoner.tokens_used, reasoner.prompt_tokens
         cited_videos = sorted({h.evidence.fingerprint for h in hits})
         paths = {v.fingerprint: v.path for v in self.store.list_videos(cited_videos)}
+        if speaker:
+            hits = self._said_by(hits, speaker)  # the options' extra hits too
         answer = reasoner.answer(question, hits, list(choices or []), paths, on_text)
         if reasoner.unavailable:
             answer.notes.append(reasoner.unavailable)
@@ -290,6 +316,12 @@ class Library:
 def _check_k(k: int) -> None:
     if isinstance(k, bool) or not isinstance(k, int) or not 1 <= k <= MAX_K:
         raise BadRequest(f"k must be a whole number from 1 to {MAX_K}; got {k!r}")
+
+
+def _top(hits: list[Hit], k: int) -> list[Hit]:
+    """The k best-scored hits (neighbours count as hits here), back in time order."""
+    best = sorted(hits, key=lambda h: (h.neighbour, -h.score))[:k]
+    return in_time_order(best)
 
 
 def _union(hits: list[Hit], extra: list[Hit]) -> list[Hit]:

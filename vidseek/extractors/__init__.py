@@ -16,6 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 from typing import Any
@@ -32,6 +33,7 @@ from vidseek.extractors.base import (
     merge_adjacent,
     option,
 )
+from vidseek.types import Evidence
 
 log = logging.getLogger(__name__)
 
@@ -104,6 +106,12 @@ def source_names() -> list[str]:
 def merge_gaps() -> dict[str, float]:
     """Sources whose evidence is joined across chunk borders, with the largest gap joined (seconds)."""
     return {cls.source: cls.merge_gap for cls in registry().values() if cls.merge_gap is not None}
+
+
+def finishers() -> dict[str, Callable[[list[Evidence]], list[Evidence]]]:
+    """Sources with a whole-video pass over their evidence when it is read (`Extractor.finish`)."""
+    base = Extractor.finish.__func__  # type: ignore[attr-defined]
+    return {cls.source: cls.finish for cls in registry().values() if cls.finish.__func__ is not base}  # type: ignore[attr-defined]
 
 
 def page_sources() -> list[dict[str, str]]:
@@ -181,6 +189,7 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "ALIASES", "AUDIO", "BUILTINS", "ENTRY_POINTS", "FRAMES", "Chunk", "Extractor", "ExtractorSettings",
-    "NoOptions", "Options", "build", "cache_key", "merge_adjacent", "merge_gaps", "option", "option_fields",
+    "NoOptions", "Options", "build", "cache_key", "finishers", "merge_adjacent", "merge_gaps", "option",
+    "option_fields",
     "option_flags", "page_sources", "parse_sources", "register_extractor", "registry", "source_names",
 ]

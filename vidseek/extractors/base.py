@@ -104,6 +104,13 @@ class Extractor(ABC):
         """Whether this source has something on the video that makes `supersedes` apply (subtitles present)."""
         return False
 
+    @classmethod
+    def finish(cls, items: list[Evidence]) -> list[Evidence]:
+        """A whole-video pass over this source's evidence as it is read from the library, every chunk's
+        together: for what one chunk cannot decide alone (speech: which voice is S1). It must be cheap and
+        run no model, since it runs on every read. By default: the evidence as stored."""
+        return items
+
     def notices(self) -> list[str]:
         """Problems met by the last run that the user should hear about (an unreadable subtitle file)."""
         return []

@@ -9,13 +9,14 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
 
-from vidseek import models
+from vidseek import diarize, models, voice
+from vidseek.diarize import Word
 from vidseek.errors import BadRequest
 from vidseek.extractors.base import AUDIO, Chunk, Extractor, Options, keep_by_midpoint, option
 from vidseek.types import Evidence, Video
@@ -33,8 +34,20 @@ AUDIO_MARGIN_S = 5.0  # audio read beyond each chunk edge, so a sentence across 
 TEMPERATURE = 0.0
 
 
+@dataclass(frozen=True)
+class _Said:
+    """One transcript segment as a backend gives it (times in the chunk's audio), with its words."""
+
+    start: float
+    end: float
+    text: str
+    logprob: float
+    language: str
+    words: tuple[Word, ...] = ()
+
+
 class _Backend(Protocol):
-    def transcribe(self, audio: np.ndarray) -> list[tuple[float, float, str, float, str]]: ...
+    def transcribe(self, audio: np.ndarray) -> list[_Said]: ...
 
 
 class _FasterWhisper:
@@ -49,12 +62,14 @@ class _FasterWhisper:
         )
         self.language, self.beam_size, self.vad = language, beam_size, vad
 
-    def transcribe(self, audio: np.ndarray) -> list[tuple[float, float, str, float, str]]:
+    def transcribe(self, audio: np.ndarray) -> list[_Said]:
         segments, info = self.model.transcribe(
             audio, language=self.language, beam_size=self.beam_size, vad_filter=self.vad,
             condition_on_previous_text=False, temperature=TEMPERATURE, word_timestamps=True,
         )
-        return [(float(s.start), float(s.end), s.text, s.avg_logprob, info.language) for s in segments]
+        return [_Said(float(s.start), float(s.end), s.text, s.avg_logprob, info.language,
+                      tuple(Word(float(w.start), float(w.end), w.word) for w in s.words or ()))
+                for s in segments]
 
 
 def _threads() -> int:
@@ -71,14 +86,16 @@ class _OpenAIWhisper:
         self.model = whisper.load_model(name, device=device)
         self.device, self.language, self.beam_size = device, language, beam_size
 
-    def transcribe(self, audio: np.ndarray) -> list[tuple[float, float, str, float, str]]:
+    def transcribe(self, audio: np.ndarray) -> list[_Said]:
         options: dict[str, Any] = {"fp16": self.device.startswith("cuda"), "language": self.language,
                                    "temperature": TEMPERATURE, "word_timestamps": True}
         if self.beam_size > 1:
             options["beam_size"] = self.beam_size
         result = self.model.transcribe(audio, condition_on_previous_text=False, **options)
         lang = result.get("language") or ""
-        return [(s["start"], s["end"], s["text"], s.get("avg_logprob", 0.0), lang) for s in result["segments"]]
+        return [_Said(s["start"], s["end"], s["text"], s.get("avg_logprob", 0.0), lang,
+                      tuple(Word(w["start"], w["end"], w["word"]) for w in s.get("words") or ()))
+                for s in result["segments"]]
 
 
 def _openai_whisper_names() -> set[str]:
@@ -97,17 +114,29 @@ class SpeechOptions(Options):
     language: str | None = option(None, "Spoken language code (e.g. en); default: detected.")
     beam_size: int = 1
     vad: bool = True
+    speakers: bool = option(True, "Tell the voices in speech apart (S1, S2 … in order of first appearance); "
+                                  "--no-speakers skips it (docs/indexing.md).",
+                             flag="speakers/--no-speakers")
+    speaker_threshold: float = option(diarize.THRESHOLD, "How different two voices must be to count as two "
+                                                         "speakers (cosine distance, 0-1): lower finds more.")
+    turn_gap: float = diarize.GAP_S  # a pause between words this long (s) may change the speaker
 
     def validate(self) -> None:
         if self.beam_size < 1:
             raise BadRequest(f"speech: beam size must be at least 1, not {self.beam_size}")
+        if not 0.0 < self.speaker_threshold < 1.0:
+            raise BadRequest(f"speech: speaker threshold must be between 0 and 1, not {self.speaker_threshold}")
+        if self.turn_gap <= 0:
+            raise BadRequest(f"speech: turn gap must be positive, not {self.turn_gap}")
 
 
 class SpeechExtractor(Extractor):
-    """Whisper speech-to-text per chunk of audio, one Evidence per transcript segment."""
+    """Whisper speech-to-text per chunk of audio, one Evidence per transcript segment (per speaker turn
+    within it when speakers are told apart: the pieces are stored with their voice vectors and labelled
+    over the whole video when read, in `finish`)."""
 
     name = "speech"
-    version = "1"
+    version = "2"  # 2: segments cut at word gaps and given voices (speakers)
     source = "speech"
     needs = frozenset({AUDIO})
     options_type = SpeechOptions
@@ -121,23 +150,38 @@ class SpeechExtractor(Extractor):
         language: str | None = None,
         beam_size: int = 1,
         vad: bool = True,
+        speakers: bool = True,
+        speaker_threshold: float = diarize.THRESHOLD,
+        turn_gap: float = diarize.GAP_S,
     ):
+        SpeechOptions(model, language, beam_size, vad, speakers, speaker_threshold, turn_gap)  # checks them
         self.model = model
         self.device = models.resolve_device(device)
         self.language = language
         self.beam_size = beam_size
         self.vad = vad
+        self.speakers, self.speaker_threshold, self.turn_gap = speakers, speaker_threshold, turn_gap
         self.model_calls = 0
         self._backend: _Backend | None = None
+        self._voices = voice.VoiceEncoder(self.device)
 
     @classmethod
     def from_options(cls, options: Options, device: str) -> SpeechExtractor:
         assert isinstance(options, SpeechOptions)
-        return cls(options.whisper_model, device, options.language, options.beam_size, options.vad)
+        return cls(options.whisper_model, device, options.language, options.beam_size, options.vad,
+                   options.speakers, options.speaker_threshold, options.turn_gap)
 
     def config(self) -> dict[str, Any]:
+        speakers: dict[str, Any] | bool = False
+        if self.speakers:
+            speakers = {"encoder": voice.WEIGHTS_SHA256[:16], "threshold": self.speaker_threshold,
+                        "gap": self.turn_gap, "min_voice": diarize.MIN_VOICE_S, "min_speaker": diarize.MIN_SPEAKER_S}
         return {"model": self.model or PACKAGED, "language": self.language, "beam_size": self.beam_size,
-                "vad": self.vad, "temperature": TEMPERATURE, "word_timestamps": True}
+                "vad": self.vad, "temperature": TEMPERATURE, "word_timestamps": True, "speakers": speakers}
+
+    @classmethod
+    def finish(cls, items: list[Evidence]) -> list[Evidence]:
+        return diarize.assign(items)
 
     def _kind(self) -> str:
         if self.model is None:
@@ -151,11 +195,12 @@ class SpeechExtractor(Extractor):
         kind = self._kind()
         if kind == "packaged":
             models.whisper_base_dir()
-            return
-        assert self.model is not None
-        if kind == "openai" and (Path.home() / ".cache" / "whisper" / f"{self.model}.pt").exists():
-            return  # an openai-whisper name downloaded before
-        models.require_local("whisper model", self.model)
+        else:
+            assert self.model is not None
+            if kind != "openai" or not (Path.home() / ".cache" / "whisper" / f"{self.model}.pt").exists():
+                models.require_local("whisper model", self.model)
+        if self.speakers:
+            voice.weights_path()
 
     def _load(self) -> _Backend:
         if self._backend is None:
@@ -172,17 +217,36 @@ class SpeechExtractor(Extractor):
         if chunk.audio is None or len(chunk.audio) == 0:
             return []
         self.model_calls += 1
-        found = []
-        for start, end, text, logprob, lang in self._load().transcribe(chunk.audio):
-            start, end = start + chunk.audio_start, end + chunk.audio_start
-            text = text.strip()
+        found: list[Evidence] = []
+        pieces: list[tuple[float, float]] = []  # each stored piece's audio, in the chunk's seconds
+        for said in self._load().transcribe(chunk.audio):
+            start, end = said.start + chunk.audio_start, said.end + chunk.audio_start
+            text = said.text.strip()
             if not text or not keep_by_midpoint(start, end, chunk.start, chunk.end):
                 continue
-            found.append(
-                Evidence(
-                    fingerprint=video.fingerprint, start=round(start, 2), end=round(end, 2),
-                    source="speech", text=text, confidence=round(math.exp(min(0.0, logprob)), 3),
-                    extractor=self.name, extractor_version=self.version, meta={"language": lang},
-                )
+            base = Evidence(
+                fingerprint=video.fingerprint, start=round(start, 2), end=round(end, 2),
+                source="speech", text=text, confidence=round(math.exp(min(0.0, said.logprob)), 3),
+                extractor=self.name, extractor_version=self.version, meta={"language": said.language},
             )
+            if not self.speakers or not said.words:
+                found.append(base)
+                continue
+            for run in diarize.split_at_gaps(said.words, self.turn_gap):
+                words = "".join(w.text for w in run).strip()
+                if not words:
+                    continue
+                a, b = run[0].start, max(run[-1].end, run[0].start)
+                pieces.append((a, b))
+                found.append(replace(
+                    base, start=round(a + chunk.audio_start, 2), end=round(b + chunk.audio_start, 2), text=words,
+                    meta={**base.meta, diarize.SEGMENT: f"{base.start:.2f}",
+                          diarize.VOICE_THRESHOLD: self.speaker_threshold}))
+        if pieces:
+            rate = voice.RATE
+            vectors = self._voices.embed([chunk.audio[int(a * rate):max(int(b * rate), int(a * rate) + 1)]
+                                          for a, b in pieces])
+            voiced = iter(vectors)
+            found = [replace(e, meta={**e.meta, diarize.VOICE: diarize.pack(next(voiced))})
+                     if diarize.SEGMENT in e.meta else e for e in found]
         return found

@@ -31,6 +31,9 @@ MAX_CUES = 20_000  # per file: a day of speech; each cue is embedded, so more on
 GUESS_BYTES = 256 << 10  # what charset-normalizer looks at to guess an encoding
 _STAMP = re.compile(r"\d+(?::\d{1,2}){0,2}(?:[.,]\d+)?")
 _LEFTOVER_TAGS = re.compile(r"<[^>]*>")  # WebVTT voice, class and karaoke-time tags pysubs2 leaves in
+_VOICE = re.compile(r"<v(?:\.[\w.-]+)?\s+([^>]{1,60})>")  # WebVTT's <v John> / <v.loud John>: who speaks
+# "JOHN: …" / "DR. LEE: …", the subtitle convention for who speaks: capitals only, so "Note: …" is no speaker
+_SPEAKER_PREFIX = re.compile(r"^([A-Z][A-Z'.-]*(?: [A-Z][A-Z'.-]*){0,2}):\s+(?=\S)")
 _STYLING = re.compile(r"\{\\[^}]*\}")  # an ASS override block, as pysubs2 writes SubRip's <i>, <b>, <u>, <s>
 _BREAKS = re.compile(r"\\[Nnh]")
 Cue = tuple[float, float, str]
@@ -100,16 +103,20 @@ def _events(text: str, notes: list[str] | None) -> list[tuple[int, int, str]]:
     return [(e.start, e.end, _BREAKS.sub(" ", _STYLING.sub("", e.text))) for e in subs]
 
 
-def parse_cues(text: str, notes: list[str] | None = None) -> list[Cue]:
+def parse_cues(text: str, notes: list[str] | None = None, voices: dict[Cue, str] | None = None) -> list[Cue]:
     """(start, end, text) cues of a SubRip, WebVTT or ASS/SSA document, read by pysubs2; numbering, headers
     and styling (<i>, {\\i1}, \\N) are dropped. Cues with negative times start at 0; cues that end before
     they start (or before 0) are dropped; an ASS cue repeated on several layers is kept once; `notes` is
-    told how many of each."""
+    told how many of each; `voices` is given the speaker of each cue that has a WebVTT voice tag."""
     cues: list[Cue] = []
     seen: set[Cue] = set()
     moved = backwards = before_zero = 0
+    # a WebVTT voice tag becomes "John: " before the reader (which drops tags) sees the cue
+    named = {m.group(1).strip() for m in _VOICE.finditer(text)}
+    text = _VOICE.sub(lambda m: f"{m.group(1).strip()}: ", text)
     for start_ms, end_ms, words in _events(text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), notes):
         body = re.sub(r"\s+", " ", _LEFTOVER_TAGS.sub("", words)).strip()
+        voice = next((n for n in named if body.startswith(f"{n}: ")), None)
         start, end = start_ms / 1000, end_ms / 1000
         if not body:
             continue
@@ -124,6 +131,8 @@ def parse_cues(text: str, notes: list[str] | None = None) -> list[Cue]:
             if cue not in seen:
                 seen.add(cue)
                 cues.append(cue)
+                if voice is not None and voices is not None:
+                    voices[cue] = voice
     if notes is not None:
         if backwards:
             notes.append(f"{backwards} cue(s) end before they start: dropped")
@@ -190,7 +199,7 @@ def decode(raw: bytes, name: str, notes: list[str] | None = None) -> str:
     return text
 
 
-def read_sidecar(path: Path, notes: list[str] | None = None) -> list[Cue]:
+def read_sidecar(path: Path, notes: list[str] | None = None, voices: dict[Cue, str] | None = None) -> list[Cue]:
     """The cues of a subtitle file, at most MAX_CUES of its first MAX_BYTES; `notes` is told what was
     guessed, cut, moved or dropped. Raises SubtitleError for a file that holds no cues."""
     try:
@@ -203,7 +212,7 @@ def read_sidecar(path: Path, notes: list[str] | None = None) -> list[Cue]:
         raw = raw[:MAX_BYTES]
         said.append(f"it is larger than {MAX_BYTES >> 20} MB: read its first {MAX_BYTES >> 20} MB")
     text = decode(raw, path.name, said)
-    cues = parse_cues(text, said)
+    cues = parse_cues(text, said, voices)
     if raw.strip() and not cues:
         raise SubtitleError(f"'{path.name}' holds no SubRip or WebVTT cues and no ASS/SSA events")
     if len(cues) > MAX_CUES:
@@ -230,6 +239,15 @@ def _readable_version(path: str, mtime_ns: int, size: int) -> bool:
         return bool(read_sidecar(Path(path)))
     except SubtitleError:
         return False
+
+
+def _speaker(text: str, voice: str | None = None) -> dict[str, str]:
+    """{"speaker": NAME} for a cue that says who speaks: its WebVTT voice tag (written into the text as
+    "John: …"), or a "JOHN: …" prefix. The text keeps the name, so the keyword index and the LLM see it."""
+    if voice:
+        return {"speaker": voice}
+    m = _SPEAKER_PREFIX.match(text)
+    return {"speaker": m.group(1)} if m else {}
 
 
 @dataclass(frozen=True)
@@ -282,11 +300,12 @@ class SubtitleExtractor(Extractor):
     def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]:
         self.problems = []
         cues: list[tuple[float, float, str, str]] = []
+        voices: dict[Cue, str] = {}
         if self.sidecar:
             for path in sidecar_files(video.path, self.folders):
                 notes: list[str] = []
                 try:
-                    found = fit_to_video(read_sidecar(path, notes), video.duration, notes)
+                    found = fit_to_video(read_sidecar(path, notes, voices), video.duration, notes)
                     cues.extend((s, e, t, path.name) for s, e, t in found)
                 except SubtitleError as exc:
                     self.problems.append(str(exc))
@@ -299,10 +318,12 @@ class SubtitleExtractor(Extractor):
             except (VideoError, ValueError) as exc:
                 self.problems.append(f"embedded subtitles unreadable: {exc}")
             self.problems.extend(f"embedded subtitles: {n}" for n in notes)
+        voiced = {(start, text): name for (start, _, text), name in voices.items()}  # ends may be cut to fit
         return [
             Evidence(
                 fingerprint=video.fingerprint, start=round(s, 3), end=round(e, 3), source="subtitle", text=t,
-                extractor=self.name, extractor_version=self.version, meta={"file": origin},
+                extractor=self.name, extractor_version=self.version,
+                meta={"file": origin, **_speaker(t, voiced.get((s, t)))},
             )
             for s, e, t, origin in sorted(cues)
         ]

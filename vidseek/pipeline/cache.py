@@ -23,7 +23,7 @@ from typing import Any
 
 import platformdirs
 
-from vidseek.extractors import merge_gaps
+from vidseek.extractors import finishers, merge_gaps
 from vidseek.extractors.base import merge_adjacent
 from vidseek.types import Evidence, Video
 from vidseek.video import LibraryError, disk_error
@@ -217,13 +217,15 @@ class EvidenceCache:
             return []
         items: list[Evidence] = []
         gaps = merge_gaps()  # sources that join evidence across chunk borders (on-screen text)
+        passes = finishers()  # sources decided over the whole video (speakers)
         for source, key in record.sources.items():
             if sources is None or source in sources:
                 folder = fingerprint if source in record.owned else record.video.content_id
                 found = [e if e.fingerprint == fingerprint else replace(e, fingerprint=fingerprint)
                          for e in self.load(folder, key)]
                 gap = gaps.get(source)
-                items.extend(found if gap is None else merge_adjacent(found, gap))
+                found = found if gap is None else merge_adjacent(found, gap)
+                items.extend(passes[source](found) if source in passes else found)
         return sorted(items, key=lambda e: (e.start, e.end, e.source, e.text))
 
     def entries_of(self, content: str) -> list[VideoRecord]:
