@@ -4,6 +4,7 @@ kind of conversation, longer); the real packaged Whisper tiny.en and the real vo
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from pathlib import Path
 
@@ -170,3 +171,29 @@ def test_stored_pieces_are_relabelled_the_same_whatever_the_order() -> None:
     assert [e.text for e in once] == [e.text for e in shuffled] == [
         "S1: words 0", "S2: words 3", "S1: words 6", "S2: words 9"]
     assert diarize.assign([replace(p, meta={}) for p in pieces])[0].text == "words 0"
+
+
+def test_subtitle_speakers_reach_the_speakers_command_search_and_the_api(tmp_path: Path) -> None:
+    """Named subtitle speakers (a WebVTT voice tag, a JOHN: prefix) through every front end, in new processes."""
+    from fastapi.testclient import TestClient
+
+    from tests.helpers import cli
+    from vidseek import synth
+    from vidseek.server import ServerConfig, create_app
+
+    movie = synth.write_video(synth.Script(duration=8, size=(64, 48), fps=5, audio=False), tmp_path / "talk.mp4")
+    (tmp_path / "talk.vtt").write_text(
+        "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Ada>We ship the harbor release on Friday.</v>\n\n"
+        "00:00:04.000 --> 00:00:05.000\nJOHN: Then I test it on Thursday.\n")
+    library = tmp_path / "lib"
+    _, listed, searched = cli(["index", movie, "--sources", "subtitle", "-L", library],
+                              ["speakers", movie, "--json", "-L", library],
+                              ["search", "when is the release tested", "--speaker", "JOHN", "--json", "-L", library])
+    found = [json.loads(line) for line in listed["stdout"].splitlines()]
+    assert [(s["speaker"], s["turns"], s["talk_time"]) for s in found] == [("Ada", 1, 2.0), ("JOHN", 1, 1.0)]
+    hits = [json.loads(line) for line in searched["stdout"].splitlines()]
+    assert hits and all(h["text"].startswith("JOHN: ") for h in hits)
+    app = create_app(ServerConfig(str(library), roots=[tmp_path], llm=False))
+    fp = Library(library).find(movie).video.fingerprint
+    rows = TestClient(app, base_url="http://127.0.0.1").get(f"/api/videos/{fp}/evidence").json()
+    assert [r["speaker"] for r in rows] == ["Ada", "JOHN"]

@@ -17,6 +17,7 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 
 from vidseek import __version__
 from vidseek import export as transcripts
+from vidseek.diarize import speaker_of
 from vidseek.errors import NotFound, NotIndexed, VidseekError
 from vidseek.extractors import page_sources
 from vidseek.library import Library, LLMSettings
@@ -87,7 +88,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         return s.EvidenceOut(video=e.fingerprint, start=e.start, end=e.end, source=e.source, text=e.text,
                              confidence=e.confidence, score=hit.score if hit else None,
                              neighbour=hit.neighbour if hit else False,
-                             thumbnail=thumb_url(e.fingerprint, e.start, e.end))
+                             thumbnail=thumb_url(e.fingerprint, e.start, e.end), speaker=speaker_of(e) or None)
 
     def answer_out(answer: Answer) -> s.AnswerOut:
         return s.AnswerOut(

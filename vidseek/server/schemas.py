@@ -44,6 +44,7 @@ class EvidenceOut(BaseModel):
     score: float | None = None
     neighbour: bool = False
     thumbnail: str | None = Field(None, description="URL of a frame from the middle of the span")
+    speaker: str | None = Field(None, description="Who speaks (S1, S2… or a subtitle's name), for speech and subtitles")
 
 
 class CitationOut(BaseModel):

@@ -100,17 +100,20 @@ function showDownloads(video) {
 async function drawTimeline(video) {
   const items = await api(`/api/videos/${video.id}/evidence`);
   const strip = $("timeline");
-  const sources = [...new Set(items.map((e) => e.source))];
-  const row = (source) => 4 + sources.indexOf(source) * (36 / Math.max(sources.length, 1));
+  // one row per source, and for speech (or subtitles) with speakers one row per speaker: "speech · S2"
+  const lane = (e) => (e.speaker ? `${e.source} · ${e.speaker}` : e.source);
+  const lanes = [...new Set(items.map(lane))];
+  const sourceOf = new Map(items.map((e) => [lane(e), e.source]));
+  const row = (name) => 4 + lanes.indexOf(name) * (36 / Math.max(lanes.length, 1));
   strip.replaceChildren(...items.map((e) => el("div", {
     class: "mark",
-    title: `${clock(e.start)} ${e.source}: ${e.text}`,  // an attribute set as text, never parsed
+    title: `${clock(e.start)} ${lane(e)}: ${e.text}`,  // an attribute set as text, never parsed
     style: `left:${100 * e.start / video.duration}%; width:${100 * Math.max(e.end - e.start, 0.2) / video.duration}%;`
-         + `top:${row(e.source)}px; background: ${colourOf(e.source)}`,
+         + `top:${row(lane(e))}px; background: ${colourOf(e.source)}`,
     onclick: () => seek(video.id, e.start),
   })), el("div", { class: "cursor", id: "cursor" }));
-  $("legend").replaceChildren(...sources.map((s) => el("span", {
-    text: s, style: `--c: ${colourOf(s)}` })));
+  $("legend").replaceChildren(...lanes.map((name) => el("span", {
+    text: name, style: `--c: ${colourOf(sourceOf.get(name))}` })));
 }
 
 function whenReady() {
@@ -149,6 +152,7 @@ function showAnswer(answer) {
   }, [
     el("img", { src: withToken(e.thumbnail), alt: "", loading: "lazy" }),
     el("div", {}, [sourceBadge(e.source), el("span", { class: "when", text: `${clock(e.start)}–${clock(e.end)}` }),
+                   ...(e.speaker ? [el("span", { class: "speaker", text: e.speaker })] : []),
                    el("div", { class: "text", text: e.text })]),
   ])));
 }
