@@ -10,7 +10,6 @@ answer text) or `"unanswerable": true` (right when the answer says the video doe
 
 from __future__ import annotations
 
-import json
 import math
 import re
 import resource
@@ -22,7 +21,7 @@ from typing import Any
 
 from vidseek.errors import BadRequest
 from vidseek.pipeline.answer import LETTERS
-from vidseek.text import content_words
+from vidseek.text import content_words, read_json_file
 from vidseek.types import Evidence
 
 GROUNDING_SLACK_S = 5.0  # a citation this close to a gold span counts as grounded
@@ -120,16 +119,7 @@ def load_questions(path: str | Path, split: str = "all") -> QuestionSet:
     `split` keeps only the dev or heldout questions ("all": every question).
     """
     path = Path(path)
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise BadRequest(f"cannot read '{path}': {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise BadRequest(f"'{path}' is not UTF-8 text (byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise BadRequest(f"'{path}' is not JSON: {exc.msg} (line {exc.lineno})") from exc
-    except RecursionError:
-        raise BadRequest(f"'{path}' is nested too deeply to be a question file") from None
+    data = read_json_file(path, "question file")
     if not isinstance(data, dict) or not isinstance(data.get("questions"), list):
         raise BadRequest(f"'{path}': expected an object with a 'questions' list")
     video = data.get("video")

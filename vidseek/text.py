@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 from typing import Any
 
 # C0 and C1 controls, DEL, line/paragraph separators, bidi embeddings/overrides/isolates
@@ -24,6 +25,23 @@ STOPWORDS = frozenset(
 _NUMBER_WORDS = {w: str(i) for i, w in enumerate(
     "zero one two three four five six seven eight nine ten eleven twelve thirteen fourteen fifteen "
     "sixteen seventeen eighteen nineteen twenty".split())}
+
+
+def read_json_file(path: Path, kind: str) -> Any:
+    """A JSON file's data (a UTF-8 byte-order mark allowed). Raises BadRequest with one line that names the
+    file and what is wrong with it: unreadable, not UTF-8, not JSON (with the line), nested too deeply."""
+    from vidseek.errors import BadRequest
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8-sig"))
+    except OSError as exc:
+        raise BadRequest(f"cannot read '{path}': {exc.strerror}") from exc
+    except UnicodeDecodeError as exc:
+        raise BadRequest(f"'{path}' is not UTF-8 text (byte {exc.start})") from exc
+    except json.JSONDecodeError as exc:
+        raise BadRequest(f"'{path}' is not JSON: {exc.msg} (line {exc.lineno})") from exc
+    except RecursionError:
+        raise BadRequest(f"'{path}' is nested too deeply to be a {kind}") from None
 
 
 def normalise_text(text: str) -> str:

@@ -13,11 +13,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vidseek.errors import BadRequest
 from vidseek.evaluate import GoldQuestion
 from vidseek.pipeline.answer import LETTERS
+from vidseek.text import read_json_file
 
 
-class FormatError(ValueError):
+class FormatError(BadRequest):
     """A benchmark file that is not in its published format; the message is one line naming the file and the
     line, row or field at fault."""
 
@@ -145,15 +147,7 @@ def unique(questions: list[BenchQuestion], where: str) -> list[BenchQuestion]:
 
 
 def read_json(path: Path) -> Any:
-    import json
-
     try:
-        return json.loads(path.read_text(encoding="utf-8-sig"))
-    except OSError as exc:
-        raise FormatError(f"cannot read '{path}': {exc.strerror}") from exc
-    except UnicodeDecodeError as exc:
-        raise FormatError(f"'{path}' is not UTF-8 text (byte {exc.start})") from exc
-    except json.JSONDecodeError as exc:
-        raise FormatError(f"'{path}' is not JSON: {exc.msg} (line {exc.lineno})") from exc
-    except RecursionError:
-        raise FormatError(f"'{path}' is nested too deeply to be a benchmark file") from None
+        return read_json_file(path, "benchmark file")
+    except BadRequest as exc:
+        raise FormatError(str(exc)) from None
