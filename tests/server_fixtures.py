@@ -12,7 +12,7 @@ from vidseek.types import Evidence
 
 KEEPER_SPAN = (12.0, 15.0)
 CUES = [
-    (2.0, 5.0, "Welcome aboard the harbor tour."),
+    (2.0, 5.0, "GUIDE: Welcome aboard the harbor tour."),  # a speaker, as subtitles name one
     (*KEEPER_SPAN, "The lighthouse keeper is named Ada Brooks."),
     (17.0, 19.5, "We return to the pier at noon."),
 ]

@@ -77,6 +77,8 @@ def test_click_a_citation_and_the_player_is_at_the_moment(server, browser) -> No
     browser.get(server)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#video option"))
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline .mark"))
+    lanes = [span.text for span in browser.find_elements(By.CSS_SELECTOR, "#legend span")]
+    assert "subtitle · GUIDE" in lanes and "subtitle" in lanes, lanes  # a lane per speaker, beside the rest
     browser.find_element(By.ID, "question").send_keys("Who is the lighthouse keeper?")
     browser.find_element(By.ID, "ask").click()
     chip = wait.until(ready.element_to_be_clickable((By.CSS_SELECTOR, "#citations .chip")))

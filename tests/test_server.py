@@ -396,7 +396,7 @@ def test_export_downloads_subtitles_and_transcripts(client, served) -> None:
     srt = client.get(f"/api/videos/{fp[:10]}/export")
     assert srt.status_code == 200 and srt.headers["content-type"].startswith("application/x-subrip")
     assert srt.headers["content-disposition"] == "attachment; filename=\"harbor.srt\"; filename*=UTF-8''harbor.srt"
-    assert srt.text.startswith("1\n00:00:02,000 --> 00:00:05,000\nWelcome aboard the harbor tour.\n")
+    assert srt.text.startswith("1\n00:00:02,000 --> 00:00:05,000\nGUIDE: Welcome aboard the harbor tour.\n")
     txt = client.get(f"/api/videos/{fp}/export", params={"format": "txt", "source": "subtitle"})
     assert txt.text.splitlines()[1] == "00:00:12–00:00:15  The lighthouse keeper is named Ada Brooks."
     cues = client.get(f"/api/videos/{fp}/export", params={"format": "json"}).json()["cues"]
