@@ -26,6 +26,13 @@ VIDSEEK = [sys.executable, "-m", "vidseek"]
 NODE = {"num_cpus": 1, "object_store_memory": 80 * 2**20}
 
 
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
+
+
 @pytest.fixture
 def cluster():
     """A head node and a second node, one CPU each (so two one-CPU workers must land one on each), in a temp
@@ -33,6 +40,7 @@ def cluster():
     from ray.cluster_utils import Cluster
 
     temp = tempfile.mkdtemp(prefix="ray", dir="/tmp")  # short: Ray's socket paths must fit in 107 bytes
+    before = {p.pid for p in psutil.Process().children(recursive=True)}  # earlier tests' processes are not ours
     made = Cluster(initialize_head=True, head_node_args={**NODE, "include_dashboard": False, "temp_dir": temp,
                                                          "resources": {"head": 1}})
     try:
@@ -41,11 +49,12 @@ def cluster():
         nodes = [n.node_id for n in made.list_all_nodes()]
         yield made.address, nodes
     finally:
-        started = psutil.Process().children(recursive=True)
+        started = [p for p in psutil.Process().children(recursive=True) if p.pid not in before]
         made.shutdown()
         gone, alive = psutil.wait_procs(started, timeout=30)
         for process in alive:  # only ours: children of this test process
             process.kill()
+        alive = [p for p in alive if _running(p)]  # a zombie has exited; only its parent can reap it
         shutil.rmtree(temp, ignore_errors=True)
         assert not alive, f"left running after shutdown: {[p.pid for p in alive]}"
 
