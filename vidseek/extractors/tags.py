@@ -13,7 +13,7 @@ from typing import Any
 
 from vidseek import models
 from vidseek.errors import BadRequest
-from vidseek.extractors.base import FRAMES, Chunk, Extractor, Options, merge_adjacent
+from vidseek.extractors.base import FRAMES, Chunk, Extractor, Options
 from vidseek.types import Evidence, Video
 from vidseek.vision import tags as imagenet
 
@@ -89,4 +89,4 @@ class TagsExtractor(Extractor):
                     text=describe(ranked), confidence=round(ranked[0].score, 3), extractor=self.name,
                     extractor_version=self.version,
                     meta={"tags": [{"label": t.label, "wnid": t.wnid, "score": t.score} for t in ranked]}))
-        return merge_adjacent(found, 0.01)
+        return found  # segments with the same labels are joined when read (merge_gap), within a chunk and across

@@ -37,7 +37,8 @@ class Retriever:
                span: tuple[float, float] | None = None) -> list[Hit]:
         """The k best hits for a query (plus their neighbours), in time order within each video; `span`
         (start, end seconds) keeps only evidence that overlaps it."""
-        filters = EvidenceFilter.of(videos, sources, *(span or (None, None)))
+        start, end = span or (None, None)
+        filters = EvidenceFilter.of(videos, sources, start, end)
         fetch = max(FETCH, 3 * k)
         dense = self.store.dense(self.embedder.encode([query])[0], fetch, filters)
         self.keyword.refresh(self.store)
@@ -55,8 +56,7 @@ class Retriever:
         hits = {i: Hit(i, found[i], scores[i]) for i in top}
         if neighbours and top:
             # one store read for all hits' videos: a filter per hit costs a scan of the store each time
-            nearby = self.store.get(EvidenceFilter.of(sorted({found[i].fingerprint for i in top}), sources,
-                                                      *(span or (None, None))))
+            nearby = self.store.get(EvidenceFilter.of(sorted({found[i].fingerprint for i in top}), sources, start, end))
             for i in top:
                 e = found[i]
                 for j, n in nearby:

@@ -80,5 +80,9 @@ class MemoryStore:
         return self._stamp
 
 
+def _forget(location: str) -> None:
+    _STORES.pop(location, None)
+
+
 KIND = StoreKind("memory", accepts=lambda location: location.startswith("memory://"), open=MemoryStore.named,
-                 wipe=lambda location: _STORES.pop(location, None) and None)
+                 wipe=_forget)
