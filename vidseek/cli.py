@@ -229,6 +229,9 @@ def _with(group: _OptionGroup):
 def index(
     paths: Annotated[list[Path], typer.Argument(
         help="Video files to index.", show_default=False, readable=False)],  # vidseek says why it cannot read
+    summaries: Annotated[bool, typer.Option(
+        "--summaries", help="Also build each video's chapters and synopsis now (else on first need), with "
+                            "the default LLM; docs/asking.md.")] = False,
     library: LibraryOption = None,
     store: StoreOption = None,
     choice: IndexChoice | None = None,
@@ -243,7 +246,14 @@ def index(
     lib = Library(library, store, device=choice.settings.device)
     indexer = lib.indexer(choice.sources, choice.settings, choice.options)
     indexer.on_wait = lambda video: _say(err, f"waiting: another vidseek process is indexing {video.path}")
-    failed = sum(_index_one(lib, indexer, path) is None for path in paths)
+    reports = [_index_one(lib, indexer, path) for path in paths]
+    if summaries:
+        for report in filter(None, reports):
+            with _StageBars() as progress:
+                made = lib.summary(report.video.fingerprint, LLMSettings(), progress=progress)
+            _say(err, f"  summary: {len(made.chapters)} chapters in {made.seconds:.1f} s"
+                      + (f" ({made.model})" if made.model else " (no LLM)"))
+    failed = sum(r is None for r in reports)
     if failed:
         raise typer.Exit(BAD_INPUT)
 
@@ -344,6 +354,42 @@ def _size(n: int | None) -> str:
             return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
         n /= 1024
     return f"{n:.1f}TB"
+
+
+@app.command()
+def summary(
+    video: Annotated[str, typer.Argument(help="An indexed video: its file, or its fingerprint (prefix).")],
+    as_json: Annotated[bool, typer.Option("--json", help="The synopsis and chapters as one JSON object.")] = False,
+    llm: Annotated[str | None, typer.Option("--llm", help="LLM that writes titles and summaries (default "
+                                                          "qwen1.5b).")] = None,
+    llm_url: Annotated[str | None, typer.Option("--llm-url", help="OpenAI-compatible endpoint instead.")] = None,
+    llm_model: Annotated[str | None, typer.Option("--llm-model", help="Model name sent to --llm-url.")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Chapters as cut points and quoted evidence lines, "
+                                                          "no written text.")] = False,
+    library: LibraryOption = None,
+    store: StoreOption = None,
+) -> None:
+    """A video's synopsis and chapters with timestamps, built on first need and cached (docs/asking.md)."""
+    quiet_libraries()
+    lib = Library(library, store)
+    with _StageBars() as progress:
+        made = lib.summary(video, LLMSettings(llm, llm_url, llm_model, enabled=not no_llm), progress=progress)
+    assert made is not None
+    if as_json:
+        _say(out, json_line(made.to_dict()))
+        return
+    if made.synopsis:
+        _say(out, made.synopsis, lines=True)
+        _say(out, "")
+    for chapter in made.chapters:
+        _say(out, f"{format_time(chapter.start)}–{format_time(chapter.end)}  {chapter.title}".rstrip())
+        if chapter.summary:
+            _say(out, f"    {chapter.summary}")
+        else:
+            for e in chapter.lines:
+                _say(out, f"    {e.line()}")
+    for note in made.notes:
+        _say(err, f"  note: {note}")
 
 
 @app.command("ls")
