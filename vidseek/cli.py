@@ -129,6 +129,7 @@ class AskChoice:
     llm: LLMSettings
     k: int
     device: str
+    mode: str = "quick"
 
 
 @dataclass
@@ -191,13 +192,16 @@ def _ask_params() -> list[inspect.Parameter]:
             "Have the LLM summarize the evidence first, then answer: a few points more on the meeting set, "
             "~3.5 s more per question on 2 cores (benchmarks/RESULTS.md).")),
         _param("device", "auto", str, "--device", help="auto, cpu or cuda."),
+        _param("mode", "quick", str, "--mode", help=(
+            "quick (one retrieval, one prompt), agent (the LLM searches and reads with tools over the chapters "
+            "first) or auto (agent when the quick answer is weak); docs/asking.md.")),
     ]
 
 
 def _ask_choice(values: dict[str, Any]) -> AskChoice:
     llm = LLMSettings(values["llm"], values["llm_url"], values["llm_model"], enabled=not values["no_llm"],
                       summarize=values["summarize"])
-    return AskChoice(llm, values["k"], values["device"])
+    return AskChoice(llm, values["k"], values["device"], values["mode"])
 
 
 INDEX_OPTIONS = _OptionGroup("choice", _index_params, _index_choice)
@@ -506,6 +510,8 @@ def ask(
         "--choices", "--choice", "-c",
         help="Multiple-choice options: --choices 'first' 'second' … (or repeat --choice).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="The whole answer as JSON.")] = False,
+    trace: Annotated[bool, typer.Option("--trace", help="Print the agent's steps (tool, query, what came back, "
+                                                        "seconds) on stderr.")] = False,
     stream: Annotated[bool | None, typer.Option(
         "--stream/--no-stream", help="Show the LLM's reply on stderr while it is written (default: when stderr "
                                      "is a terminal and not --json).")] = None,
@@ -523,7 +529,7 @@ def ask(
     video = _target(lib, target, device)
     videos = [lib.find(v).video.fingerprint for v in only] if only else video
     live = _Streamed(err) if (stream if stream is not None else err.is_terminal and not as_json) else None
-    answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live)
+    answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live, mode=choice.mode)
     if live is not None:
         live.close()
     if as_json:
@@ -534,6 +540,21 @@ def ask(
         _say(out, f"  {c.label()} {c.path}")
     for note in answer.notes:
         _say(err, f"  note: {note}")
+    if trace:
+        _print_trace(answer.details.get("trace") or [])
+
+
+def _print_trace(steps: list[dict[str, Any]]) -> None:
+    if not steps:
+        _say(err, "  trace: no agent steps (answered quick)")
+    for step in steps:
+        args = json.dumps(step["args"], ensure_ascii=False)
+        _say(err, f"  step {step['n']} {step['action']} {args} ({step['seconds']:.1f} s, "
+                  f"~{step['prompt_tokens']} prompt tokens): {len(step['returned'])} back")
+        for returned in step["returned"][:8]:
+            _say(err, f"      {returned}")
+        if step["action"] in {"answer", "malformed", "limit"}:
+            _say(err, f"      reply: {step['reply']}")
 
 
 @app.command()
@@ -590,7 +611,7 @@ def evaluate(
     fingerprint = _target(lib, str(video or qset.video), choice.device)
     with _StageBars() as progress:
         predictions = ev.predict(lib, qset, fingerprint or "", circular, choice.llm, choice.k,
-                                 lambda done, total: progress("questions", done, total))
+                                 lambda done, total: progress("questions", done, total), mode=choice.mode)
     report = ev.score(qset, predictions, lib.cache.evidence(fingerprint or ""), split=split)
     _say(out, ev.table(report), lines=True)
     if out_file:

@@ -15,6 +15,7 @@ import numpy as np
 from vidseek import extractors as ex
 from vidseek.errors import BadRequest, NotIndexed
 from vidseek.models import ModelUnavailable
+from vidseek.pipeline.agent import AgentSettings
 from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_citations, split_choices
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.chapters import SummaryCache, VideoSummary, build_summary, summary_key
@@ -267,10 +268,16 @@ class Library:
 
     def ask(self, question: str, choices: Sequence[str] | None = None,
             video: str | os.PathLike[str] | Sequence[str] | None = None, k: int = 12,
-            llm: LLMSettings | None = None, on_text: Callable[[str], None] | None = None) -> Answer:
+            llm: LLMSettings | None = None, on_text: Callable[[str], None] | None = None, mode: str = "quick",
+            agent: AgentSettings | None = None) -> Answer:
         """Answer a question (multiple choice when choices are given or written into it) with citations.
 
-        `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal)."""
+        `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal).
+        `mode`: quick (one retrieval, one prompt), agent (the tool loop over chapters and synopsis: modes.py),
+        auto (quick, then the agent when the quick answer is weak). Raises BadRequest, NotIndexed."""
+        from vidseek.modes import agent_answer, check_mode, needs_agent
+
+        mode = check_mode(mode)
         question = question.strip()
         if not question:
             raise BadRequest("the question is empty")
@@ -293,8 +300,18 @@ class Library:
         reasoner = self.reasoner(llm)
         tokens_before, prompt_before = reasoner.tokens_used, reasoner.prompt_tokens
         cited_videos = sorted({h.evidence.fingerprint for h in hits})
-        paths = {v.fingerprint: v.path for v in self.store.list_videos(cited_videos)}
-        answer = reasoner.answer(question, hits, list(choices or []), paths, on_text)
+        stored = self.store.list_videos(cited_videos)
+        paths = {v.fingerprint: v.path for v in stored}
+        if mode == "agent":
+            answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent)
+        else:
+            answer = reasoner.answer(question, hits, list(choices or []), paths, on_text)
+            why = needs_agent(answer, hits, {v.fingerprint: v.duration for v in stored}) if mode == "auto" else ""
+            if why and reasoner.llm is not None:
+                answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent)
+            if mode == "auto":
+                answer.details["auto"] = why or "quick answer kept"
+        answer.details["asked_mode"] = mode
         if reasoner.unavailable:
             answer.notes.append(reasoner.unavailable)
         wordless = [LETTERS[i] for i, c in enumerate(choices or []) if not re.search(r"[^\W_]", c)]
