@@ -137,10 +137,25 @@ def test_replies_are_parsed_strictly_but_robustly() -> None:
     assert parse_reply('{"tool": "search", "args": {"query": "budget"}}') == ToolCall("search", "budget")
     assert parse_reply('{"answer": "March 14.", "cite": [2, "3"]} {"tool": "videos"}') == \
         FinalReply("March 14.", (2, 3))
-    for bad in ["search(budget)", '{"tool": "delete"}', '{"tool": "search"}', '{"tool": "read", "start": 1}',
+    for bad in ["search(budget)", '{"tool": "search", "query": "words to look for"}',
+                '{"tool": "delete"}', '{"tool": "search"}', '{"tool": "read", "start": 1}',
                 '{"tool": "read", "start": "soon", "end": 2}', "{broken"]:
         with pytest.raises(ProtocolError):
             parse_reply(bad)
+
+
+def test_a_repeated_call_is_not_run_again_and_repeats_end_the_loop(tmp_path) -> None:
+    videos, library = _library(tmp_path)
+    same = '{"tool": "search", "query": "ferry"}'
+    chat = _model([same, same, '{"tool": "search", "query": "ferry", "start": 0}', same, '{"tool": "chapters"}'])
+    answer = library.ask("When does the ferry leave?", video=videos[0], llm=scripted(library, chat), mode="agent",
+                         agent=AgentSettings(max_steps=6))
+    trace = answer.details["trace"]
+    assert [s["action"] for s in trace] == ["search"] * 4 + ["answer"]  # the second repeat ends the look-ups
+    assert [s["args"].get("repeats") for s in trace[:4]] == [None, 1, None, 1]
+    assert not trace[1]["returned"] and trace[2]["returned"]
+    prompts = _agent_prompts(chat)
+    assert "nothing new" in prompts[2] and "No look-ups are left" in prompts[-1]
 
 
 def test_the_trace_is_in_the_json_answer(tmp_path) -> None:

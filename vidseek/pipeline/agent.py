@@ -24,6 +24,8 @@ from vidseek.types import Evidence, format_time
 
 Tool = Literal["search", "read", "chapters", "videos"]
 TOOLS: tuple[str, ...] = ("search", "read", "chapters", "videos")
+PLACEHOLDERS = {"words to look for", "search words", "query"}  # the prompt's example text: small models copy it
+MAX_REPEATS = 2  # a call made before returns nothing new: after this many, the loop goes to the answer
 
 
 class ProtocolError(ValueError):
@@ -175,6 +177,8 @@ def parse_reply(reply: str) -> ToolCall | FinalReply:
     query = str(data.get("query") or "").strip()
     if tool == "search" and not query:
         raise ProtocolError("search needs a query")
+    if tool == "search" and query.lower() in PLACEHOLDERS:
+        raise ProtocolError("the query is the example's placeholder: write the words to search for")
     given = data.get("sources") or []
     sources = tuple(str(s) for s in (given if isinstance(given, list) else [given]) if str(s).strip())
     start, end = parse_time(data.get("start")), parse_time(data.get("end"))
@@ -219,6 +223,8 @@ class Agent:
         ids: dict[str, int] = {}
         spent = 0.0
         malformed = 0
+        repeats = 0
+        done_calls: dict[ToolCall, int] = {}
         synopsis = " ".join(quote(x.synopsis, 600) for x in summaries if x is not None and x.synopsis) \
             or "(none written)"
         chapters = "\n".join(line for x in summaries for line in _chapter_lines(x)) or "(none)"
@@ -263,6 +269,14 @@ class Agent:
             step.action = parsed.tool
             step.args = {k: list(v) if isinstance(v, tuple) else v for k, v in asdict(parsed).items()
                          if v not in (None, (), "") and k != "tool"}
+            if parsed in done_calls:  # nothing new can come back: said so in the history, not run again
+                step.args["repeats"] = done_calls[parsed]
+                step.seconds = round(time.perf_counter() - started, 3)
+                repeats += 1
+                if repeats >= MAX_REPEATS:
+                    step_no = s.max_steps
+                continue
+            done_calls[parsed] = step.n
             found = self._call(parsed, summaries)
             for e in found:
                 key = evidence_id(e)
@@ -305,6 +319,9 @@ class Agent:
                 out.append(f"{s.n}. (reply not in the format: {s.args.get('error')}; reply with one JSON object)")
             elif s.action == "videos":
                 out.append(f"{s.n}. videos -> " + "; ".join(quote(v, 120) for v in s.returned))
+            elif "repeats" in s.args:
+                out.append(f"{s.n}. {s.action} again, as in step {s.args['repeats']}: nothing new (try another "
+                           "look-up, or answer)")
             else:
                 args = json.dumps(s.args, ensure_ascii=False)
                 got = f"items [{', '.join(map(str, s.numbers))}]" if s.numbers else "nothing"
