@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import scripted
+from tests.helpers import cli, one_line, scripted, subtitled_library
 from vidseek import synth
 from vidseek.errors import BadRequest
 from vidseek.library import Library
@@ -164,3 +164,14 @@ def test_the_trace_is_in_the_json_answer(tmp_path) -> None:
     answer = library.ask("When does the ferry leave?", video=videos[0], llm=scripted(library, chat), mode="agent")
     data = json.loads(json.dumps(answer.to_dict()))
     assert data["details"]["trace"][0]["args"] == {"query": "ferry"}
+
+
+def test_ask_takes_mode_and_trace_flags(tmp_path, embedder) -> None:
+    video, library = subtitled_library(tmp_path, embedder)
+    env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    agent, bad = cli(["ask", str(video), "Who is the harbor master?", "--library", str(library.path), "--no-llm",
+                      "--mode", "agent", "--trace"],
+                     ["ask", str(video), "Who?", "--library", str(library.path), "--mode", "deep"], env=env)
+    assert agent["code"] == 0 and "Ada Brooks" in agent["stdout"]
+    assert "agent mode needs an LLM" in agent["stderr"] and "trace: no agent steps" in agent["stderr"]
+    assert bad["code"] == 2 and one_line(bad) == "vidseek: mode must be quick, agent or auto, not 'deep'"
