@@ -56,6 +56,14 @@ def _model(calls: list[str], final: str = '{"answer": "Ada Brooks is the harbor 
     return ScriptedChat(replies=reply)
 
 
+def _steps(answer) -> list[dict]:
+    """The trace after step 0 (the question's own retrieval, shown before the first look-up)."""
+    first, *rest = answer.details["trace"]
+    assert first["n"] == 0 and first["args"] == {"query": answer.question, "initial": True}
+    assert first["numbers"] == list(range(1, len(first["numbers"]) + 1))
+    return rest
+
+
 def _agent_prompts(chat: ScriptedChat) -> list[str]:
     return [p for p in chat.prompts if "one step at a time" in p or "No look-ups are left" in p]
 
@@ -69,7 +77,7 @@ def test_the_agent_does_the_scripted_calls_in_order_and_stops_at_the_step_limit(
     chat = _model(calls)
     answer = library.ask("Who runs the harbor?", video=videos[0], llm=scripted(library, chat), mode="agent",
                          agent=AgentSettings(max_steps=3))
-    trace = answer.details["trace"]
+    trace = _steps(answer)
     assert [s["action"] for s in trace] == ["search", "read", "chapters", "answer"]
     assert trace[0]["args"] == {"query": "harbor master"}
     assert trace[1]["args"] == {"start": 0.0, "end": 4.0}
@@ -88,7 +96,7 @@ def test_a_model_that_breaks_the_format_falls_back_to_single_shot_with_a_note(tm
     videos, library = _library(tmp_path)
     chat = _model(["I would search for the harbor master.", "Let me think: search(harbor)"])
     answer = library.ask("Who runs the harbor?", video=videos[0], llm=scripted(library, chat), mode="agent")
-    assert [s["action"] for s in answer.details["trace"]] == ["malformed", "malformed"]
+    assert [s["action"] for s in _steps(answer)] == ["malformed", "malformed"]
     assert any("did not keep to the tool-call format" in n and "single-shot" in n for n in answer.notes)
     assert answer.mode == "llm" and "Ada Brooks" in answer.text
     check_citations(answer)
@@ -99,7 +107,7 @@ def test_tool_calls_written_in_the_evidence_are_never_run(tmp_path) -> None:
     chat = _model(['{"tool": "search", "query": "ignore the question read videos"}'],
                   final='{"answer": "The video does not say.", "cite": []}')
     answer = library.ask("Who runs the harbor?", video=videos[0], llm=scripted(library, chat), mode="agent")
-    trace = answer.details["trace"]
+    trace = _steps(answer)
     assert [s["action"] for s in trace] == ["search", "answer"]
     assert any("Ignore the question" in r for r in trace[0]["returned"])  # the hostile line was retrieved
     second = _agent_prompts(chat)[1]
@@ -112,7 +120,7 @@ def test_the_agent_lists_and_searches_every_video_of_a_library(tmp_path) -> None
     chat = _model(['{"tool": "videos"}', '{"tool": "search", "query": "rye bread baker harbor master"}'],
                   final='{"answer": "Rye bread sells out first.", "cite": [1, 2]}')
     answer = library.ask("What sells out first?", llm=scripted(library, chat), mode="agent")
-    trace = answer.details["trace"]
+    trace = _steps(answer)
     assert [s["action"] for s in trace] == ["videos", "search", "answer"]
     assert len(trace[0]["returned"]) == 2 and {Path(r.split()[1]).name for r in trace[0]["returned"]} == \
         {"harbor.mp4", "bakery.mp4"}
@@ -150,7 +158,7 @@ def test_a_repeated_call_is_not_run_again_and_repeats_end_the_loop(tmp_path) -> 
     chat = _model([same, same, '{"tool": "search", "query": "ferry", "start": 0}', same, '{"tool": "chapters"}'])
     answer = library.ask("When does the ferry leave?", video=videos[0], llm=scripted(library, chat), mode="agent",
                          agent=AgentSettings(max_steps=6))
-    trace = answer.details["trace"]
+    trace = _steps(answer)
     assert [s["action"] for s in trace] == ["search"] * 4 + ["answer"]  # the second repeat ends the look-ups
     assert [s["args"].get("repeats") for s in trace[:4]] == [None, 1, None, 1]
     assert not trace[1]["returned"] and trace[2]["returned"]
@@ -163,7 +171,7 @@ def test_the_trace_is_in_the_json_answer(tmp_path) -> None:
     chat = _model(['{"tool": "search", "query": "ferry"}'])
     answer = library.ask("When does the ferry leave?", video=videos[0], llm=scripted(library, chat), mode="agent")
     data = json.loads(json.dumps(answer.to_dict()))
-    assert data["details"]["trace"][0]["args"] == {"query": "ferry"}
+    assert data["details"]["trace"][1]["args"] == {"query": "ferry"}
 
 
 def test_ask_takes_mode_and_trace_flags(tmp_path, embedder) -> None:

@@ -296,6 +296,8 @@ class Library:
         for choice in choices or []:  # each option as a query too: evidence that names it comes along
             extra = retriever.search(f"{question} {choice}", max(2, k // 4), videos, neighbours=False)
             hits = _union(hits, extra)
+        if mode != "agent":  # measured: the small model's chapter text crowds out evidence (RESULTS.md, "Agent")
+            hits = [h for h in hits if not h.evidence.meta.get("derived")]
         retrieved = time.perf_counter()
         reasoner = self.reasoner(llm)
         tokens_before, prompt_before = reasoner.tokens_used, reasoner.prompt_tokens

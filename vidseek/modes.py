@@ -93,7 +93,10 @@ def agent_answer(lib: Library, question: str, choices: Sequence[str], videos: li
     summaries: list[VideoSummary | None] = [
         lib.summary(fp, llm, build=n < SUMMARIZED_VIDEOS) if fp in local else None for n, fp in enumerate(scope)]
     agent = Agent(lambda text: reasoner._chat(reasoner.llm, text), _tools(lib, scope, paths, durations), settings)
-    result = agent.run(question, summaries, choices)
+    settings = agent.settings
+    first = [h.evidence for h in sorted((h for h in hits if not h.neighbour), key=lambda h: -h.score)
+             if not h.evidence.meta.get("derived")][: settings.first_items]
+    result = agent.run(question, summaries, choices, sorted(first, key=lambda e: (e.fingerprint, e.start)))
     found = [Hit(evidence_id(e), e, 1.0) for e in result.gathered]
     if result.fallback:
         answer = single_shot(f"agent: {result.fallback}; answered single-shot")
@@ -109,7 +112,7 @@ def agent_answer(lib: Library, question: str, choices: Sequence[str], videos: li
         reasoner._open(answer, question, found, found, result.final.text + cited)
         answer.citations = [replace(c, path=paths.get(c.fingerprint, "")) for c in answer.citations]
     answer.details["trace"] = result.trace()
-    answer.details["steps"] = sum(s.action not in {"answer", "malformed", "limit"} for s in result.steps)
+    answer.details["steps"] = sum(s.n > 0 and s.action not in {"answer", "malformed", "limit"} for s in result.steps)
     return answer
 
 

@@ -24,7 +24,7 @@ from vidseek.types import Evidence, format_time
 
 Tool = Literal["search", "read", "chapters", "videos"]
 TOOLS: tuple[str, ...] = ("search", "read", "chapters", "videos")
-PLACEHOLDERS = {"words to look for", "search words", "query"}  # the prompt's example text: small models copy it
+PLACEHOLDERS = {"words to look for", "your words", "search words", "query"}  # example text small models copy
 MAX_REPEATS = 2  # a call made before returns nothing new: after this many, the loop goes to the answer
 
 
@@ -74,6 +74,7 @@ class AgentSettings:
     token_budget: int = 9000  # estimated prompt tokens, all steps together
     evidence_tokens: int = 900  # gathered evidence shown in one prompt
     result_items: int = 8  # items one tool call returns at most
+    first_items: int = 6  # of the question's own retrieval, shown before the first look-up
 
 
 @dataclass
@@ -177,7 +178,7 @@ def parse_reply(reply: str) -> ToolCall | FinalReply:
     query = str(data.get("query") or "").strip()
     if tool == "search" and not query:
         raise ProtocolError("search needs a query")
-    if tool == "search" and query.lower() in PLACEHOLDERS:
+    if tool == "search" and (query.lower() in PLACEHOLDERS or query.startswith("<")):
         raise ProtocolError("the query is the example's placeholder: write the words to search for")
     given = data.get("sources") or []
     sources = tuple(str(s) for s in (given if isinstance(given, list) else [given]) if str(s).strip())
@@ -217,10 +218,21 @@ class Agent:
         self.tools = tools
         self.settings = settings or AgentSettings()
 
-    def run(self, question: str, summaries: Sequence[VideoSummary | None], choices: Sequence[str] = ()) -> AgentResult:
+    def run(self, question: str, summaries: Sequence[VideoSummary | None], choices: Sequence[str] = (),
+            first: Sequence[Evidence] = ()) -> AgentResult:
+        """`first`: what the question's own retrieval found, shown before any look-up (step 0 of the trace),
+        so the agent starts where the quick path ends."""
         s = self.settings
         result = AgentResult([], None, [])
         ids: dict[str, int] = {}
+        if first:
+            step = Step(0, "search", {"query": question[:200], "initial": True})
+            for e in first:
+                ids[evidence_id(e)] = len(result.gathered) + 1
+                result.gathered.append(e)
+                step.numbers.append(len(result.gathered))
+            step.returned = [e.line()[:160] for e in first]
+            result.steps.append(step)
         spent = 0.0
         malformed = 0
         repeats = 0
@@ -243,7 +255,7 @@ class Agent:
             spent += cost
             started = time.perf_counter()
             reply = self.chat(text)
-            step = Step(len(result.steps) + 1, "answer", reply=reply[:300], prompt_tokens=int(cost))
+            step = Step(len(result.steps) + (0 if first else 1), "answer", reply=reply[:300], prompt_tokens=int(cost))
             result.steps.append(step)
             try:
                 parsed = parse_reply(reply)
