@@ -49,12 +49,50 @@ def build(seed: int, out: Path) -> Path:
     return video
 
 
+def niah(questions: Path, llm: LLMSettings, out: Path) -> None:
+    """quick vs agent vs auto on a NIAH question file whose video is indexed in $VIDSEEK_LIBRARY."""
+    from vidseek.evaluate import Prediction, is_right, load_questions
+
+    qset = load_questions(questions)
+    lib = Library(device="cpu")
+    fp = lib.find(qset.video).video.fingerprint
+    duration = lib.find(qset.video).video.duration
+    rows = []
+    for q in qset.questions:
+        row: dict = {"qid": q.qid, "task": q.task, "split": q.split}
+        for mode in ("quick", "agent"):
+            t = time.perf_counter()
+            answer = lib.ask(q.question, q.options or None, video=fp, llm=llm, mode=mode)
+            right = is_right(q, Prediction(q.qid, answer.choice, answer.text))
+            row[mode] = {"right": right, "seconds": round(time.perf_counter() - t, 1), "text": answer.text[:160],
+                         "trace": answer.details.get("trace"), "notes": answer.notes}
+            if mode == "quick":
+                row["auto_why"] = needs_agent(answer, lib.search(q.question, 12, fp), {fp: duration})
+        chosen = row["agent"] if row["auto_why"] else row["quick"]
+        extra = row["agent"]["seconds"] if row["auto_why"] else 0
+        row["auto"] = {"right": chosen["right"], "seconds": round(row["quick"]["seconds"] + extra, 1)}
+        rows.append(row)
+        print(json.dumps({k: row[k] if k in {"qid", "task", "auto_why", "auto"} else
+                          (row[k]["right"], row[k]["seconds"]) if isinstance(row[k], dict) else row[k]
+                          for k in row}), flush=True)
+    (out / "report-niah.json").write_text(json.dumps(rows, indent=1))
+    for mode in ("quick", "agent", "auto"):
+        print(mode, sum(r[mode]["right"] for r in rows), "of", len(rows),
+              round(sum(r[mode]["seconds"] for r in rows) / len(rows), 1), "s/question")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, default=Path("benchmarks/agent_out"))
     parser.add_argument("--llm", default=None)
+    parser.add_argument("--niah", type=Path, help="a NIAH questions.json instead (its video indexed in "
+                                                   "$VIDSEEK_LIBRARY)")
     args = parser.parse_args()
+    if args.niah:
+        args.out.mkdir(parents=True, exist_ok=True)
+        niah(args.niah, LLMSettings(args.llm), args.out)
+        return
     video = build(args.seed, args.out)
     lib = Library(args.out / "library", device="cpu")
     lib.index(video, sources=["subtitle"])
