@@ -1,6 +1,6 @@
 """How `ask` answers: quick (one retrieval, one prompt), agent (the tool loop of pipeline/agent.py over the
-video's chapters and synopsis), or auto (quick, then the agent when the quick answer is weakly supported or
-the question's evidence is spread over the video: signs measured on the answer, not read from the wording).
+video's chapters and synopsis), or auto (quick, then the agent when the quick answer found nothing or is weakly
+supported: signs measured on the answer, not read from the wording).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Literal
 
 from vidseek.errors import BadRequest
 from vidseek.pipeline.agent import Agent, AgentSettings, AgentTools
-from vidseek.pipeline.chapters import CutSettings, VideoSummary
+from vidseek.pipeline.chapters import VideoSummary
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
 from vidseek.store.base import EvidenceFilter, evidence_id
 from vidseek.types import Answer, Evidence, format_time
@@ -23,7 +23,6 @@ Mode = Literal["quick", "agent", "auto"]
 MODES: tuple[str, ...] = ("quick", "agent", "auto")
 SUMMARIZED_VIDEOS = 3  # the agent builds chapters for at most this many videos per question (cached: once)
 WEAK_SUPPORT = 0.75  # an open quick answer with less of its words in the evidence is weakly supported
-SPREAD = 0.4  # the best hits spanning this share of the video: a question about much of it
 
 
 def check_mode(mode: str) -> Mode:
@@ -33,21 +32,14 @@ def check_mode(mode: str) -> Mode:
 
 
 def needs_agent(answer: Answer, hits: Sequence[Hit], durations: dict[str, float]) -> str:
-    """Why auto hands a quick answer to the agent ("" when it keeps it)."""
+    """Why auto hands a quick answer to the agent ("" when it keeps it). A third sign, the best hits spread
+    over the video, was measured and dropped: it fired on 12 of 13 NIAH needle questions (RESULTS.md).
+    `hits` and `durations` stay for signs that need them."""
     if answer.details.get("open") == "not said":
         return "the quick answer found nothing"
     support = answer.details.get("support")
     if support is not None and support < WEAK_SUPPORT:
         return f"the quick answer is weakly supported ({support:.0%})"
-    direct = sorted((h for h in hits if not h.neighbour), key=lambda h: -h.score)[:5]
-    if len(direct) >= 3:
-        fp = direct[0].evidence.fingerprint
-        times = [h.evidence.start for h in direct if h.evidence.fingerprint == fp]
-        duration = durations.get(fp, 0.0)
-        spread = max(times) - min(times)
-        # farther apart than two chapter windows too: in a short clip everything is near everything
-        if duration > 0 and spread / duration >= SPREAD and spread >= 2 * CutSettings().window(duration):
-            return "the question's evidence is spread over the video"
     return ""
 
 
