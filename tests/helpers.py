@@ -10,7 +10,8 @@ import sys
 from pathlib import Path
 
 from vidseek import synth
-from vidseek.library import Library
+from vidseek.library import Library, LLMSettings, reasoner_key
+from vidseek.pipeline.answer import Reasoner
 
 CUES = [(0.5, 2.0, "The harbor master is Ada Brooks."), (2.5, 3.5, "The ferry leaves at noon.")]
 
@@ -59,3 +60,10 @@ def one_line(result: dict) -> str:
     lines = [line for line in result["stderr"].splitlines() if line.strip()]
     assert len(lines) == 1, result["stderr"]
     return lines[0]
+
+
+def scripted(library: Library, chat, settings: LLMSettings | None = None) -> LLMSettings:
+    """Make `chat` (a vidseek.testing.ScriptedChat) the LLM the library uses for `settings`; returns them."""
+    settings = settings or LLMSettings()
+    library._reasoners[reasoner_key(settings)] = Reasoner(library.embedder, chat)
+    return settings

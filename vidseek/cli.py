@@ -143,6 +143,7 @@ class AskChoice:
     llm: LLMSettings
     k: int
     device: str
+    mode: str = "quick"
 
 
 @dataclass
@@ -205,13 +206,16 @@ def _ask_params() -> list[inspect.Parameter]:
             "Have the LLM summarize the evidence first, then answer: a few points more on the meeting set, "
             "~3.5 s more per question on 2 cores (benchmarks/RESULTS.md).")),
         _param("device", "auto", str, "--device", help="auto, cpu or cuda."),
+        _param("mode", "quick", str, "--mode", help=(
+            "quick (one retrieval, one prompt), agent (the LLM searches and reads with tools over the chapters "
+            "first) or auto (agent when the quick answer is weak); docs/asking.md.")),
     ]
 
 
 def _ask_choice(values: dict[str, Any]) -> AskChoice:
     llm = LLMSettings(values["llm"], values["llm_url"], values["llm_model"], enabled=not values["no_llm"],
                       summarize=values["summarize"])
-    return AskChoice(llm, values["k"], values["device"])
+    return AskChoice(llm, values["k"], values["device"], values["mode"])
 
 
 INDEX_OPTIONS = _OptionGroup("choice", _index_params, _index_choice)
@@ -243,6 +247,9 @@ def _with(group: _OptionGroup):
 def index(
     paths: Annotated[list[Path], typer.Argument(
         help="Video files to index.", show_default=False, readable=False)],  # vidseek says why it cannot read
+    summaries: Annotated[bool, typer.Option(
+        "--summaries", help="Also build each video's chapters and synopsis now (else on first need), with "
+                            "the default LLM; docs/asking.md.")] = False,
     library: LibraryOption = None,
     store: StoreOption = None,
     choice: IndexChoice | None = None,
@@ -257,7 +264,14 @@ def index(
     lib = Library(library, store, device=choice.settings.device)
     indexer = lib.indexer(choice.sources, choice.settings, choice.options)
     indexer.on_wait = lambda video: _say(err, f"waiting: another vidseek process is indexing {video.path}")
-    failed = sum(_index_one(lib, indexer, path) is None for path in paths)
+    reports = [_index_one(lib, indexer, path) for path in paths]
+    if summaries:
+        for report in filter(None, reports):
+            with _StageBars() as progress:
+                made = lib.summary(report.video.fingerprint, LLMSettings(), progress=progress)
+            _say(err, f"  summary: {len(made.chapters)} chapters in {made.seconds:.1f} s"
+                      + (f" ({made.model})" if made.model else " (no LLM)"))
+    failed = sum(r is None for r in reports)
     if failed:
         raise typer.Exit(BAD_INPUT)
 
@@ -385,6 +399,42 @@ def _size(n: int | None) -> str:
     return f"{n:.1f}TB"
 
 
+@app.command()
+def summary(
+    video: Annotated[str, typer.Argument(help="An indexed video: its file, or its fingerprint (prefix).")],
+    as_json: Annotated[bool, typer.Option("--json", help="The synopsis and chapters as one JSON object.")] = False,
+    llm: Annotated[str | None, typer.Option("--llm", help="LLM that writes titles and summaries (default "
+                                                          "qwen1.5b).")] = None,
+    llm_url: Annotated[str | None, typer.Option("--llm-url", help="OpenAI-compatible endpoint instead.")] = None,
+    llm_model: Annotated[str | None, typer.Option("--llm-model", help="Model name sent to --llm-url.")] = None,
+    no_llm: Annotated[bool, typer.Option("--no-llm", help="Chapters as cut points and quoted evidence lines, "
+                                                          "no written text.")] = False,
+    library: LibraryOption = None,
+    store: StoreOption = None,
+) -> None:
+    """A video's synopsis and chapters with timestamps, built on first need and cached (docs/asking.md)."""
+    quiet_libraries()
+    lib = Library(library, store)
+    with _StageBars() as progress:
+        made = lib.summary(video, LLMSettings(llm, llm_url, llm_model, enabled=not no_llm), progress=progress)
+    assert made is not None
+    if as_json:
+        _say(out, json_line(made.to_dict()))
+        return
+    if made.synopsis:
+        _say(out, made.synopsis, lines=True)
+        _say(out, "")
+    for chapter in made.chapters:
+        _say(out, f"{format_time(chapter.start)}–{format_time(chapter.end)}  {chapter.title}".rstrip())
+        if chapter.summary:
+            _say(out, f"    {chapter.summary}")
+        else:
+            for e in chapter.lines:
+                _say(out, f"    {e.line()}")
+    for note in made.notes:
+        _say(err, f"  note: {note}")
+
+
 @app.command("ls")
 def list_videos(library: LibraryOption = None, store: StoreOption = None) -> None:
     """List indexed videos: fingerprint, duration, evidence count, sources, file size, evidence size, path."""
@@ -501,6 +551,8 @@ def ask(
     as_json: Annotated[bool, typer.Option("--json", help="The whole answer as JSON.")] = False,
     speaker: Annotated[str | None, typer.Option(
         help="Only what this speaker said: a label (S2) or a name the video gives (vidseek speakers).")] = None,
+    trace: Annotated[bool, typer.Option("--trace", help="Print the agent's steps (tool, query, what came back, "
+                                                        "seconds) on stderr.")] = False,
     stream: Annotated[bool | None, typer.Option(
         "--stream/--no-stream", help="Show the LLM's reply on stderr while it is written (default: when stderr "
                                      "is a terminal and not --json).")] = None,
@@ -518,7 +570,7 @@ def ask(
     video = _target(lib, target, device)
     videos = [lib.find(v).video.fingerprint for v in only] if only else video
     live = _Streamed(err) if (stream if stream is not None else err.is_terminal and not as_json) else None
-    answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live, speaker=speaker)
+    answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live, speaker=speaker, mode=choice.mode)
     if live is not None:
         live.close()
     if as_json:
@@ -529,6 +581,21 @@ def ask(
         _say(out, f"  {c.label()} {c.path}")
     for note in answer.notes:
         _say(err, f"  note: {note}")
+    if trace:
+        _print_trace(answer.details.get("trace") or [])
+
+
+def _print_trace(steps: list[dict[str, Any]]) -> None:
+    if not steps:
+        _say(err, "  trace: no agent steps (answered quick)")
+    for step in steps:
+        args = json.dumps(step["args"], ensure_ascii=False)
+        _say(err, f"  step {step['n']} {step['action']} {args} ({step['seconds']:.1f} s, "
+                  f"~{step['prompt_tokens']} prompt tokens): {len(step['returned'])} back")
+        for returned in step["returned"][:8]:
+            _say(err, f"      {returned}")
+        if step["action"] in {"answer", "malformed", "limit"}:
+            _say(err, f"      reply: {step['reply']}")
 
 
 @app.command()
@@ -615,7 +682,7 @@ def evaluate(
     fingerprint = _target(lib, str(video or qset.video), choice.device)
     with _StageBars() as progress:
         predictions = ev.predict(lib, qset, fingerprint or "", circular, choice.llm, choice.k,
-                                 lambda done, total: progress("questions", done, total))
+                                 lambda done, total: progress("questions", done, total), mode=choice.mode)
     report = ev.score(qset, predictions, lib.cache.evidence(fingerprint or ""), split=split)
     _say(out, ev.table(report), lines=True)
     if out_file:

@@ -203,17 +203,18 @@ def rotate(options: Sequence[str], answer: str, shift: int) -> tuple[list[str], 
 
 
 def predict(library: Any, qset: QuestionSet, video: str, circular: bool = False, llm: Any = None,
-            k: int = 12, progress: Any = None, split: str = "all") -> list[Prediction]:
+            k: int = 12, progress: Any = None, split: str = "all", mode: str = "quick") -> list[Prediction]:
     """Ask every question (of `split`) of the library, restricted to the video.
 
     An open question is asked with no choices, so the answer is text; circular rotation applies only to
     questions with options.
     """
     questions = qset.only(split).questions
+    moded = {"mode": mode} if mode != "quick" else {}  # a library-like object without modes still answers quick
     out = []
     for n, q in enumerate(questions):
         started = time.perf_counter()
-        answer = library.ask(q.question, q.options or None, video=video, k=k, llm=llm)
+        answer = library.ask(q.question, q.options or None, video=video, k=k, llm=llm, **moded)
         pred = Prediction(q.qid, answer.choice, answer.text, [(c.start, c.end) for c in answer.citations],
                           [(e.start, e.end) for e in answer.evidence], notes=list(answer.notes),
                           tokens=int(answer.timings.get("llm_tokens", 0)), details=dict(answer.details))
@@ -221,7 +222,7 @@ def predict(library: Any, qset: QuestionSet, video: str, circular: bool = False,
             pred.rotations = [answer.choice == q.answer]
             for shift in range(1, len(q.options)):
                 options, right = rotate(q.options, q.answer, shift)
-                again = library.ask(q.question, options, video=video, k=k, llm=llm)
+                again = library.ask(q.question, options, video=video, k=k, llm=llm, **moded)
                 pred.rotations.append(again.choice == right)
                 pred.tokens += int(again.timings.get("llm_tokens", 0))
         pred.seconds = time.perf_counter() - started

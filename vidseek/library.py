@@ -18,8 +18,10 @@ from vidseek.diarize import resolve as resolve_speaker
 from vidseek.diarize import speakers as speaker_list
 from vidseek.errors import BadRequest, NotIndexed
 from vidseek.models import ModelUnavailable
+from vidseek.pipeline.agent import AgentSettings
 from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_citations, split_choices
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
+from vidseek.pipeline.chapters import SummaryCache, VideoSummary, build_summary, summary_key
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
 from vidseek.store.base import EvidenceFilter, EvidenceStore, StoredVideo, evidence_id, open_store, store_kind
@@ -123,7 +125,7 @@ class Library:
         record = self.cache.record(fingerprint_)
         if record is None:
             raise NotIndexed(f"no indexed video {fingerprint_}")
-        items = self.cache.evidence(fingerprint_)
+        items = self.cache.evidence(fingerprint_) + self._derived(fingerprint_)
         present = {i for i, _ in self.store.get(EvidenceFilter(videos=(fingerprint_,)))}
         missing = [e for e in items if evidence_id(e) not in present]
         parts = []
@@ -211,8 +213,41 @@ class Library:
         """Forget a video: its store rows, its record and its cached evidence."""
         record = self.find(path_or_id)
         self.store.remove_video(record.video.fingerprint)
+        self.summaries.forget(record.video.fingerprint)
         self.cache.forget(record)  # another entry of the same bytes keeps the evidence it shares
         return record
+
+    # --- memory above the evidence: chapters and synopsis (pipeline/chapters.py) --------------------------------
+    @property
+    def summaries(self) -> SummaryCache:
+        return SummaryCache(self.cache.layout.summaries)
+
+    def _derived(self, fingerprint_: str) -> list[Evidence]:
+        """The chapters' and synopsis' text as evidence rows (marked derived), when a summary was built."""
+        built = self.summaries.latest(fingerprint_)
+        return built.derived_evidence() if built is not None else []
+
+    def summary(self, path_or_id: str | os.PathLike[str], llm: LLMSettings | None = None, build: bool = True,
+                progress: Progress | None = None) -> VideoSummary | None:
+        """A video's chapters and synopsis, built on first need (then cached by the evidence it came from and
+        the model, and its text published to the store as derived evidence). `build=False`: the cached one or
+        None. Raises NotIndexed."""
+        record = self.find(path_or_id)
+        fp = record.video.fingerprint
+        evidence = self.cache.evidence(fp)
+        reasoner = self.reasoner(llm)
+        model = _model_name(llm or LLMSettings()) if reasoner.llm is not None else ""
+        cached = self.summaries.load(fp, summary_key(evidence, model))
+        if cached is not None or not build:
+            return cached
+        chat = (lambda text: reasoner._chat(reasoner.llm, text)) if reasoner.llm is not None else None
+        made = build_summary(fp, evidence, record.video.duration, self.embedder, chat, model, progress)
+        if reasoner.unavailable:
+            made.notes.append(reasoner.unavailable)
+        self.summaries.save(made)
+        if record.complete:
+            self.publish(fp)
+        return made
 
     # --- questions --------------------------------------------------------------------------------------------
     def _videos_filter(self, video: str | os.PathLike[str] | Sequence[str] | None) -> list[str] | None:
@@ -251,7 +286,7 @@ class Library:
 
     def reasoner(self, llm: LLMSettings | None = None) -> Reasoner:
         llm = llm or LLMSettings()
-        key = (llm.llm, llm.url, llm.api_model, llm.enabled, llm.summarize)
+        key = reasoner_key(llm)
         if key not in self._reasoners:
             model = None
             note = None
@@ -268,10 +303,15 @@ class Library:
     def ask(self, question: str, choices: Sequence[str] | None = None,
             video: str | os.PathLike[str] | Sequence[str] | None = None, k: int = 12,
             llm: LLMSettings | None = None, on_text: Callable[[str], None] | None = None,
-            speaker: str | None = None) -> Answer:
+            speaker: str | None = None, mode: str = "quick", agent: AgentSettings | None = None) -> Answer:
         """Answer a question (multiple choice when choices are given or written into it) with citations.
 
-        `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal)."""
+        `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal).
+        `mode`: quick (one retrieval, one prompt), agent (the tool loop over chapters and synopsis: modes.py),
+        auto (quick, then the agent when the quick answer is weak). Raises BadRequest, NotIndexed."""
+        from vidseek.modes import agent_answer, check_mode, needs_agent
+
+        mode = check_mode(mode)
         question = question.strip()
         if not question:
             raise BadRequest("the question is empty")
@@ -292,14 +332,26 @@ class Library:
         for choice in choices or []:  # each option as a query too: evidence that names it comes along
             extra = retriever.search(f"{question} {choice}", max(2, k // 4), videos, neighbours=False)
             hits = _union(hits, extra)
+        if mode != "agent":  # measured: the small model's chapter text crowds out evidence (RESULTS.md, "Agent")
+            hits = [h for h in hits if not h.evidence.meta.get("derived")]
         retrieved = time.perf_counter()
         reasoner = self.reasoner(llm)
         tokens_before, prompt_before = reasoner.tokens_used, reasoner.prompt_tokens
         cited_videos = sorted({h.evidence.fingerprint for h in hits})
-        paths = {v.fingerprint: v.path for v in self.store.list_videos(cited_videos)}
+        stored = self.store.list_videos(cited_videos)
+        paths = {v.fingerprint: v.path for v in stored}
         if speaker:
             hits = self._said_by(hits, speaker)  # the options' extra hits too
-        answer = reasoner.answer(question, hits, list(choices or []), paths, on_text)
+        if mode == "agent":
+            answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent)
+        else:
+            answer = reasoner.answer(question, hits, list(choices or []), paths, on_text)
+            why = needs_agent(answer, hits, {v.fingerprint: v.duration for v in stored}) if mode == "auto" else ""
+            if why and reasoner.llm is not None:
+                answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent)
+            if mode == "auto":
+                answer.details["auto"] = why or "quick answer kept"
+        answer.details["asked_mode"] = mode
         if reasoner.unavailable:
             answer.notes.append(reasoner.unavailable)
         wordless = [LETTERS[i] for i, c in enumerate(choices or []) if not re.search(r"[^\W_]", c)]
@@ -311,6 +363,20 @@ class Library:
                               llm_tokens=reasoner.tokens_used - tokens_before,
                               prompt_tokens=reasoner.prompt_tokens - prompt_before)
         return answer
+
+
+def reasoner_key(llm: LLMSettings) -> tuple:
+    """Which settings share one loaded model (tests put a scripted model under a key)."""
+    return (llm.llm, llm.url, llm.api_model, llm.enabled, llm.summarize)
+
+
+def _model_name(llm: LLMSettings) -> str:
+    """What names the model that wrote a summary (part of its cache key)."""
+    if llm.url:
+        return f"{llm.url}#{llm.api_model or ''}"
+    from vidseek.pipeline.llm import DEFAULT_LLM
+
+    return llm.llm or DEFAULT_LLM
 
 
 def _check_k(k: int) -> None:

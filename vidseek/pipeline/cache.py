@@ -66,6 +66,10 @@ class LibraryLayout:
         return self.root / "keyword"
 
     @property
+    def summaries(self) -> Path:
+        return self.root / "summaries"
+
+    @property
     def thumbnails(self) -> Path:
         return self.root / "thumbnails"
 

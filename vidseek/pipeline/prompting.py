@@ -15,7 +15,8 @@ from vidseek.pipeline.retrieve import Hit
 from vidseek.types import Evidence, format_time
 
 LETTERS = "ABCDEFGHIJ"
-_CHAT_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|\[/?INST\]|<</?SYS>>|</?evidence>", re.IGNORECASE)
+_CHAT_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|\[/?INST\]|<</?SYS>>|</?(?:evidence|chapters|results)>",
+                          re.IGNORECASE)
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 _TIME = re.compile(r"\b(?:(\d{1,2}):)?(\d{1,2}):(\d{2})\b")
 

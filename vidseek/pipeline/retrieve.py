@@ -55,12 +55,13 @@ class Retriever:
         top = sorted(scores, key=lambda i: -scores[i])[:k]
         hits = {i: Hit(i, found[i], scores[i]) for i in top}
         if neighbours and top:
-            # one store read for all hits' videos: a filter per hit costs a scan of the store each time
+            # one store read for all hits' videos: a filter per hit costs a scan of the store each time. Derived
+            # rows (chapters, synopsis) span minutes: as neighbours they would join every hit
             nearby = self.store.get(EvidenceFilter.of(sorted({found[i].fingerprint for i in top}), sources, start, end))
             for i in top:
                 e = found[i]
                 for j, n in nearby:
-                    if (j not in hits and n.fingerprint == e.fingerprint
+                    if (j not in hits and n.fingerprint == e.fingerprint and not n.meta.get("derived")
                             and n.start <= e.end + NEIGHBOUR_S and n.end >= e.start - NEIGHBOUR_S):
                         hits[j] = Hit(j, n, scores[i] * 0.5, neighbour=True)
         return in_time_order(merge_duplicates(list(hits.values())))

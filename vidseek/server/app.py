@@ -97,7 +97,8 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
                                      label=c.label(), playable=config.playable(c.path),
                                      thumbnail=thumb_url(c.fingerprint, c.start, c.end))
                        for c in answer.citations],
-            evidence=[evidence_out(e) for e in answer.evidence], notes=answer.notes, timings=answer.timings)
+            evidence=[evidence_out(e) for e in answer.evidence], notes=answer.notes, timings=answer.timings,
+            trace=answer.details.get("trace") or [])
 
     def job_out(job: Job) -> s.JobOut:
         return s.JobOut(id=job.id, path=job.path, state=job.state,  # type: ignore[arg-type]
@@ -123,6 +124,18 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         rows = lib.store.get(EvidenceFilter(videos=(video.fingerprint,)))
         items = sorted((e for _, e in rows if not source or e.source in source), key=lambda e: (e.start, e.end))
         return [evidence_out(e) for e in items]
+
+    @api.get("/videos/{video_id}/summary", response_model=s.SummaryOut,
+             summary="A video's synopsis and chapters (build=false: only if already built; else 404)")
+    def video_summary(video_id: Annotated[str, Path_(max_length=64)], build: bool = False) -> s.SummaryOut:
+        video = video_of(video_id)
+        with asking:
+            made = lib.summary(video.fingerprint, LLMSettings(enabled=config.llm), build=build)
+        if made is None:
+            raise NotFound(f"no summary of {video.fingerprint[:12]} yet (ask with build=true, or run vidseek summary)")
+        return s.SummaryOut(video=video.fingerprint, synopsis=made.synopsis, model=made.model, notes=made.notes,
+                            chapters=[s.ChapterOut(start=c.start, end=c.end, title=c.title, summary=c.summary,
+                                                   lines=[evidence_out(e) for e in c.lines]) for c in made.chapters])
 
     @api.get("/videos/{video_id}/file", summary="The video file, with HTTP range requests for seeking",
              response_class=FileResponse, responses={206: {"description": "Part of the file"}})
@@ -169,7 +182,8 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
             raise HTTPException(422, "question: the question is empty")
         video = video_of(body.video).fingerprint if body.video else None
         with asking:
-            answer = lib.ask(body.question, body.choices or None, video, body.k, LLMSettings(enabled=config.llm))
+            answer = lib.ask(body.question, body.choices or None, video, body.k, LLMSettings(enabled=config.llm),
+                             mode=body.mode)
         return answer_out(answer)
 
     @api.get("/search", response_model=s.SearchOut, summary="Evidence for a query, no answer")

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -64,6 +64,23 @@ class AskIn(BaseModel):
     choices: list[Option] = Field(default_factory=list, max_length=10)  # option letters A–J
     video: VideoId | None = Field(None, description="A video id; none: the whole library")
     k: int = Field(12, ge=1, le=100)
+    mode: Literal["quick", "agent", "auto"] = Field("quick", description="docs/asking.md")
+
+
+class ChapterOut(BaseModel):
+    start: float
+    end: float
+    title: str = Field(description="written by the LLM from the chapter's evidence; empty without one")
+    summary: str
+    lines: list[EvidenceOut] = Field(description="the evidence lines that best represent the chapter")
+
+
+class SummaryOut(BaseModel):
+    video: str
+    synopsis: str
+    model: str
+    chapters: list[ChapterOut]
+    notes: list[str]
 
 
 class AnswerOut(BaseModel):
@@ -75,6 +92,7 @@ class AnswerOut(BaseModel):
     evidence: list[EvidenceOut]
     notes: list[str]
     timings: dict[str, float]
+    trace: list[dict[str, Any]] = Field(default_factory=list, description="the agent's steps (mode agent/auto)")
 
 
 class SearchOut(BaseModel):

@@ -84,6 +84,7 @@ async function showVideo(id) {
     else { player.removeAttribute("src"); say(`${video.path} is not under a folder this server may read.`, true); }
     showDownloads(video);
     await drawTimeline(video);
+    await drawChapters(video);
   }
 }
 
@@ -95,6 +96,31 @@ function showDownloads(video) {
     $(`export-${fmt}`).href = withToken(`/api/videos/${video.id}/export?format=${fmt}${sources}`);
   }
   $("downloads").hidden = !video.sources.length;
+}
+
+// Chapters, when the video has been summarized (vidseek summary, index --summaries, or an agent question):
+// bands over the timeline and a list; each seeks the player. Titles and lines are video text: set as text.
+async function drawChapters(video) {
+  const list = $("chapters");
+  list.replaceChildren();
+  let summary;
+  try { summary = await api(`/api/videos/${video.id}/summary`); } catch { return; }
+  $("synopsis").textContent = summary.synopsis;
+  const strip = $("timeline");
+  summary.chapters.forEach((c, n) => {
+    const head = c.title || (c.lines[0] ? c.lines[0].text : "");
+    strip.prepend(el("div", {  // under the marks, so a mark stays clickable
+      class: "chapter", title: `${clock(c.start)} ${head}`,
+      style: `left:${100 * c.start / video.duration}%; width:${100 * (c.end - c.start) / video.duration}%;`
+           + (n % 2 ? "background: rgba(0,0,0,0.06);" : ""),
+      onclick: () => seek(video.id, c.start),
+    }));
+    list.append(el("li", { onclick: () => seek(video.id, c.start) }, [
+      el("span", { class: "time", text: `${clock(c.start)}–${clock(c.end)} ` }),
+      el("strong", { text: head }),
+      el("span", { text: c.summary ? ` ${c.summary}` : "" }),
+    ]));
+  });
 }
 
 async function drawTimeline(video) {
@@ -164,12 +190,14 @@ $("ask-form").addEventListener("submit", async (event) => {
   const question = $("question").value.trim();
   if (!question) { say("Type a question first.", true); return; }
   const choices = $("choices").value.split("\n").map((c) => c.trim()).filter(Boolean);
-  const body = { question, choices, video: $("whole-library").checked || !current ? null : current.id };
+  const body = { question, choices, video: $("whole-library").checked || !current ? null : current.id,
+                 mode: $("mode").value };
   say("Thinking…");
   $("ask").disabled = true;
   try {
     const answer = await api("/api/ask", { method: "POST", body: JSON.stringify(body) });
     showAnswer(answer);
+    if (current) drawChapters(current);  // an agent question may have built the chapters just now
     say(`Answered in ${answer.timings.total.toFixed(1)} s (${answer.mode}).`);
   } catch (error) {
     say(error.message, true);
