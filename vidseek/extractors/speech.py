@@ -73,10 +73,11 @@ class _FasterWhisper:
 
 
 def _threads() -> int:
-    """As many threads as torch uses here: all cores, or a batch worker's share of them."""
-    import torch
+    """The threads of this lane (the indexer's sound lane has half the cores), else as many as torch uses
+    here: all cores, or a batch worker's share of them. Read once, when the model loads."""
+    from vidseek.pipeline.lanes import cpu_threads
 
-    return max(1, torch.get_num_threads())
+    return cpu_threads()
 
 
 class _OpenAIWhisper:

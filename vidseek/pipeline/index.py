@@ -12,6 +12,7 @@ import time
 from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +20,7 @@ from vidseek import video as media
 from vidseek.errors import BadRequest, SourceUnavailable, UnreadableInput
 from vidseek.extractors.base import AUDIO, FRAMES, Chunk, Extractor, cache_key
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
+from vidseek.pipeline.lanes import SoundLane
 from vidseek.types import Video, format_time
 
 log = logging.getLogger(__name__)
@@ -37,6 +39,8 @@ class IndexOptions:
     chunk_seconds: float = CHUNK_S
     max_window: float = media.MAX_WINDOW_S
     cut_threshold: float = media.CUT_THRESHOLD
+    # sound (audio + speech) on a thread of its own beside the pictures (lanes.py); not part of any output
+    overlap: bool = True
 
     def __post_init__(self) -> None:
         if not (self.fps > 0 and self.chunk_seconds > 0 and self.max_side > 0 and self.max_window > 0):
@@ -168,29 +172,51 @@ class Indexer:
         opts = self.options
         total = max(1, math.ceil(video.duration / opts.chunk_seconds - 1e-9))
         report.chunks = total
-        with media.FrameReader(video.path, fps=opts.fps, max_side=opts.max_side) as reader:
-            for i in range(total):
-                start, end = i * opts.chunk_seconds, min((i + 1) * opts.chunk_seconds, video.duration)
-                part = f"chunk-{i:05d}"
-                pending = [x for x in extractors if not self.cache.has(video.fingerprint, keys[x.source], part)]
-                if pending:
-                    report.chunks_run += 1
-                    chunk = self._load_chunk(video, reader, i, start, end, pending, report)
-                    for ext in pending:
-                        tick = time.perf_counter()
-                        found = list(ext.run(video, chunk))
-                        self.cache.put(video.fingerprint, keys[ext.source], part, found)
-                        report.seconds[ext.source] += time.perf_counter() - tick
-                for ext in extractors:
-                    if progress:
-                        progress(ext.source, i + 1, total)
-                if after_chunk:
-                    after_chunk(i)
-                if reader.broken_at is not None:
-                    report.notices.append(
-                        f"the video stream is broken near {format_time(reader.broken_at)}: indexed up to there"
-                    )
-                    break
+        spans = [(i * opts.chunk_seconds, min((i + 1) * opts.chunk_seconds, video.duration)) for i in range(total)]
+
+        def missing(exts: list[Extractor], i: int) -> list[Extractor]:
+            return [x for x in exts if not self.cache.has(video.fingerprint, keys[x.source], f"chunk-{i:05d}")]
+
+        threads = _torch_threads() if opts.overlap else 1
+        sound = [x for x in extractors if x.needs == {AUDIO}] if threads >= 2 else []
+        inline = [x for x in extractors if x not in sound]
+        if not inline:  # nothing to overlap with
+            sound, inline = [], extractors
+        lane = SoundLane(threads // 2) if sound else None
+        sound_pending = [missing(sound, i) for i in range(total)]
+        try:
+            if lane:
+                _set_torch_threads(threads - threads // 2)
+                for i, pending in enumerate(sound_pending):
+                    if pending:
+                        lane.submit(i, partial(self._run_sound, video, i, spans[i], pending, keys, report))
+            with media.FrameReader(video.path, fps=opts.fps, max_side=opts.max_side) as reader:
+                for i in range(total):
+                    start, end = spans[i]
+                    pending = missing(inline, i)
+                    if pending or sound_pending[i]:
+                        report.chunks_run += 1
+                    if pending:
+                        chunk = self._load_chunk(video, reader, i, start, end, pending, report)
+                        self._run_extractors(video, chunk, pending, keys, report)
+                    if lane:
+                        lane.wait(i)
+                        if lane.idle:  # the sound lane is done: the pictures get every thread
+                            _set_torch_threads(threads)
+                    for ext in extractors:
+                        if progress:
+                            progress(ext.source, i + 1, total)
+                    if after_chunk:
+                        after_chunk(i)
+                    if reader.broken_at is not None:
+                        report.notices.append(
+                            f"the video stream is broken near {format_time(reader.broken_at)}: indexed up to there"
+                        )
+                        break
+        finally:
+            if lane:
+                lane.close()
+                _set_torch_threads(threads)
         if reader.damaged:
             spans = ", ".join(f"{format_time(a)}–{format_time(b)}" for a, b in _merged(reader.damaged))
             report.notices.append(f"the video stream is damaged at {spans}: indexed around it")
@@ -200,11 +226,25 @@ class Indexer:
             report.notices.append(f"the pictures end at {format_time(ends)} of {format_time(video.duration)} "
                                   "(the file looks cut off): indexed up to there")
 
-    def _load_chunk(self, video: Video, reader: media.FrameReader, index: int, start: float, end: float,
+    def _run_extractors(self, video: Video, chunk: Chunk, pending: list[Extractor], keys: dict[str, str],
+                        report: IndexReport) -> None:
+        for ext in pending:
+            tick = time.perf_counter()
+            found = list(ext.run(video, chunk))
+            self.cache.put(video.fingerprint, keys[ext.source], f"chunk-{chunk.index:05d}", found)
+            report.seconds[ext.source] += time.perf_counter() - tick
+
+    def _run_sound(self, video: Video, index: int, span: tuple[float, float], pending: list[Extractor],
+                   keys: dict[str, str], report: IndexReport) -> None:
+        """One chunk of the sound lane: its audio decoded and heard, beside the picture work."""
+        chunk = self._load_chunk(video, None, index, span[0], span[1], pending, report)
+        self._run_extractors(video, chunk, pending, keys, report)
+
+    def _load_chunk(self, video: Video, reader: media.FrameReader | None, index: int, start: float, end: float,
                     pending: list[Extractor], report: IndexReport) -> Chunk:
         opts = self.options
         chunk = Chunk(index, start, end)
-        if any(FRAMES in x.needs for x in pending):
+        if reader is not None and any(FRAMES in x.needs for x in pending):
             tick = time.perf_counter()
             frames = reader.read(start, end)
             chunk.segments = media.segment(video.fingerprint, frames, start, end, opts.max_window,
@@ -218,6 +258,19 @@ class Indexer:
             chunk.audio = media.load_audio(video.path, chunk.audio_start, min(video.duration, end + margin))
             report.seconds["audio"] += time.perf_counter() - tick
         return chunk
+
+
+def _torch_threads() -> int:
+    import torch
+
+    return max(1, torch.get_num_threads())
+
+
+def _set_torch_threads(threads: int) -> None:
+    """Torch's thread count for models run on this thread (set per calling thread)."""
+    import torch
+
+    torch.set_num_threads(max(1, threads))
 
 
 def _merged(spans: list[tuple[float, float]]) -> list[tuple[float, float]]:
