@@ -56,12 +56,19 @@ def cache_dir() -> Path:
     return path
 
 
+# Device nodes of the drivers torch reaches a GPU through (NVIDIA; AMD's ROCm; WSL's). Without any of them
+# torch.cuda.is_available() is False.
+GPU_NODES = ("/dev/nvidiactl", "/dev/nvidia0", "/dev/kfd", "/dev/dxg")
+
+
 def resolve_device(device: str = "auto") -> str:
     """'auto' picks CUDA when torch sees a GPU, else the CPU."""
     if device not in {"auto", "cpu", "cuda"} and not device.startswith("cuda:"):
         raise BadRequest(f"unknown device '{device}' (use auto, cpu or cuda)")
     if device != "auto":
         return device
+    if not any(os.path.exists(node) for node in GPU_NODES):
+        return "cpu"  # no GPU driver, so torch would see none: not imported (~2 s) just to be told so
     try:
         import torch
 

@@ -13,10 +13,18 @@ def quiet_libraries() -> None:
     """Model libraries warn about things a user cannot act on; keep the terminal for vidseek's own output."""
     os.environ.setdefault("GLOG_minloglevel", "2")
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-    from transformers.utils import logging as hf_logging
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read when huggingface_hub is imported
+    # "Loading weights" bars on every model load. Turned off here only in libraries already imported:
+    # importing transformers to do it would cost every command a second (a command loads its models later,
+    # and they then read the variable above).
+    if "huggingface_hub" in sys.modules:
+        from huggingface_hub.utils import disable_progress_bars
 
-    hf_logging.disable_progress_bar()  # "Loading weights" bars on every model load
+        disable_progress_bars()
+    if "transformers" in sys.modules:
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
     warnings.filterwarnings("ignore", category=UserWarning)
     warnings.filterwarnings("ignore", category=DeprecationWarning)
     warnings.filterwarnings("ignore", category=FutureWarning)

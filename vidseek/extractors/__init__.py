@@ -56,6 +56,7 @@ _loaded = False
 def register_extractor(cls: type[Extractor]) -> type[Extractor]:
     """Add an extractor class to the registry (usable as a class decorator). Raises BadRequest for a class
     that is not an Extractor, or whose name or CLI flags are taken by another."""
+    _load()  # the built-ins and plugins first, so a class named like one of them is refused, not let in
     if not (isinstance(cls, type) and issubclass(cls, Extractor)):
         raise BadRequest(f"{cls!r} is not a vidseek Extractor subclass")
     name = getattr(cls, "name", "")

@@ -8,10 +8,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
-
-from langchain_core.language_models.chat_models import BaseChatModel
-from langchain_core.messages import HumanMessage, SystemMessage
+from typing import TYPE_CHECKING, Any
 
 from vidseek.pipeline.extractive import (
     MIN_SUPPORT,
@@ -42,6 +39,9 @@ from vidseek.pipeline.retrieve import Hit
 from vidseek.store.embeddings import Embedder
 from vidseek.types import Answer, Evidence
 
+if TYPE_CHECKING:  # langchain-core is imported where an LLM is used: an extractive answer needs none of it
+    from langchain_core.language_models.chat_models import BaseChatModel
+
 
 @dataclass(frozen=True)
 class ReasonerSettings:
@@ -67,6 +67,8 @@ class Reasoner:
         self.prompt_tokens = 0  # as the backend counted them, where it says
 
     def _chat(self, llm: BaseChatModel, text: str, on_text: Callable[[str], None] | None = None) -> str:
+        from langchain_core.messages import HumanMessage, SystemMessage
+
         messages = [SystemMessage(prompt("system")), HumanMessage(text)]
         if on_text is None:
             reply = llm.invoke(messages)

@@ -5,11 +5,29 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import sys
 import uuid
 from pathlib import Path
 
 from vidseek.store.base import EvidenceStore
 from vidseek.text import tokens
+
+
+def _bm25s():
+    """bm25s, imported without jax and numba. It imports both when they are installed (mediapipe brings
+    jax), only to offer backends vidseek does not use (its BM25 scores with numpy), and jax's import alone
+    took longer than a whole search (~3 s of 2 busy cores, -X importtime)."""
+    if "bm25s" not in sys.modules:
+        kept_out = [name for name in ("jax", "numba") if name not in sys.modules]
+        for name in kept_out:
+            sys.modules[name] = None  # type: ignore[assignment]  # `import jax` raises ImportError
+        try:
+            import bm25s  # noqa: F401
+        finally:
+            for name in kept_out:
+                if sys.modules.get(name, 0) is None:
+                    del sys.modules[name]
+    return sys.modules["bm25s"]
 
 
 class KeywordIndex:
@@ -25,7 +43,7 @@ class KeywordIndex:
         meta = self.folder / "ids.json"
         if not meta.exists():
             return False
-        import bm25s
+        bm25s = _bm25s()
 
         try:
             saved = json.loads(meta.read_text())
@@ -42,7 +60,7 @@ class KeywordIndex:
         stamp = store.stamp()
         if self._stamp == stamp or self._load(stamp):
             return
-        import bm25s
+        bm25s = _bm25s()
 
         ids, docs = store.all_documents()
         # built in a folder of its own and swapped in whole: processes refreshing at once never mix files
