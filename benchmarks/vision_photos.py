@@ -311,10 +311,44 @@ def print_calibration(device: str = "cpu") -> GateScore:
         f"{g.threshold:.2f}: {g.recall:.2f}/{g.precision:.2f}/{g.f1:.2f}/{g.negatives_tagged:.1%}"
         for g in grid if g.min_energy == chosen.min_energy) + "  (recall/precision/F1/negatives tagged)")
     probs, energies = negative
+    top = int(np.argmax(energies))
+    print(f"highest energy on a negative: {energies[top]:.2f} ({names[top]}, "
+          f"{tags.imagenet_names()[int(probs[top].argmax())]} {probs[top].max():.2f}); on the photos: " +
+          ", ".join(f"{p.name} {e:.2f}" for (p, _), e in zip(photos, positive[1])))
     tagged = [(n, float(e), tags.imagenet_names()[int(p.argmax())], float(p.max())) for n, p, e in
               zip(names, probs, energies) if e >= chosen.min_energy and p.max() >= chosen.threshold]
     print("negatives still tagged: " + (", ".join(f"{n} ({label} {p:.2f}, energy {e:.2f})"
                                                  for n, e, label, p in tagged) or "none"))
+    return chosen
+
+
+OBJECT_CONFIDENCES = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+
+
+def print_object_calibration(device: str = "cpu") -> float:
+    """The COCO confidence by the same rule as the tags: best F1 of (photo, class) pairs on the photos among
+    the confidences that name something on at most NEGATIVE_BUDGET of the negative pictures."""
+    photos, negatives, names = calibration_pictures()
+    detector = coco.CocoDetector(device=device, confidence=min(OBJECT_CONFIDENCES))
+    on_photos = detector.detect([im for _, im in photos])
+    on_negatives = detector.detect(negatives)
+    print(f"\n## COCO confidence calibration: the same {len(photos)} photos and {len(negatives)} negatives")
+    print("| confidence | found / visible | wrong classes | F1 | negatives with a detection | what |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    rows = []
+    for c in OBJECT_CONFIDENCES:
+        keep = [[d for d in ds if d.score >= c] for ds in on_photos]
+        f, w, x = score_objects([(p, d) for (p, _), d in zip(photos, keep)])
+        f1 = 2 * f / (2 * f + x + (w - f))
+        neg = [coco.counts([d for d in ds if d.score >= c]) for ds in on_negatives]
+        share = sum(1 for n in neg if n) / len(neg)
+        what = sum((n for n in neg), Counter())
+        rows.append((c, f1, share))
+        print(f"| {c:.2f} | {f}/{w} | {x} | {f1:.2f} | {share:.1%} | {coco.describe(what) or '—'} |")
+    allowed = [r for r in rows if r[2] <= NEGATIVE_BUDGET + 1e-9] or [min(rows, key=lambda r: r[2])]
+    chosen = max(allowed, key=lambda r: (round(r[1], 6), -r[2], -r[0]))[0]
+    print(f"the tags' rule would pick confidence {chosen:.2f}; in use: {coco.CONFIDENCE:.2f} "
+          "(not changed: docs/models.md)")
     return chosen
 
 
@@ -346,6 +380,7 @@ def main() -> None:
 
     if args.calibrate:
         print_calibration(args.device)
+        print_object_calibration(args.device)
         return
 
     photos = available()

@@ -4,7 +4,8 @@
 
 For every photo needle of OUT/questions.json: *found* when a picture item (the `tags` or `objects` source)
 of the indexed haystack overlaps the needle's span and names what the needle shows, in the word its
-question uses (the needle's key: 'person', 'cat', 'coffee', 'motorcycle'); *answered* when the question
+question uses (the needle's key: 'person', 'cat', 'coffee', 'motorcycle'; for objects also the COCO label
+Darknet gives the class: 'motorbike'); *answered* when the question
 about it is right in OUT/report-extractive.json and OUT/report-llm.json (written by run.sh).
 """
 
@@ -19,6 +20,8 @@ from pathlib import Path
 from vidseek.evaluate import content_words
 
 PICTURE_SOURCES = {"tags", "objects"}
+# COCO's class "motorcycle" is "motorbike" in Darknet's coco.names, the label the objects source writes
+COCO_NAMES = {"motorcycle": "motorbike"}
 
 
 def _word(key: str) -> str:
@@ -47,7 +50,8 @@ def check(out: Path) -> list[dict]:
     for needle in (n for n in data["needles"] if n["kind"] == "photo"):
         word = _word(needle["key"])
         near = [e for e in evidence if e.start < needle["end"] and e.end > needle["start"]]
-        hits = [e for e in near if _names(e.text, word)]
+        hits = [e for e in near if _names(e.text, word) or (e.source == "objects" and word in COCO_NAMES
+                                                            and _names(e.text, COCO_NAMES[word]))]
         [question] = [q for q in data["questions"]
                       if any(abs(s["start"] - needle["start"]) < 1e-6 for s in q["evidence"])]
         rows.append({"set": out.name, "photo": needle["text"], "start": needle["start"], "word": word,
