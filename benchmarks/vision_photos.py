@@ -2,10 +2,18 @@
 
     python benchmarks/vision_photos.py            # photos from installed packages + Big Buck Bunny frames
     python benchmarks/vision_photos.py --sweep    # also the threshold tables the defaults were chosen from
+    python benchmarks/vision_photos.py --calibrate  # the tag gate's calibration table (positives, negatives)
 
 Photos: scikit-image's data photos, Debian darknet's samples (/usr/share/darknet/data, `apt-get install
 darknet`) and the two that ultralytics ships; a photo whose package is missing is skipped and said.
 Cartoon: frames of the Big Buck Bunny trailer (examples/get_trailer.sh), where no person should be found.
+
+Calibration of the tags (`--calibrate`): positives are the photos above; negatives are pictures where no
+tag is right: the trailer's cartoon frames (every 0.5 s) and slides drawn with vidseek.synth (flat or
+split backgrounds, lines of text). For each energy gate × softmax threshold: photo recall, tag precision on
+the photos, and the share of negative pictures given any tag. Rule: among the pairs that tag at most
+NEGATIVE_BUDGET of the negatives, the best F1 of tag precision and photo recall on the photos (as the
+threshold alone was chosen before), then the fewest negatives tagged, then the lowest gate.
 
 Ground truth is what a person sees in each photo, written down once: `tags` are the words for what is
 visible (a tag is right when its label or one of its WordNet general names is one of them), `objects` the
@@ -40,6 +48,10 @@ from vidseek.vision import coco, tags  # noqa: E402
 DARKNET = Path("/usr/share/darknet/data")
 TRAILER = ROOT / "examples" / "media" / "trailer_bbb.mp4"
 CARTOON_EVERY_S = 2.0
+CALIBRATION_CARTOON_EVERY_S = 0.5
+NEGATIVE_BUDGET = 0.02  # at most this share of the negative pictures may get a tag
+ENERGY_GATES = tuple(round(float(e), 2) for e in np.arange(7.5, 11.01, 0.1))
+THRESHOLDS = tuple(round(float(t), 2) for t in np.arange(0.05, 0.61, 0.05))
 
 
 @dataclass(frozen=True)
@@ -158,6 +170,35 @@ def cartoon_frames(every_s: float = CARTOON_EVERY_S) -> tuple[tuple[float, np.nd
     return tuple((f.time, f.image) for f in frames)
 
 
+SLIDE_TEXTS = ["Quarterly results", "ROOM 42", "Thank you", "Agenda\n1. Budget\n2. Hiring", "Chapter 3",
+               "GATE 17", "Questions?", "www.example.org", "Q3 revenue up 12%", "Safety first",
+               "PLATFORM 9", "Coming up next"]
+
+
+def slides() -> list[np.ndarray]:
+    """Drawn pictures nothing in ImageNet is: text on flat, dark, light or split backgrounds (vidseek.synth)."""
+    from vidseek import synth
+
+    rng = np.random.default_rng(14)
+    out = []
+    for i, text in enumerate(SLIDE_TEXTS):
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        split = tuple(int(c) for c in rng.integers(0, 256, 3))
+
+        def draw(t: float, width: int, height: int, a=colour, b=split, cut=i % 3) -> np.ndarray:
+            canvas = np.empty((height, width, 3), np.uint8)
+            canvas[:] = a
+            if cut:
+                canvas[:, width * cut // 3 :] = b  # a two-tone slide: a side panel
+            return canvas
+
+        script = synth.Script(duration=1, size=(640, 360), audio=False, scenes=[synth.Scene(0.0, draw=draw)],
+                              captions=[synth.Caption(0, 1, line, size=28 + 8 * (i % 4), xy=(40, 40 + 60 * k))
+                                        for k, line in enumerate(text.split("\n"))])
+        out.append(synth.render_frame(script, 0.5))
+    return out
+
+
 def tag_right(tag: tags.Tag, truth: frozenset[str]) -> bool:
     """Right when the label or any general name (to the root: this judges the label, not the cut) is in truth."""
     return bool({w.lower() for w in (tag.label, *tags.wordnet().general_names(int(tag.wnid[1:]), 0))} & truth)
@@ -170,18 +211,145 @@ def imagenet_vocabulary() -> frozenset[str]:
     return frozenset(w.lower() for wnid in tags.imagenet_wnids() for w in net.general_names(int(wnid[1:]), 0))
 
 
-def score_tags(photos: list[tuple[Photo, np.ndarray]], probs: np.ndarray, threshold: float, top_k: int
-               ) -> tuple[float, float, int]:
-    tagger = tags.ImageNetTagger(threshold=threshold, top_k=top_k)
+def score_tags(photos: list[tuple[Photo, np.ndarray]], probs: np.ndarray, threshold: float, top_k: int,
+               energies: np.ndarray | None = None, min_energy: float = 0.0) -> tuple[float, float, int]:
+    """Tag precision, photo recall and tags given, with the given gate."""
+    tagger = tags.ImageNetTagger(threshold=threshold, top_k=top_k, min_energy=min_energy)
+    energies = np.full(len(probs), np.inf) if energies is None else energies
     given = right = hit = nameable = 0
-    for (p, _), row in zip(photos, probs):
-        found = tagger.tags_from(row)
+    for (p, _), row, energy in zip(photos, probs, energies):
+        found = tagger.tags_from(row, float(energy))
         ok = [t for t in found if tag_right(t, p.tags)]
         given, right = given + len(found), right + len(ok)
         if p.tags & imagenet_vocabulary():
             nameable += 1
             hit += bool(ok)
     return (right / given if given else 1.0), (hit / nameable if nameable else 0.0), given
+
+
+@dataclass(frozen=True)
+class GateScore:
+    min_energy: float
+    threshold: float
+    precision: float
+    recall: float
+    given: int
+    negatives_tagged: float  # share of the negative pictures with any tag
+
+    @property
+    def f1(self) -> float:
+        both = self.precision + self.recall
+        return 2 * self.precision * self.recall / both if both else 0.0
+
+
+def calibration_grid(photos: list[tuple[Photo, np.ndarray]], positive: tuple[np.ndarray, np.ndarray],
+                     negative: tuple[np.ndarray, np.ndarray], top_k: int = tags.TOP_K) -> list[GateScore]:
+    """Every (energy gate, threshold) pair scored on the photos (positives) and the negative pictures.
+
+    positive and negative are (softmax rows, energies), as ImageNetTagger.scores gives them."""
+    grid = []
+    neg_p, neg_e = negative
+    best_p = neg_p.max(axis=1)
+    for gate in ENERGY_GATES:
+        for threshold in THRESHOLDS:
+            precision, recall, given = score_tags(photos, positive[0], threshold, top_k, positive[1], gate)
+            tagged = float(((neg_e >= gate) & (best_p >= threshold)).mean()) if len(neg_e) else 0.0
+            grid.append(GateScore(gate, threshold, precision, recall, given, tagged))
+    return grid
+
+
+def choose(grid: list[GateScore], budget: float = NEGATIVE_BUDGET) -> GateScore:
+    """The stated rule: within the negative budget, the best F1 on the photos, then the fewest negatives
+    tagged, then the lowest gate and threshold (the least strict of equals)."""
+    allowed = [g for g in grid if g.negatives_tagged <= budget + 1e-9]
+    return max(allowed, key=lambda g: (round(g.f1, 6), -g.negatives_tagged, -g.min_energy, -g.threshold))
+
+
+def calibration_pictures() -> tuple[list[tuple[Photo, np.ndarray]], list[np.ndarray], list[str]]:
+    """The photos (positives), and the negatives with a name each ('cartoon 27.0s', 'slide 3')."""
+    photos = available()
+    cartoon = cartoon_frames(CALIBRATION_CARTOON_EVERY_S)
+    negatives = [im for _, im in cartoon] + slides()
+    names = [f"cartoon {t:.1f}s" for t, _ in cartoon] + [f"slide {i}" for i in range(len(SLIDE_TEXTS))]
+    return photos, negatives, names
+
+
+def print_calibration(device: str = "cpu") -> GateScore:
+    photos, negatives, names = calibration_pictures()
+    tagger = tags.ImageNetTagger(device=device)
+    positive = tagger.scores([im for _, im in photos])
+    negative = tagger.scores(negatives)
+    grid = calibration_grid(photos, positive, negative)
+    chosen = choose(grid)
+    print(f"\n## tag gate calibration: {len(photos)} photos (positives), {len(negatives)} negatives "
+          f"({len(negatives) - len(SLIDE_TEXTS)} cartoon frames every {CALIBRATION_CARTOON_EVERY_S} s, "
+          f"{len(SLIDE_TEXTS)} slides); rule: best F1 on the photos with ≤ {NEGATIVE_BUDGET:.0%} of negatives tagged")
+    print("| energy gate | best threshold | photo recall | precision (tags) | F1 | negatives tagged |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    near = [g for g in ENERGY_GATES if abs(g - chosen.min_energy) < 0.25]
+    shown = sorted({*ENERGY_GATES[::5], *near, ENERGY_GATES[0]})
+    for gate in shown:
+        rows = [g for g in grid if g.min_energy == gate]
+        ok = [g for g in rows if g.negatives_tagged <= NEGATIVE_BUDGET + 1e-9]
+        row = choose(rows) if ok else min(rows, key=lambda g: g.negatives_tagged)
+        mark = " ← chosen" if row == chosen else ""
+        print(f"| {gate:.1f} | {row.threshold:.2f} | {row.recall:.2f} | {row.precision:.2f} ({row.given}) | "
+              f"{row.f1:.2f} | "
+              f"{row.negatives_tagged:.1%}{'' if ok else ' (over budget at every threshold)'}{mark} |")
+    no_gate = [g for g in grid if g.min_energy == ENERGY_GATES[0]]
+    ok = [g for g in no_gate if g.negatives_tagged <= NEGATIVE_BUDGET + 1e-9]
+    if ok:
+        best = choose(no_gate)
+        print(f"softmax threshold alone (gate {ENERGY_GATES[0]}, below every picture): within the budget the best is "
+              f"threshold {best.threshold:.2f}, photo recall {best.recall:.2f}")
+    default = next(g for g in grid if g.min_energy == ENERGY_GATES[0] and abs(g.threshold - 0.20) < 1e-6)
+    print(f"the old default (threshold 0.20, no gate): photo recall {default.recall:.2f}, precision "
+          f"{default.precision:.2f}, negatives tagged {default.negatives_tagged:.0%}")
+    print(f"chosen: energy ≥ {chosen.min_energy:.1f}, softmax ≥ {chosen.threshold:.2f}; in use: "
+          f"{tags.MIN_ENERGY:.1f}, {tags.THRESHOLD:.2f}")
+    print(f"at energy ≥ {chosen.min_energy:.1f}, by threshold: " + " · ".join(
+        f"{g.threshold:.2f}: {g.recall:.2f}/{g.precision:.2f}/{g.f1:.2f}/{g.negatives_tagged:.1%}"
+        for g in grid if g.min_energy == chosen.min_energy) + "  (recall/precision/F1/negatives tagged)")
+    probs, energies = negative
+    top = int(np.argmax(energies))
+    print(f"highest energy on a negative: {energies[top]:.2f} ({names[top]}, "
+          f"{tags.imagenet_names()[int(probs[top].argmax())]} {probs[top].max():.2f}); on the photos: " +
+          ", ".join(f"{p.name} {e:.2f}" for (p, _), e in zip(photos, positive[1])))
+    tagged = [(n, float(e), tags.imagenet_names()[int(p.argmax())], float(p.max())) for n, p, e in
+              zip(names, probs, energies) if e >= chosen.min_energy and p.max() >= chosen.threshold]
+    print("negatives still tagged: " + (", ".join(f"{n} ({label} {p:.2f}, energy {e:.2f})"
+                                                 for n, e, label, p in tagged) or "none"))
+    return chosen
+
+
+OBJECT_CONFIDENCES = (0.3, 0.35, 0.4, 0.45, 0.5, 0.55, 0.6, 0.7)
+
+
+def print_object_calibration(device: str = "cpu") -> float:
+    """The COCO confidence by the same rule as the tags: best F1 of (photo, class) pairs on the photos among
+    the confidences that name something on at most NEGATIVE_BUDGET of the negative pictures."""
+    photos, negatives, names = calibration_pictures()
+    detector = coco.CocoDetector(device=device, confidence=min(OBJECT_CONFIDENCES))
+    on_photos = detector.detect([im for _, im in photos])
+    on_negatives = detector.detect(negatives)
+    print(f"\n## COCO confidence calibration: the same {len(photos)} photos and {len(negatives)} negatives")
+    print("| confidence | found / visible | wrong classes | F1 | negatives with a detection | what |")
+    print("| --- | --- | --- | --- | --- | --- |")
+    rows = []
+    for c in OBJECT_CONFIDENCES:
+        keep = [[d for d in ds if d.score >= c] for ds in on_photos]
+        f, w, x = score_objects([(p, d) for (p, _), d in zip(photos, keep)])
+        f1 = 2 * f / (2 * f + x + (w - f))
+        neg = [coco.counts([d for d in ds if d.score >= c]) for ds in on_negatives]
+        share = sum(1 for n in neg if n) / len(neg)
+        what = sum((n for n in neg), Counter())
+        rows.append((c, f1, share))
+        print(f"| {c:.2f} | {f}/{w} | {x} | {f1:.2f} | {share:.1%} | {coco.describe(what) or '—'} |")
+    allowed = [r for r in rows if r[2] <= NEGATIVE_BUDGET + 1e-9] or [min(rows, key=lambda r: r[2])]
+    chosen = max(allowed, key=lambda r: (round(r[1], 6), -r[2], -r[0]))[0]
+    print(f"the tags' rule would pick confidence {chosen:.2f}; in use: {coco.CONFIDENCE:.2f} "
+          "(not changed: docs/models.md)")
+    return chosen
 
 
 def score_objects(photos: list[tuple[Photo, list[coco.Detection]]]) -> tuple[int, int, int]:
@@ -206,8 +374,14 @@ def main() -> None:
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--sweep", action="store_true", help="print the threshold tables")
     parser.add_argument("--no-cartoon", action="store_true")
+    parser.add_argument("--calibrate", action="store_true", help="print the tag gate's calibration table only")
     args = parser.parse_args()
     import torch
+
+    if args.calibrate:
+        print_calibration(args.device)
+        print_object_calibration(args.device)
+        return
 
     photos = available()
     images = [im for _, im in photos]
@@ -216,7 +390,8 @@ def main() -> None:
     found_tags, tag_ms = timed(tagger.classify, images)
     found_objs, obj_ms = timed(detector.detect, images)
     print(f"# {len(photos)} photos; torch threads {torch.get_num_threads()}, device {args.device}")
-    print(f"ImageNet tags (EfficientNet-Lite0, threshold {tagger.threshold}, top {tagger.top_k}): "
+    print(f"ImageNet tags (EfficientNet-Lite0, energy ≥ {tagger.min_energy}, threshold {tagger.threshold}, "
+          f"top {tagger.top_k}): "
           f"{tag_ms:.0f} ms per image (batched)")
     print(f"COCO objects (YOLOv3-tiny, confidence {detector.confidence}): {obj_ms:.0f} ms per image (batched)\n")
     print("| photo | source | tags (right ✓) | objects | objects visible | verdict |")
@@ -230,14 +405,14 @@ def main() -> None:
                                           f"wrong {', '.join(wrong)}" if wrong else ""])) or "ok"
         truth = coco.describe(Counter(p.objects)) or "—"
         print(f"| {p.name} | {p.source} | {tag_text} | {coco.describe(seen) or '—'} | {truth} | {verdict} |")
-    precision, recall, given = score_tags(photos, tagger.probabilities(images), tagger.threshold, tagger.top_k)
+    probs, energies = tagger.scores(images)
+    precision, recall, given = score_tags(photos, probs, tagger.threshold, tagger.top_k, energies, tagger.min_energy)
     found, wanted, wrong = score_objects([(p, d) for (p, _), d in zip(photos, found_objs)])
     print(f"\ntags: precision {precision:.2f} ({given} given), photo recall {recall:.2f}")
     print(f"objects: found {found}/{wanted} visible (photo, class) pairs, {wrong} wrong classes named")
 
     if args.sweep:
-        probs = tagger.probabilities(images)
-        print("\n## tag threshold sweep (top_k × threshold: precision / recall / F1)")
+        print("\n## tag threshold sweep, no energy gate (top_k × threshold: precision / recall / F1)")
         for top_k in (1, 3, 5):
             cells = []
             for t in np.arange(0.05, 0.61, 0.05):

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from benchmarks.vision_photos import photo
@@ -55,3 +56,19 @@ def test_which_animal_and_when_is_answered_from_the_picture_sources(pictures) ->
     answer = lib.ask("When is a dog shown?", ["00:00:05", "00:00:15", "00:00:35", "00:00:45"], clip,
                      llm=LLMSettings(enabled=False))
     assert answer.choice == "C", (answer.text, answer.notes)
+
+
+def test_picture_models_look_once_at_a_picture_that_does_not_change() -> None:
+    """One look a segment (two on a long one), and none again while the picture stays the same."""
+    from vidseek.extractors.base import picture_looks
+    from vidseek.types import Frame, Segment
+
+    still, other = photo("chelsea")[:300, :400], photo("coffee")[:300, :400]
+
+    def seg(start: float, end: float, image) -> Segment:
+        return Segment("f", start, end, [Frame(t, image) for t in np.arange(start, end, 1.0)])
+
+    segments = [seg(0, 3, still), seg(3, 6, still), seg(6, 14, other), seg(14, 15, still), Segment("f", 15, 16)]
+    images, looks = picture_looks(segments)
+    assert len(images) == 3  # the cat, the coffee (its long segment's two looks are one picture), the cat again
+    assert looks == [[0], [0], [1], [2], []]

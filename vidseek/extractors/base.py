@@ -144,3 +144,39 @@ def merge_adjacent(items: Sequence[Evidence], max_gap: float) -> list[Evidence]:
 def keep_by_midpoint(start: float, end: float, lo: float, hi: float) -> bool:
     """Whether a span belongs to the chunk [lo, hi): overlapping windows keep each span once."""
     return lo <= (start + end) / 2 < hi
+
+
+# What the picture models (tags, objects) look at. One frame a segment, the middle one (or as many as
+# asked), and one more for segments of LONG_SEGMENT_S or more (the picture may change inside them); a frame
+# whose picture is the same as the last one looked at in the chunk (under SAME_PICTURE_SHARE of a 160x90
+# grey thumbnail's pixels moved by more than 32 levels: the ocr source's test, looser as these models do not
+# read small print) is not looked at again: it gets that frame's result.
+LONG_SEGMENT_S = 6.0
+SAME_PICTURE_SHARE = 0.02
+_PIXEL_CHANGE = 32
+
+
+def _picture_thumbnail(image: np.ndarray) -> np.ndarray:
+    h, w = image.shape[:2]
+    return image[np.linspace(0, h - 1, 90).astype(int)][:, np.linspace(0, w - 1, 160).astype(int)].mean(axis=2)
+
+
+def picture_looks(segments: Sequence[Segment], per_segment: int = 1, long_segment: float = LONG_SEGMENT_S,
+                  same_share: float = SAME_PICTURE_SHARE) -> tuple[list[np.ndarray], list[list[int]]]:
+    """The frames a picture model runs on, and for each segment the indices (into them) of its looks.
+
+    A segment whose looks all repeat the last picture shares its indices; one with no frames gets none."""
+    images: list[np.ndarray] = []
+    looks: list[list[int]] = []
+    last: np.ndarray | None = None
+    for seg in segments:
+        mine: list[int] = []
+        for frame in seg.middle_frames(per_segment + (seg.end - seg.start >= long_segment)):
+            thumb = _picture_thumbnail(frame.image)
+            if last is None or float((np.abs(thumb - last) > _PIXEL_CHANGE).mean()) > same_share:
+                images.append(frame.image)
+                last = thumb
+            if len(images) - 1 not in mine:
+                mine.append(len(images) - 1)
+        looks.append(mine)
+    return images, looks

@@ -19,7 +19,16 @@ import numpy as np
 
 from vidseek import models
 from vidseek.errors import BadRequest
-from vidseek.extractors.base import FRAMES, Chunk, Extractor, Options, option
+from vidseek.extractors.base import (
+    FRAMES,
+    LONG_SEGMENT_S,
+    SAME_PICTURE_SHARE,
+    Chunk,
+    Extractor,
+    Options,
+    option,
+    picture_looks,
+)
 from vidseek.types import Evidence, Video
 
 PACKAGED = "packaged:yolov3-tiny-coco"
@@ -102,7 +111,7 @@ class ObjectsOptions(Options):
     yolo: str | None = option(None, "ultralytics YOLO weights (.pt/.onnx), config (.yaml) or name for objects, or "
                                     "'mediapipe' (faces and people); default: the packaged COCO detector.")
     confidence: float = 0.4  # the COCO detector's best F1 on real photos (docs/models.md)
-    frames_per_segment: int = 3
+    frames_per_segment: int = 1  # and one more on long segments (extractors.base.picture_looks)
 
     def validate(self) -> None:
         if not 0 < self.confidence <= 1 or self.frames_per_segment < 1:
@@ -110,10 +119,11 @@ class ObjectsOptions(Options):
 
 
 class ObjectsExtractor(Extractor):
-    """Counts per segment: for each label, the most seen in any of the segment's middle frames."""
+    """Counts per segment: for each label, the most seen in any frame looked at (its middle frame, two on long
+    segments, none again for an unchanged picture: extractors.base.picture_looks)."""
 
     name = "objects"
-    version = "2"
+    version = "3"
     source = "objects"
     needs = frozenset({FRAMES})
     options_type = ObjectsOptions
@@ -121,7 +131,7 @@ class ObjectsExtractor(Extractor):
     colour = "#3a9a5b"
 
     def __init__(
-        self, model: str | None = None, device: str = "auto", confidence: float = 0.4, frames_per_segment: int = 3
+        self, model: str | None = None, device: str = "auto", confidence: float = 0.4, frames_per_segment: int = 1
     ):
         self.model = model
         self.device = models.resolve_device(device)
@@ -137,7 +147,8 @@ class ObjectsExtractor(Extractor):
 
     def config(self) -> dict[str, Any]:
         return {"model": self.model or PACKAGED, "confidence": self.confidence,
-                "frames_per_segment": self.frames_per_segment}
+                "frames_per_segment": self.frames_per_segment, "long_segment": LONG_SEGMENT_S,
+                "same_picture": SAME_PICTURE_SHARE}
 
     def check(self, video: Video) -> None:
         super().check(video)
@@ -164,17 +175,16 @@ class ObjectsExtractor(Extractor):
         return self._detector
 
     def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]:
-        picks = [(seg, seg.middle_frames(self.frames_per_segment)) for seg in chunk.segments]
-        images = [f.image for _, frames in picks for f in frames]
+        images, looks = picture_looks(chunk.segments, self.frames_per_segment)
         if not images:
             return []
         self.model_calls += 1
-        detections = iter(self._load().detect(images))
+        detections = self._load().detect(images)
         found = []
-        for seg, frames in picks:
+        for seg, mine in zip(chunk.segments, looks):
             counts: Counter[str] = Counter()
-            for _ in frames:
-                counts |= next(detections)  # max per label: the same person seen in three frames is one
+            for at in mine:
+                counts |= detections[at]  # max per label: the same person seen in two frames is one
             if counts:
                 found.append(
                     Evidence(

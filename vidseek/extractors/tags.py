@@ -13,18 +13,18 @@ from typing import Any
 
 from vidseek import models
 from vidseek.errors import BadRequest
-from vidseek.extractors.base import FRAMES, Chunk, Extractor, Options
+from vidseek.extractors.base import FRAMES, LONG_SEGMENT_S, SAME_PICTURE_SHARE, Chunk, Extractor, Options, picture_looks
 from vidseek.types import Evidence, Video
 from vidseek.vision import tags as imagenet
 
 NAMES_SHOWN = 10  # general names written per tag: enough to reach 'animal' or 'vehicle', short enough to read
-LONG_SEGMENT_S = 6.0  # a segment this long is looked at twice (its middle frames), as it may change
 
 
 @dataclass(frozen=True)
 class TagsOptions(Options):
-    threshold: float = imagenet.THRESHOLD  # calibrated on real photos (docs/models.md)
+    threshold: float = imagenet.THRESHOLD  # calibrated with min_energy on labelled pictures (docs/models.md)
     top_k: int = imagenet.TOP_K
+    min_energy: float = imagenet.MIN_ENERGY
 
     def validate(self) -> None:
         if not 0 < self.threshold <= 1 or self.top_k < 1:
@@ -41,10 +41,11 @@ def describe(found: Sequence[imagenet.Tag]) -> str:
 
 
 class TagsExtractor(Extractor):
-    """ImageNet tags of each segment's middle frame(s); the labels of every frame looked at, best first."""
+    """ImageNet tags of each segment's middle frame (two on long segments, none again for an unchanged
+    picture: extractors.base.picture_looks); the labels of every frame looked at, best first."""
 
     name = "tags"
-    version = "1"
+    version = "2"
     source = "tags"
     needs = frozenset({FRAMES})
     options_type = TagsOptions
@@ -52,34 +53,34 @@ class TagsExtractor(Extractor):
     colour = "#16a085"
     merge_gap = 0.01  # the same labels across a chunk border are one span
 
-    def __init__(self, threshold: float = imagenet.THRESHOLD, top_k: int = imagenet.TOP_K, device: str = "auto"):
-        self.threshold, self.top_k = threshold, top_k
+    def __init__(self, threshold: float = imagenet.THRESHOLD, top_k: int = imagenet.TOP_K,
+                 min_energy: float = imagenet.MIN_ENERGY, device: str = "auto"):
+        self.threshold, self.top_k, self.min_energy = threshold, top_k, min_energy
         self.device = models.resolve_device(device)
         self.model_calls = 0
         self._tagger: imagenet.ImageNetTagger | None = None
 
     def config(self) -> dict[str, Any]:
         return {"model": "packaged:efficientnet-lite0", "threshold": self.threshold, "top_k": self.top_k,
-                "long_segment": LONG_SEGMENT_S}
+                "min_energy": self.min_energy, "long_segment": LONG_SEGMENT_S, "same_picture": SAME_PICTURE_SHARE}
 
     def check(self, video: Video) -> None:
         super().check(video)
         models.packaged_file("efficientnet-lite0")
 
     def run(self, video: Video, chunk: Chunk) -> Iterable[Evidence]:
-        picks = [(seg, seg.middle_frames(2 if seg.end - seg.start >= LONG_SEGMENT_S else 1)) for seg in chunk.segments]
-        images = [f.image for _, frames in picks for f in frames]
+        images, looks = picture_looks(chunk.segments)
         if not images:
             return []
         self.model_calls += 1
         if self._tagger is None:
-            self._tagger = imagenet.ImageNetTagger(self.device, self.threshold, self.top_k)
-        per_frame = iter(self._tagger.classify(images))
+            self._tagger = imagenet.ImageNetTagger(self.device, self.threshold, self.top_k, min_energy=self.min_energy)
+        per_frame = self._tagger.classify(images)
         found = []
-        for seg, frames in picks:
+        for seg, mine in zip(chunk.segments, looks):
             best: dict[str, imagenet.Tag] = {}
-            for _ in frames:
-                for tag in next(per_frame):
+            for at in mine:
+                for tag in per_frame[at]:
                     if tag.label not in best or tag.score > best[tag.label].score:
                         best[tag.label] = tag
             if best:
