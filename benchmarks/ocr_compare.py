@@ -147,12 +147,17 @@ def run_video(x: OcrExtractor, path: Path, chunks: list[Chunk]):
     return merge_adjacent(found, x.merge_gap), time.perf_counter() - t0, x.model_calls - calls, steps
 
 
-def niah_video(minutes: float, seed: int, out: Path):
+def niah_video(minutes: float, seed: int, out: Path, given: Path | None = None):
+    """The haystack (drawn into out, or a given one built from the same minutes and seed) and its
+    on-screen needles."""
     from benchmarks.niah import generate
 
     p = generate.plan(minutes, seed)
+    needles = [n for n in p.needles if n.kind == "ocr"]
+    if given is not None:
+        return given, needles
     script = replace(generate.script(p, generate.footage_frames()), audio=False, speech=[])
-    return synth.write_video(script, out / "haystack.mp4"), [n for n in p.needles if n.kind == "ocr"]
+    return synth.write_video(script, out / "haystack.mp4"), needles
 
 
 def main() -> None:
@@ -160,6 +165,9 @@ def main() -> None:
     parser.add_argument("--opencv-data", type=Path, help="folder with imageTextN.png etc. (opencv's samples/data)")
     parser.add_argument("--niah-minutes", type=float, default=10)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--niah-video", type=Path, help="a haystack built before with the same --niah-minutes and "
+                                                         "--seed (python -m benchmarks.niah.generate)")
+    parser.add_argument("--skip-pictures", action="store_true")
     parser.add_argument("--engines", default=",".join(ENGINES))
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
@@ -177,7 +185,7 @@ def main() -> None:
     print("\n| picture | engine | word recall | look ms | detect ms | recognise ms | read |")
     print("| --- | --- | --- | --- | --- | --- | --- |")
     totals = {n: Counter() for n in engines}
-    for label, truth, image in pictures(args):
+    for label, truth, image in [] if args.skip_pictures else pictures(args):
         for name, x in engines.items():  # engines alternate picture by picture: a busy moment hits both
             row = picture_row(x, image)
             score = f"{recall(truth, row['text']):.2f}" if truth else "—"
@@ -187,7 +195,7 @@ def main() -> None:
             shown = row["text"] if len(row["text"]) < 70 else row["text"][:67] + "..."
             print(f"| {label} | {name} | {score} | {row['look']:.0f} | {row['detect']:.0f} | "
                   f"{row['recognise']:.0f} | {shown.replace('|', '/')} |", flush=True)
-    for name, t in totals.items():
+    for name, t in totals.items() if not args.skip_pictures else []:
         n = t["pictures"]
         print(f"| all {n} | {name} | {t['right'] / max(1, t['words']):.3f} | {t['look'] / n:.0f} (mean) | "
               f"{t['detect'] / n:.0f} (mean) | {t['recognise'] / n:.0f} (mean) | |")
@@ -195,7 +203,7 @@ def main() -> None:
     videos = [("trailer (55 s, 1280x720)", TRAILER, [])]
     tmp = tempfile.TemporaryDirectory()
     if args.niah_minutes > 0:
-        path, needles = niah_video(args.niah_minutes, args.seed, Path(tmp.name))
+        path, needles = niah_video(args.niah_minutes, args.seed, Path(tmp.name), args.niah_video)
         videos.append((f"NIAH {args.niah_minutes:g} min seed {args.seed} (640x360)", path, needles))
     print("\n| video | engine | ocr wall s | look / detect / recognise s | model calls | evidence lines | "
           "on-screen needles found |")

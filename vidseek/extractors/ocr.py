@@ -34,6 +34,7 @@ GATE_SIDE = 320  # a quick look for any text at all on a picture this small (4x 
 DETECT_SIDE = 640  # text is found on a picture this size (cost grows with pixels), then read at full size
 PROBE_EVERY_S = 2.0  # frames looked at this far apart; text that changes between them is bisected
 SAME_BOX_IOU = 0.75  # boxes overlapping a nearby read frame's this much hold its text (the quick look jitters)
+FOREIGN_MARGIN = 0.1  # share of a line's height added around PP-OCRv4's boxes before easyocr reads them
 CROP_MARGIN = (0.16, 0.04)  # share of the frame's width, height added around found text: lines run on sideways
 
 
@@ -72,14 +73,16 @@ class _EasyOcr:
             list(languages), gpu=gpu, model_storage_directory=str(models.easyocr_model_dir()),
             download_enabled=models.downloads_allowed(), verbose=False,
         )
+        self.horizontal: set[tuple[tuple[float, float], ...]] = set()  # the boxes CRAFT found last
         self.free: set[tuple[tuple[float, float], ...]] = set()
 
     def detect(self, image: np.ndarray, side: int) -> list[Quad]:
         """The lines of text in an RGB picture, searched on a copy `side` pixels at most across."""
         horizontal, free = self.reader.detect(np.ascontiguousarray(image), canvas_size=side, reformat=False)
-        quads = [[[float(x), float(y)] for x, y in q] for q in free[0]]
-        self.free = {_key(q) for q in quads}  # CRAFT's own slanted lines: read warped, as easyocr.readtext does
-        return [_rectangle((b[0], b[2], b[1], b[3])) for b in horizontal[0]] + quads
+        upright = [_rectangle((b[0], b[2], b[1], b[3])) for b in horizontal[0]]
+        slanted = [[[float(x), float(y)] for x, y in q] for q in free[0]]
+        self.horizontal, self.free = {_key(q) for q in upright}, {_key(q) for q in slanted}
+        return upright + slanted
 
     def recognise(self, image: np.ndarray, quads: list[Quad]) -> list[tuple[Quad, str, float]]:
         """(corners, text, confidence) of each line; upright rectangles are read as such, others warped."""
@@ -90,10 +93,16 @@ class _EasyOcr:
         horizontal, free = [], []
         for q in quads:
             x0, y0, x1, y1 = _bounds(q)
-            # another detector's line that leans less than a tenth of its height is read as its bounds
-            upright = _key(q) not in self.free and abs(q[0][1] - q[1][1]) <= 0.1 * (y1 - y0) \
-                and abs(q[3][1] - q[2][1]) <= 0.1 * (y1 - y0)
-            (horizontal.append([round(x0), round(x1), round(y0), round(y1)]) if upright else free.append(q))
+            if _key(q) in self.free:  # CRAFT's own slanted line: read warped, as easyocr.readtext does
+                free.append(q)
+            elif _key(q) in self.horizontal:  # CRAFT's own upright box, as it is
+                horizontal.append([round(x0), round(x1), round(y0), round(y1)])
+            elif abs(q[0][1] - q[1][1]) > 0.1 * (y1 - y0) or abs(q[3][1] - q[2][1]) > 0.1 * (y1 - y0):
+                free.append(q)  # another detector's line that leans: warped
+            else:  # another detector's tight box gets the room CRAFT's boxes have ("ROOM79" when read tight)
+                pad = FOREIGN_MARGIN * (y1 - y0)
+                horizontal.append([round(max(0.0, x0 - pad)), round(min(image.shape[1] - 1.0, x1 + pad)),
+                                   round(max(0.0, y0 - pad)), round(min(image.shape[0] - 1.0, y1 + pad))])
         grey = cv2.cvtColor(np.ascontiguousarray(image), cv2.COLOR_RGB2GRAY)
         results = self.reader.recognize(grey, horizontal, free, paragraph=False, reformat=False)
         return [([list(map(float, p)) for p in quad], text, float(conf)) for quad, text, conf in results]
