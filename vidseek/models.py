@@ -116,6 +116,18 @@ def easyocr_model_dir() -> Path:
     return _package_dir("easyocr_en_models", "models")
 
 
+RAPIDOCR_FILES = ("ch_PP-OCRv4_det_infer.onnx", "ch_PP-OCRv4_rec_infer.onnx")
+
+
+def rapidocr_model_dir() -> Path:
+    """The PP-OCRv4 mobile text detector and recogniser (ONNX) inside rapidocr-onnxruntime's wheel."""
+    path = _package_dir("rapidocr_onnxruntime", "models")
+    missing = [name for name in RAPIDOCR_FILES if not (path / name).exists()]
+    if missing:
+        raise ModelUnavailable(f"the installed rapidocr-onnxruntime lacks {', '.join(missing)} (vidseek needs 1.4.4)")
+    return path
+
+
 def mediapipe_module_dir() -> Path:
     """The face and pose detection models that mediapipe 0.10.14's wheel carries."""
     path = _package_dir("mediapipe", "modules")
