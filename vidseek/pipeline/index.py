@@ -172,10 +172,10 @@ class Indexer:
         opts = self.options
         total = max(1, math.ceil(video.duration / opts.chunk_seconds - 1e-9))
         report.chunks = total
-        spans = [(i * opts.chunk_seconds, min((i + 1) * opts.chunk_seconds, video.duration)) for i in range(total)]
+        bounds = [(i * opts.chunk_seconds, min((i + 1) * opts.chunk_seconds, video.duration)) for i in range(total)]
 
         def missing(exts: list[Extractor], i: int) -> list[Extractor]:
-            return [x for x in exts if not self.cache.has(video.fingerprint, keys[x.source], f"chunk-{i:05d}")]
+            return [x for x in exts if not self.cache.has(video.fingerprint, keys[x.source], _part(i))]
 
         threads = _torch_threads() if opts.overlap else 1
         sound = [x for x in extractors if x.needs == {AUDIO}] if threads >= 2 else []
@@ -189,10 +189,10 @@ class Indexer:
                 _set_torch_threads(threads - threads // 2)
                 for i, pending in enumerate(sound_pending):
                     if pending:
-                        lane.submit(i, partial(self._run_sound, video, i, spans[i], pending, keys, report))
+                        lane.submit(i, partial(self._run_sound, video, i, bounds[i], pending, keys, report))
             with media.FrameReader(video.path, fps=opts.fps, max_side=opts.max_side) as reader:
                 for i in range(total):
-                    start, end = spans[i]
+                    start, end = bounds[i]
                     pending = missing(inline, i)
                     if pending or sound_pending[i]:
                         report.chunks_run += 1
@@ -231,7 +231,7 @@ class Indexer:
         for ext in pending:
             tick = time.perf_counter()
             found = list(ext.run(video, chunk))
-            self.cache.put(video.fingerprint, keys[ext.source], f"chunk-{chunk.index:05d}", found)
+            self.cache.put(video.fingerprint, keys[ext.source], _part(chunk.index), found)
             report.seconds[ext.source] += time.perf_counter() - tick
 
     def _run_sound(self, video: Video, index: int, span: tuple[float, float], pending: list[Extractor],
@@ -258,6 +258,11 @@ class Indexer:
             chunk.audio = media.load_audio(video.path, chunk.audio_start, min(video.duration, end + margin))
             report.seconds["audio"] += time.perf_counter() - tick
         return chunk
+
+
+def _part(index: int) -> str:
+    """The cache's name for one chunk's output."""
+    return f"chunk-{index:05d}"
 
 
 def _torch_threads() -> int:
