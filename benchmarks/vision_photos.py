@@ -3,6 +3,7 @@
     python benchmarks/vision_photos.py            # photos from installed packages + Big Buck Bunny frames
     python benchmarks/vision_photos.py --sweep    # also the threshold tables the defaults were chosen from
     python benchmarks/vision_photos.py --calibrate  # the tag gate's calibration table (positives, negatives)
+    python benchmarks/vision_photos.py --boxes      # the second look at COCO boxes: its thresholds, what it drops
 
 Photos: scikit-image's data photos, Debian darknet's samples (/usr/share/darknet/data, `apt-get install
 darknet`) and the two that ultralytics ships; a photo whose package is missing is skipped and said.
@@ -17,7 +18,7 @@ threshold alone was chosen before), then the fewest negatives tagged, then the l
 
 Ground truth is what a person sees in each photo, written down once: `tags` are the words for what is
 visible (a tag is right when its label or one of its WordNet general names is one of them), `objects` the
-COCO classes visible with how many (in Darknet's names: 'motorbike', 'diningtable'), `also` COCO classes
+COCO classes visible with how many (COCO's names: 'motorcycle', 'dining table'), `also` COCO classes
 present but too small or cut off to require (naming them is not counted wrong). Scoring:
 - tags: precision = right tags / tags given; recall = photos with a right tag / photos whose truth ImageNet
   can name (the others, galaxies or cells, only count for precision: any tag there is wrong).
@@ -43,7 +44,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from vidseek import video  # noqa: E402
-from vidseek.vision import coco, tags  # noqa: E402
+from vidseek.vision import boxes, coco, tags  # noqa: E402
 
 DARKNET = Path("/usr/share/darknet/data")
 TRAILER = ROOT / "examples" / "media" / "trailer_bbb.mp4"
@@ -118,9 +119,9 @@ PHOTOS = [
           {"person": 1}),
     Photo("chelsea", SK, _skimage("chelsea"), _w("cat"), {"cat": 1}),
     Photo("coffee", SK, _skimage("coffee"), _w("coffee", "cup", "saucer", "spoon", "table"),
-          {"cup": 1, "spoon": 1}, _w("diningtable", "bowl")),
+          {"cup": 1, "spoon": 1}, _w("dining table", "bowl")),
     Photo("rocket", SK, _skimage("rocket"), _w("rocket", "missile"), {}),
-    Photo("motorcycle", SK, _skimage("stereo_motorcycle"), _w("motorcycle"), {"motorbike": 1}, _w("bicycle")),
+    Photo("motorcycle", SK, _skimage("stereo_motorcycle"), _w("motorcycle"), {"motorcycle": 1}, _w("bicycle")),
     Photo("cameraman", SK, _skimage("camera"), _w("person", "camera", "tripod", "coat"), {"person": 1}),
     Photo("clock", SK, _skimage("clock"), _w("clock"), {"clock": 1}),
     Photo("coins", SK, _skimage("coins"), _w("coin"), {}),
@@ -352,6 +353,55 @@ def print_object_calibration(device: str = "cpu") -> float:
     return chosen
 
 
+def print_box_calibration(device: str = "cpu") -> tuple[float, float]:
+    """The second look (vidseek.vision.boxes) on every box of a living thing the detector finds on the photos
+    (right when the photo shows that class) and on the trailer's cartoon frames (wrong, except birds: the
+    trailer has cartoon birds, so those are shown and not counted)."""
+    photos, negatives, _ = calibration_pictures()
+    cartoon = [im for _, im in cartoon_frames(CALIBRATION_CARTOON_EVERY_S)]
+    detector, tagger = coco.CocoDetector(device=device), boxes.box_tagger(device)
+    names = coco.class_names()
+    rows = []  # (set, picture, reviewed, right)
+    for kind, pictures, truth in (("photo", [im for _, im in photos], [p for p, _ in photos]),
+                                  ("cartoon", cartoon, [None] * len(cartoon))):
+        found = detector.detect(pictures)
+        for i, reviewed in enumerate(boxes.review(pictures, found, tagger, names)):
+            p = truth[i]
+            for r in reviewed:
+                label = r.detection.label
+                right = bool(p and (label in p.objects or label in p.also))
+                rows.append((kind, p.name if p else f"{i * CALIBRATION_CARTOON_EVERY_S:.1f}s", r, right))
+    living = [row for row in rows if boxes.coco_synset(row[2].detection.label) is not None
+              and boxes.ORGANISM in boxes._ancestors_of(boxes.coco_synset(row[2].detection.label))]
+    print(f"\n## second look at COCO boxes (confidence {detector.confidence}, input {coco.INPUT_SIZE}²): "
+          f"{len(photos)} photos, {len(cartoon)} cartoon frames")
+    print("| set | picture | box | confidence | animal mass | own | strongest rival not beside it | kept | right |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for kind, name, r, right in living:
+        j = r.judgement
+        rival = f"{j.rival} {j.rival_mass:.2f}" if j.rival else "—"
+        print(f"| {kind} | {name} | {r.detection.label} | {r.detection.score:.2f} | {j.animal_mass:.2f} | "
+              f"{j.own_mass:.2f} | {rival} | {'yes' if r.kept else '**dropped**'} | {'✓' if right else ''} |")
+    right_people = [r.judgement.animal_mass for _, _, r, ok in living
+                    if ok and not boxes._is_animal(r.detection.label) and not r.judgement.explained]
+    right_rivals = [r.judgement.rival_mass for _, _, r, ok in living if ok and r.judgement.rival]
+    person, rival = max(right_people, default=0.0), max(right_rivals, default=0.0)
+    print(f"in use: person dropped at animal mass ≥ {boxes.PERSON_ANIMAL_MASS:.2f}, an animal at a rival's "
+          f"≥ {boxes.RIVAL_MASS:.2f}; the highest on a right box: {person:.2f} (a person with no animal beside "
+          f"it), {rival:.2f} (a rival)")
+    judged = [row for row in living if row[0] == "photo" or row[2].detection.label != "bird"]
+    for kind in ("photo", "cartoon"):
+        mine = [r for k, _, r, _ in judged if k == kind]
+        dropped = [r for r in mine if not r.kept]
+        print(f"{kind} boxes of living things (cartoon birds apart): {len(mine)}, dropped {len(dropped)}"
+              + (f" ({', '.join(r.detection.label for r in dropped)})" if dropped else ""))
+    tagged = [(k, name, r) for k, name, r, _ in rows if r.tags]
+    print("boxes that carry tags: " + (", ".join(
+        f"{k} {name} {r.detection.label} → {', '.join(f'{t.label} {t.score:.2f}' for t in r.tags)}"
+        for k, name, r in tagged) or "none"))
+    return person, rival
+
+
 def score_objects(photos: list[tuple[Photo, list[coco.Detection]]]) -> tuple[int, int, int]:
     found = wanted = wrong = 0
     for p, dets in photos:
@@ -375,8 +425,13 @@ def main() -> None:
     parser.add_argument("--sweep", action="store_true", help="print the threshold tables")
     parser.add_argument("--no-cartoon", action="store_true")
     parser.add_argument("--calibrate", action="store_true", help="print the tag gate's calibration table only")
+    parser.add_argument("--boxes", action="store_true", help="print the second look's calibration table only")
     args = parser.parse_args()
     import torch
+
+    if args.boxes:
+        print_box_calibration(args.device)
+        return
 
     if args.calibrate:
         print_calibration(args.device)

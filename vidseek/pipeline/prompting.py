@@ -32,8 +32,15 @@ def quote(text: str, limit: int = 400) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+# Sources whose items are machine guesses with a confidence the reasoner should see (extractive.LABEL_SOURCES)
+GUESSED_SOURCES = frozenset({"tags", "objects"})
+
+
 def line(n: int, e: Evidence) -> str:
-    return f"[{n}] {format_time(e.start)}-{format_time(e.end)} {e.source}: {quote(e.text)}"
+    source = e.source
+    if e.source in GUESSED_SOURCES and e.confidence < 1:
+        source += f" (confidence {e.confidence:.2f})"
+    return f"[{n}] {format_time(e.start)}-{format_time(e.end)} {source}: {quote(e.text)}"
 
 
 def evidence_block(items: Sequence[Evidence]) -> str:

@@ -79,8 +79,7 @@ class CocoDetector:
                     net.setPreferableTarget(cv2.dnn.DNN_TARGET_CUDA)
                 else:  # the PyPI wheels of OpenCV are built without CUDA; the detector is small enough for the CPU
                     log.info("this OpenCV has no CUDA backend; the COCO detector runs on the CPU")
-            names = models.packaged_file("coco.names").read_text(encoding="utf-8").split("\n")
-            self._names = [n.strip() for n in names if n.strip()]
+            self._names = list(class_names())
             self._net = net
         return self._net
 
@@ -122,6 +121,46 @@ class CocoDetector:
             heads = [np.asarray(h).reshape(len(batch), -1, 85) for h in net.forward(net.getUnconnectedOutLayersNames())]
             out += [self._decode(np.concatenate([h[i] for h in heads]), f.shape[:2]) for i, f in enumerate(batch)]
         return out
+
+
+@functools.lru_cache(maxsize=1)
+def class_names() -> tuple[str, ...]:
+    """The 80 COCO class names in the network's output order, as COCO spells them ('motorcycle', 'tv').
+
+    Darknet's coco.names (the verified file) writes four of them the Pascal VOC way ('motorbike',
+    'aeroplane', 'sofa', 'tvmonitor'), which are not the words people ask with; COCO's own names come from
+    ultralytics' dataset config (read as data, like the ImageNet wnids), used only when the other 76 agree
+    with Darknet's (spaces aside), so the order is known to be the same."""
+    text = models.packaged_file("coco.names").read_text(encoding="utf-8")
+    darknet = tuple(n.strip() for n in text.split("\n") if n.strip())
+    official = _coco_yaml_names()
+    same = sum(a.replace(" ", "") == b.replace(" ", "") for a, b in zip(darknet, official))
+    return official if len(official) == len(darknet) and same >= len(darknet) - 4 else darknet
+
+
+def naming() -> str:
+    """Which spelling class_names() gives: 'coco' or 'darknet' (part of the objects source's cache key)."""
+    try:
+        return "coco" if "motorcycle" in class_names() else "darknet"
+    except models.ModelUnavailable:  # said by the source's check, before any work
+        return "unavailable"
+
+
+def _coco_yaml_names() -> tuple[str, ...]:
+    import importlib.util
+    from pathlib import Path
+
+    spec = importlib.util.find_spec("ultralytics")
+    if spec is None or not spec.submodule_search_locations:
+        return ()
+    config = Path(next(iter(spec.submodule_search_locations))) / "cfg" / "datasets" / "coco.yaml"
+    try:
+        import yaml
+
+        names = yaml.safe_load(config.read_text(encoding="utf-8"))["names"]
+        return tuple(str(names[i]) for i in range(len(names)))
+    except (OSError, KeyError, TypeError, ValueError):
+        return ()
 
 
 def _letterbox_geometry(shape: tuple[int, int]) -> tuple[float, tuple[int, int]]:
