@@ -18,9 +18,9 @@ from vidseek.types import Citation, Evidence
 MIN_SUPPORT = 0.5  # share of an open answer's content words that must appear in the evidence or question
 # Sources whose text is a list of machine labels, each classifier label with its probability
 # ("1 cup (espresso 0.93: coffee, java; consomme 0.31: soup)", "tabby 0.41 (cat, feline)"), not prose: an
-# option is also compared with each label, the match counting as much as the label is sure (half to all),
-# so "coffee" meets the espresso more than "soup" meets the unsure consomme, and "a cat" meets "cat" and
-# not a line of ten names.
+# option is compared with each label instead of the whole line, the match counting as much as the label
+# is sure (half to all; a detector's label by the item's confidence), so "coffee" meets the espresso more
+# than "soup" meets the unsure consomme, and "a cat" meets "cat" and not a line of ten names.
 LABEL_SOURCES = GUESSED_SOURCES
 _SCORED = re.compile(r"([^;,():]+?) (\d\.\d\d)(?::| \()([^;)]*)")
 _LABEL_SPLIT = re.compile(r"[;,():]")
@@ -75,6 +75,8 @@ def score_options(embedder: Embedder, choices: Sequence[str], hits: Sequence[Hit
     option_vecs = vectors[: len(choices)]
     evidence_vecs = vectors[len(choices) : len(choices) + len(texts)]
     similarity = option_vecs @ evidence_vecs.T
+    labelled = sorted({j for j, _, _ in parts})
+    similarity[:, labelled] = 0.0  # a picture item is as near as its best label, weighed by how sure that is
     for (j, _, sure), vec in zip(parts, vectors[len(choices) + len(texts):]):
         similarity[:, j] = np.maximum(similarity[:, j], (option_vecs @ vec) * (0.5 + 0.5 * sure))
     scores = []
