@@ -357,7 +357,7 @@ def print_box_calibration(device: str = "cpu") -> tuple[float, float]:
     """The second look (vidseek.vision.boxes) on every box of a living thing the detector finds on the photos
     (right when the photo shows that class) and on the trailer's cartoon frames (wrong, except birds: the
     trailer has cartoon birds, so those are shown and not counted)."""
-    photos, negatives, _ = calibration_pictures()
+    photos = available()
     cartoon = [im for _, im in cartoon_frames(CALIBRATION_CARTOON_EVERY_S)]
     detector, tagger = coco.CocoDetector(device=device), boxes.box_tagger(device)
     names = coco.class_names()
@@ -371,8 +371,7 @@ def print_box_calibration(device: str = "cpu") -> tuple[float, float]:
                 label = r.detection.label
                 right = bool(p and (label in p.objects or label in p.also))
                 rows.append((kind, p.name if p else f"{i * CALIBRATION_CARTOON_EVERY_S:.1f}s", r, right))
-    living = [row for row in rows if boxes.coco_synset(row[2].detection.label) is not None
-              and boxes.ORGANISM in boxes._ancestors_of(boxes.coco_synset(row[2].detection.label))]
+    living = [row for row in rows if boxes.is_living(row[2].detection.label)]
     print(f"\n## second look at COCO boxes (confidence {detector.confidence}, input {coco.INPUT_SIZE}²): "
           f"{len(photos)} photos, {len(cartoon)} cartoon frames")
     print("| set | picture | box | confidence | animal mass | own | strongest rival not beside it | kept | right |")
@@ -383,7 +382,7 @@ def print_box_calibration(device: str = "cpu") -> tuple[float, float]:
         print(f"| {kind} | {name} | {r.detection.label} | {r.detection.score:.2f} | {j.animal_mass:.2f} | "
               f"{j.own_mass:.2f} | {rival} | {'yes' if r.kept else '**dropped**'} | {'✓' if right else ''} |")
     right_people = [r.judgement.animal_mass for _, _, r, ok in living
-                    if ok and not boxes._is_animal(r.detection.label) and not r.judgement.explained]
+                    if ok and not boxes.is_animal(r.detection.label) and not r.judgement.explained]
     right_rivals = [r.judgement.rival_mass for _, _, r, ok in living if ok and r.judgement.rival]
     person, rival = max(right_people, default=0.0), max(right_rivals, default=0.0)
     print(f"in use: person dropped at animal mass ≥ {boxes.PERSON_ANIMAL_MASS:.2f}, an animal at a rival's "

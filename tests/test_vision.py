@@ -201,8 +201,8 @@ def test_the_second_look_names_what_is_in_the_cup(detector: coco.CocoDetector,
 
 
 def test_people_are_no_animals_and_horses_are_in_wordnet() -> None:
-    assert boxes.coco_synset("person") == 7846 and not boxes._is_animal("person")
-    assert boxes._is_animal("horse") and boxes._is_animal("dog") and not boxes._is_animal("cup")
+    assert boxes.coco_synset("person") == 7846 and not boxes.is_animal("person")
+    assert boxes.is_animal("horse") and boxes.is_animal("dog") and not boxes.is_animal("cup")
     assert "horse" in boxes._coco_animals(coco.class_names())  # ImageNet names one (sorrel)
     assert "giraffe" not in boxes._coco_animals(coco.class_names())  # ImageNet has no giraffe: no rival test
 

@@ -96,7 +96,7 @@ def _coco_animals(names: tuple[str, ...]) -> dict[str, np.ndarray]:
     """The COCO classes that are animals ImageNet can name, each with its ImageNet classes."""
     found = {}
     for name in names:
-        if _is_animal(name) and _under(coco_synset(name)).any():
+        if is_animal(name) and _under(coco_synset(name)).any():
             found[name] = _under(coco_synset(name))
     return found
 
@@ -122,11 +122,10 @@ def verdict(detection: Detection, probabilities: np.ndarray, neighbours: Sequenc
     dog beside its owner) and contradicts nothing."""
     seen_beside = {n.label for n in neighbours if n is not detection and _overlap(n.box, detection.box)}
     animal_mass = round(float(probabilities[_under(ANIMAL)].sum()), 4)
-    synset = coco_synset(detection.label)
-    if synset is None or ORGANISM not in _ancestors_of(synset):
+    if not is_living(detection.label):
         return Judgement(True, animal_mass)  # a thing, not a living one: nothing here to contradict
-    if ANIMAL not in _ancestors_of(synset):  # a person
-        explained = any(_is_animal(n) for n in seen_beside)
+    if not is_animal(detection.label):  # a person
+        explained = any(is_animal(n) for n in seen_beside)
         return Judgement(explained or animal_mass < PERSON_ANIMAL_MASS, animal_mass, explained=explained)
     animals = _coco_animals(tuple(coco_names))
     if detection.label not in animals:
@@ -138,7 +137,13 @@ def verdict(detection: Detection, probabilities: np.ndarray, neighbours: Sequenc
     return Judgement(not (mass >= RIVAL_MASS and mass > own), animal_mass, own, rival, round(mass, 4))
 
 
-def _is_animal(label: str) -> bool:
+def is_living(label: str) -> bool:
+    """Whether WordNet files the COCO class under organisms (people and animals): the boxes verdict judges."""
+    synset = coco_synset(label)
+    return synset is not None and ORGANISM in _ancestors_of(synset)
+
+
+def is_animal(label: str) -> bool:
     synset = coco_synset(label)
     return synset is not None and ANIMAL in _ancestors_of(synset)
 

