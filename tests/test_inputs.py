@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import shutil
 import subprocess
 import sys
@@ -208,11 +209,12 @@ def test_damaged_sound_costs_only_the_damaged_part(tmp_path) -> None:
     data = bytearray(clean.read_bytes())
     mdat = data.index(b"mdat")
     at = mdat + (len(data) - mdat) * 45 // 100  # the quiet middle, between the sentences
-    data[at : at + 1500] = os.urandom(1500)
+    data[at : at + 1500] = random.Random(3).randbytes(1500)  # the same damage every run
     damaged = tmp_path / "damaged.m4a"
     damaged.write_bytes(bytes(data))
     result = index(damaged, tmp_path / "lib", "speech")
     assert result.exit_code == 0, result.output
     spoken = {e["text"].lower(): e["start"] for e in evidence(damaged, tmp_path / "lib")}
-    later = [start for text, start in spoken.items() if "oranges" in text]
+    # the sentence, not its last word: Whisper base may hear "oranges" as "our engines"
+    later = [start for text, start in spoken.items() if "second sentence" in text]
     assert any("apples" in t for t in spoken) and later and abs(later[0] - 11.0) <= 1.5, spoken
