@@ -8,6 +8,7 @@ import time
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 import pytest
 
 from vidseek.extractors import AUDIO, FRAMES, Chunk, Extractor
@@ -117,3 +118,24 @@ def test_a_lanes_thread_budget_is_what_a_model_loaded_there_reads() -> None:
     worker.join()
     assert seen == [1]
     assert cpu_threads() >= 1  # outside a lane: torch's own count
+
+
+def test_an_onnx_model_runs_with_the_threads_the_lane_has_at_each_call() -> None:
+    """onnxruntime fixes a session's threads when it is made: the picture lane's models must not keep the one
+    thread they had while speech ran beside them (vision.runtime)."""
+    from onnx import TensorProto, helper
+
+    from vidseek.vision.runtime import OnnxModel
+
+    graph = helper.make_graph([helper.make_node("Relu", ["x"], ["y"])], "relu",
+                              [helper.make_tensor_value_info("x", TensorProto.FLOAT, [2])],
+                              [helper.make_tensor_value_info("y", TensorProto.FLOAT, [2])])
+    model = OnnxModel(helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)]).SerializeToString())
+    x = {"x": np.array([-1.0, 2.0], dtype=np.float32)}
+    with thread_budget(1):
+        assert model.run(["y"], x)[0].tolist() == [0.0, 2.0]
+    with thread_budget(2):
+        model.run(["y"], x)
+    with thread_budget(1):
+        model.run(["y"], x)
+    assert model.threads_seen == (1, 2)

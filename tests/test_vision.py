@@ -207,12 +207,59 @@ def test_people_are_no_animals_and_horses_are_in_wordnet() -> None:
     assert "giraffe" not in boxes._coco_animals(coco.class_names())  # ImageNet has no giraffe: no rival test
 
 
-def test_opencv_5_is_named_with_the_fix(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_the_onnx_graph_finds_what_opencvs_darknet_reader_finds(detector: coco.CocoDetector) -> None:
+    """vision.darknet builds the network itself; OpenCV 4's own Darknet reader is the reference for it."""
     import cv2
 
-    monkeypatch.delattr(cv2.dnn, "readNetFromDarknet", raising=False)
-    with pytest.raises(models.ModelUnavailable, match="OpenCV 4.x.*install.sh"):
-        coco.CocoDetector(device="cpu").detect([photo("chelsea")])
+    if not hasattr(cv2.dnn, "readNetFromDarknet"):
+        pytest.skip("this OpenCV has no Darknet reader to compare with")
+    net = cv2.dnn.readNetFromDarknet(str(models.packaged_file("yolov3-tiny.cfg")),
+                                     str(models.packaged_file("yolov3-tiny.weights")))
+    for name in ("chelsea", "coffee", "bus", "zidane"):
+        image = photo(name)
+        net.setInput(cv2.dnn.blobFromImage(coco._letterbox(image), 1 / 255.0, swapRB=False, crop=False))
+        rows = np.concatenate([np.asarray(h).reshape(-1, 85) for h in net.forward(net.getUnconnectedOutLayersNames())])
+        reference = detector._decode(rows, image.shape[:2])
+        [ours] = detector.detect([image])
+        assert [d.label for d in ours] == [d.label for d in reference], name
+        assert np.allclose([d.score for d in ours], [d.score for d in reference], atol=1e-3), name
+        assert np.allclose([d.box for d in ours], [d.box for d in reference], atol=1e-3), name
+
+
+def test_a_darknet_layer_the_reader_does_not_build_is_refused(tmp_path: Path) -> None:
+    from vidseek.vision import darknet
+
+    cfg = tmp_path / "odd.cfg"
+    cfg.write_text("[net]\nwidth=64\nheight=64\n[convolutional]\nfilters=4\nsize=3\nactivation=leaky\n[shortcut]\nfrom=-1\n")
+    weights = tmp_path / "odd.weights"
+    weights.write_bytes(np.array([0, 2, 0, 0, 0], np.int32).tobytes() + np.zeros(4 + 4 * 27, np.float32).tobytes())
+    with pytest.raises(models.ModelUnavailable, match=r"\[shortcut\]"):
+        darknet.build(cfg, weights)
+    cfg.write_text("[net]\n[convolutional]\nfilters=4\nsize=3\nactivation=leaky\n")
+    weights.write_bytes(weights.read_bytes()[:60])  # the header and 10 of the 112 values
+    with pytest.raises(models.ModelUnavailable, match="fewer values"):
+        darknet.build(cfg, weights)
+
+
+def test_a_missing_runtime_is_named_before_any_work(monkeypatch: pytest.MonkeyPatch) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(importlib.util, "find_spec", lambda name, *a: None if name == "onnxruntime" else real(name, *a))
+    with pytest.raises(models.ModelUnavailable, match="needs onnxruntime"):
+        coco.require_runtime()
+
+
+def test_the_tagger_on_onnxruntime_gives_torchs_logits(tagger: tags.ImageNetTagger) -> None:
+    import torch
+    from efficientnet_lite_pytorch import EfficientNet
+
+    model = EfficientNet.from_name("efficientnet-lite0")
+    model.load_state_dict(torch.load(models.packaged_file("efficientnet-lite0"), map_location="cpu", weights_only=True))
+    pictures = [photo("chelsea"), photo("coffee")]
+    with torch.inference_mode():
+        expected = model.eval()(torch.from_numpy(np.stack([tagger._pixels(p) for p in pictures]))).numpy()
+    assert np.allclose(tagger.logits(pictures), expected, atol=1e-3)
 
 
 def test_counts_read_most_first() -> None:

@@ -189,9 +189,7 @@ class ObjectsExtractor(Extractor):
             if self.second_look:
                 for name in ("efficientnet-lite0", "wordnet-3.0-nouns", "wordnet-3.0-index-nouns"):
                     models.packaged_file(name)
-            from vidseek.vision.coco import _cv2
-
-            _cv2()  # OpenCV 5 has no Darknet reader: said here, before any work
+            coco.require_runtime()
         elif self.model == MEDIAPIPE:
             models.mediapipe_module_dir()
         else:

