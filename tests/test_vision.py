@@ -207,10 +207,11 @@ def test_people_are_no_animals_and_horses_are_in_wordnet() -> None:
     assert "giraffe" not in boxes._coco_animals(coco.class_names())  # ImageNet has no giraffe: no rival test
 
 
-def test_the_onnx_graph_finds_what_opencvs_darknet_reader_finds(detector: coco.CocoDetector) -> None:
+def test_the_onnx_graph_finds_what_opencvs_darknet_reader_finds() -> None:
     """vision.darknet builds the network itself; OpenCV 4's own Darknet reader is the reference for it."""
     import cv2
 
+    detector = coco.CocoDetector(device="cpu", precision="float")
     if not hasattr(cv2.dnn, "readNetFromDarknet"):
         pytest.skip("this OpenCV has no Darknet reader to compare with")
     net = cv2.dnn.readNetFromDarknet(str(models.packaged_file("yolov3-tiny.cfg")),
@@ -224,6 +225,48 @@ def test_the_onnx_graph_finds_what_opencvs_darknet_reader_finds(detector: coco.C
         assert [d.label for d in ours] == [d.label for d in reference], name
         assert np.allclose([d.score for d in ours], [d.score for d in reference], atol=1e-3), name
         assert np.allclose([d.box for d in ours], [d.box for d in reference], atol=1e-3), name
+
+
+def test_the_int8_detector_counts_what_the_float_one_counts(detector: coco.CocoDetector) -> None:
+    """The default on the CPU is the int8 copy (vision.quantize); it must see what the float graph sees."""
+    assert detector.precision == "int8"
+    exact = coco.CocoDetector(device="cpu", precision="float")
+    names = ["chelsea", "coffee", "motorcycle", "cameraman", "bus", "zidane", "astronaut", "rocket"]
+    pictures = [photo(n) for n in names]
+    same = [coco.counts(a) == coco.counts(b) for a, b in zip(detector.detect(pictures), exact.detect(pictures))]
+    assert detector.precision == "int8" and sum(same) >= len(names) - 1, dict(zip(names, same))
+
+
+def test_the_int8_copy_is_built_once_and_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from vidseek.vision import darknet, quantize
+
+    monkeypatch.setenv(models.CACHE_ENV, str(tmp_path))
+    built = darknet.build(models.packaged_file("yolov3-tiny.cfg"), models.packaged_file("yolov3-tiny.weights"))
+
+    def to_input(picture: np.ndarray) -> np.ndarray:
+        return coco._letterbox(picture).transpose(2, 0, 1)[None].astype(np.float32) / 255
+
+    keep = [built.first, *(h.output for h in built.heads)]
+    first = quantize.int8(built.onnx, "yolov3-tiny", keep, to_input)
+    [kept] = list((tmp_path / "models").glob("yolov3-tiny-int8-*.onnx"))
+    monkeypatch.setattr(quantize, "calibration_photos", lambda: pytest.fail("built again"))
+    assert quantize.int8(built.onnx, "yolov3-tiny", keep, to_input) == first == kept.read_bytes()
+    assert len(first) < len(built.onnx) / 2  # int8 weights
+
+
+def test_without_its_calibration_photos_the_detector_runs_in_float(monkeypatch: pytest.MonkeyPatch,
+                                                                   tmp_path: Path) -> None:
+    from vidseek.vision import quantize
+
+    monkeypatch.setenv(models.CACHE_ENV, str(tmp_path))
+    import sklearn.datasets
+
+    monkeypatch.setattr(sklearn.datasets, "load_sample_images", lambda: (_ for _ in ()).throw(ImportError("gone")))
+    with pytest.raises(models.ModelUnavailable, match="calibration photo.*gone"):
+        quantize.calibration_photos()
+    detector = coco.CocoDetector(device="cpu")
+    [found] = detector.detect([photo("bus")])
+    assert detector.precision == "float" and coco.counts(found)["bus"] == 1
 
 
 def test_a_darknet_layer_the_reader_does_not_build_is_refused(tmp_path: Path) -> None:

@@ -175,6 +175,7 @@ class ObjectsExtractor(Extractor):
         return {"model": self.model or PACKAGED, "confidence": self.confidence,
                 "frames_per_segment": self.frames_per_segment, "long_segment": LONG_SEGMENT_S,
                 "same_picture": SAME_PICTURE_SHARE, "look_gap": LOOK_GAP_S, "input": coco.INPUT_SIZE,
+                **({"precision": coco.precision_for(self.device)} if self.model is None else {}),
                 "names": coco.naming() if self.model is None else "model",
                 **({"second_look": {"person_animal": boxes.PERSON_ANIMAL_MASS, "rival": boxes.RIVAL_MASS,
                                     "margin": boxes.MARGIN, "threshold": imagenet.THRESHOLD,

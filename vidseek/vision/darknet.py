@@ -36,6 +36,7 @@ class Network:
 
     onnx: bytes
     heads: tuple[YoloHead, ...]
+    first: str  # the name of the node that reads the input (a node's name is its output's)
     width: int  # the cfg's input size (the one it was trained at)
     height: int
 
@@ -106,17 +107,17 @@ def build(cfg: Path, weights: Path) -> Network:
             initializers += [numpy_helper.from_array(kernel.astype(np.float32), f"{name}.weight"),
                              numpy_helper.from_array(bias.astype(np.float32), f"{name}.bias")]
             out = f"{name}.conv" if activation == "leaky" else name
-            nodes.append(helper.make_node("Conv", [previous, f"{name}.weight", f"{name}.bias"], [out],
+            nodes.append(helper.make_node("Conv", [previous, f"{name}.weight", f"{name}.bias"], [out], name=out,
                                           kernel_shape=[k, k], strides=[stride, stride], pads=[pad] * 4))
             if activation == "leaky":
-                nodes.append(helper.make_node("LeakyRelu", [out], [name], alpha=LEAKY_SLOPE))
+                nodes.append(helper.make_node("LeakyRelu", [out], [name], name=name, alpha=LEAKY_SLOPE))
             out, c = name, n
         elif kind == "maxpool":
             k, stride = int(layer["size"]), int(layer.get("stride", 1))
             # darknet pads size−1 at the bottom and right: a stride-1 pool keeps the map's size
             pads = [0, 0, 0, 0] if stride == k else [0, 0, k - 1, k - 1]
             out = name
-            nodes.append(helper.make_node("MaxPool", [previous], [out], kernel_shape=[k, k],
+            nodes.append(helper.make_node("MaxPool", [previous], [out], name=out, kernel_shape=[k, k],
                                           strides=[stride, stride], pads=pads))
         elif kind == "route":
             sources = [int(s) for s in layer["layers"].split(",")]
@@ -125,13 +126,13 @@ def build(cfg: Path, weights: Path) -> Network:
                 out = outputs[sources[0]]
             else:
                 out = name
-                nodes.append(helper.make_node("Concat", [outputs[s] for s in sources], [out], axis=1))
+                nodes.append(helper.make_node("Concat", [outputs[s] for s in sources], [out], name=out, axis=1))
             c = sum(channels[s] for s in sources)
         elif kind == "upsample":
             stride = int(layer.get("stride", 2))
             out = name
             initializers.append(numpy_helper.from_array(np.array([1, 1, stride, stride], np.float32), f"{name}.scales"))
-            nodes.append(helper.make_node("Resize", [previous, "", f"{name}.scales"], [out], mode="nearest"))
+            nodes.append(helper.make_node("Resize", [previous, "", f"{name}.scales"], [out], name=out, mode="nearest"))
         elif kind == "yolo":
             if any(key in layer for key in ("scale_x_y", "new_coords")):
                 raise models.ModelUnavailable(f"{cfg}: layer {i} is a YOLOv4-style head this reader does not decode")
@@ -156,7 +157,8 @@ def build(cfg: Path, weights: Path) -> Network:
         initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8  # what onnxruntime 1.16+ reads
-    return Network(model.SerializeToString(), tuple(heads), int(net.get("width", 416)), int(net.get("height", 416)))
+    return Network(model.SerializeToString(), tuple(heads), nodes[0].name, int(net.get("width", 416)),
+                   int(net.get("height", 416)))
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
