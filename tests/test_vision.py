@@ -237,21 +237,30 @@ def test_the_int8_detector_counts_what_the_float_one_counts(detector: coco.CocoD
     assert detector.precision == "int8" and sum(same) >= len(names) - 1, dict(zip(names, same))
 
 
-def test_the_int8_copy_is_built_once_and_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+def test_the_derived_graphs_are_built_once_and_kept(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    """The int8 detector and the exported classifier come from the model cache after the first load."""
     from vidseek.vision import darknet, quantize
 
     monkeypatch.setenv(models.CACHE_ENV, str(tmp_path))
-    built = darknet.build(models.packaged_file("yolov3-tiny.cfg"), models.packaged_file("yolov3-tiny.weights"))
+    first = coco.CocoDetector(device="cpu")
+    [found] = first.detect([photo("bus")])
+    tags._network.cache_clear()
+    tags._network("cpu")
+    kept = sorted(p.name.split("-")[0:-1] for p in (tmp_path / "models").glob("*.onnx"))
+    assert kept == [["efficientnet", "lite0"], ["yolov3", "tiny", "int8"]], kept
+    assert not list((tmp_path / "models").glob(".*part"))
 
-    def to_input(picture: np.ndarray) -> np.ndarray:
-        return coco._letterbox(picture).transpose(2, 0, 1)[None].astype(np.float32) / 255
+    def built_again(*args, **kwargs):
+        pytest.fail("built again")  # a BaseException: the classifier's fallback to torch cannot swallow it
 
-    keep = [built.first, *(h.output for h in built.heads)]
-    first = quantize.int8(built.onnx, "yolov3-tiny", keep, to_input)
-    [kept] = list((tmp_path / "models").glob("yolov3-tiny-int8-*.onnx"))
-    monkeypatch.setattr(quantize, "calibration_photos", lambda: pytest.fail("built again"))
-    assert quantize.int8(built.onnx, "yolov3-tiny", keep, to_input) == first == kept.read_bytes()
-    assert len(first) < len(built.onnx) / 2  # int8 weights
+    monkeypatch.setattr(darknet, "build", built_again)
+    monkeypatch.setattr(quantize, "int8", built_again)
+    monkeypatch.setattr(tags, "_exported", built_again)
+    again = coco.CocoDetector(device="cpu")
+    assert again.detect([photo("bus")]) == [found] and again.precision == "int8"
+    tags._network.cache_clear()
+    tags._network("cpu")(np.zeros((1, 3, tags.INPUT_SIZE, tags.INPUT_SIZE), np.float32))
+    tags._network.cache_clear()
 
 
 def test_without_its_calibration_photos_the_detector_runs_in_float(monkeypatch: pytest.MonkeyPatch,

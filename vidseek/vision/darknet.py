@@ -2,10 +2,11 @@
 
 Why not OpenCV's Darknet reader: on the same 2 cores onnxruntime ran YOLOv3-tiny 2.2x faster at 416×416
 (19 against 43 ms a frame) and the reader is gone from OpenCV 5. Why not torch: 26 ms for the same graph.
-The graph is built in memory at load (under a second): batch norms folded into their convolutions, the
-layers YOLOv3-tiny uses (convolutional, maxpool, route, upsample, yolo), and the YOLO heads' raw maps as
-outputs; `decode_head` turns a head into boxes the way Darknet does. A layer type outside that list raises
-ModelUnavailable rather than building a different network.
+The graph is built in memory (a fifth of a second; vision.graphs keeps it): batch norms folded into their
+convolutions, the layers YOLOv3-tiny uses (convolutional, maxpool, route, upsample, yolo), and the YOLO
+heads' raw maps as outputs; `outline` says what the graph will be from the cfg alone; `decode_head` turns
+a head into boxes the way Darknet does. A layer type outside that list raises ModelUnavailable rather
+than building a different network.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import numpy as np
 
 from vidseek import models
 
+VERSION = "1"  # of the graph build() makes: part of its cache key (vision.graphs)
 BN_EPSILON = 1e-5  # darknet's batchnorm_layer.c
 LEAKY_SLOPE = 0.1
 
@@ -64,15 +66,84 @@ def _read_weights(path: Path) -> np.ndarray:
     return np.frombuffer(raw[start:], dtype=np.float32)
 
 
+@dataclass(frozen=True)
+class Step:
+    """One cfg layer as the graph has it: what it reads, the tensor it writes, its input channels."""
+
+    index: int
+    layer: dict[str, str]
+    reads: tuple[str, ...]
+    writes: str
+    channels: int  # of its input (a convolution's weights depend on it)
+
+
+@dataclass(frozen=True)
+class Outline:
+    """A network's steps, heads and input size, from its cfg alone (no weights read)."""
+
+    steps: tuple[Step, ...]
+    heads: tuple[YoloHead, ...]
+    width: int
+    height: int
+    input_channels: int
+
+    @property
+    def first(self) -> str:
+        """The node that reads the input (each node is named after what it writes; a leaky convolution's
+        Conv writes '<layer>.conv')."""
+        step = self.steps[0]
+        return f"{step.writes}.conv" if step.layer.get("activation") == "leaky" else step.writes
+
+
+def outline(cfg: Path) -> Outline:
+    """What `build` makes of `cfg`, without its weights. Raises ModelUnavailable for a layer it cannot build."""
+    sections = parse_cfg(cfg.read_text(encoding="utf-8"))
+    if not sections or sections[0]["type"] not in {"net", "network"}:
+        raise models.ModelUnavailable(f"{cfg} does not start with a [net] section")
+    net, layers = sections[0], sections[1:]
+    steps: list[Step] = []
+    outputs: list[str] = []  # each layer's output tensor
+    channels: list[int] = []
+    previous, c = "images", int(net.get("channels", 3))
+    heads: list[YoloHead] = []
+    for i, layer in enumerate(layers):
+        kind, reads, out, c_in = layer["type"], (previous,), f"layer{i}", c
+        if kind == "convolutional":
+            activation = layer.get("activation", "logistic")
+            if activation not in {"leaky", "linear"} or int(layer.get("groups", 1)) != 1:
+                raise models.ModelUnavailable(f"{cfg}: layer {i} ({activation}) is not one this reader builds")
+            c = int(layer["filters"])
+        elif kind == "route":
+            sources = [int(s) for s in layer["layers"].split(",")]
+            sources = [s if s >= 0 else i + s for s in sources]
+            reads = tuple(outputs[s] for s in sources)
+            if len(sources) == 1:
+                out = reads[0]
+            c = sum(channels[s] for s in sources)
+        elif kind == "yolo":
+            if any(key in layer for key in ("scale_x_y", "new_coords")):
+                raise models.ModelUnavailable(f"{cfg}: layer {i} is a YOLOv4-style head this reader does not decode")
+            anchors = np.array([float(a) for a in layer["anchors"].split(",")]).reshape(-1, 2)
+            mask = [int(m) for m in layer["mask"].split(",")]
+            heads.append(YoloHead(previous, tuple((float(w), float(h)) for w, h in anchors[mask]),
+                                  int(layer["classes"])))
+            out = previous
+        elif kind not in {"maxpool", "upsample"}:
+            raise models.ModelUnavailable(f"{cfg}: layer {i} is a [{kind}], which this reader does not build")
+        steps.append(Step(i, layer, reads, out, c_in))
+        outputs.append(out)
+        channels.append(c)
+        previous = out
+    return Outline(tuple(steps), tuple(heads), int(net.get("width", 416)), int(net.get("height", 416)),
+                   int(net.get("channels", 3)))
+
+
 def build(cfg: Path, weights: Path) -> Network:
     """The network `cfg` describes with the values in `weights`, as ONNX (opset 13, input 'images',
     N×3×H×W floats in 0..1, H and W any multiple of 32)."""
     from onnx import TensorProto, helper, numpy_helper
 
-    sections = parse_cfg(cfg.read_text(encoding="utf-8"))
-    if not sections or sections[0]["type"] not in {"net", "network"}:
-        raise models.ModelUnavailable(f"{cfg} does not start with a [net] section")
-    net, layers = sections[0], sections[1:]
+    plan = outline(cfg)
     values = _read_weights(weights)
     at = 0
 
@@ -84,18 +155,11 @@ def build(cfg: Path, weights: Path) -> Network:
         return values[at - n : at]
 
     nodes, initializers = [], []
-    outputs: list[str] = []  # each layer's output tensor
-    channels: list[int] = []
-    previous, c = "images", int(net.get("channels", 3))
-    heads: list[YoloHead] = []
-    for i, layer in enumerate(layers):
-        kind, name = layer["type"], f"layer{i}"
+    for step in plan.steps:
+        layer, name, kind = step.layer, step.writes, step.layer["type"]
         if kind == "convolutional":
-            n, k, stride = int(layer["filters"]), int(layer["size"]), int(layer.get("stride", 1))
+            n, k, stride, c = int(layer["filters"]), int(layer["size"]), int(layer.get("stride", 1)), step.channels
             pad = k // 2 if int(layer.get("pad", 0)) else int(layer.get("padding", 0))
-            activation = layer.get("activation", "logistic")
-            if activation not in {"leaky", "linear"} or int(layer.get("groups", 1)) != 1:
-                raise models.ModelUnavailable(f"{cfg}: layer {i} ({activation}) is not one this reader builds")
             bias = take(n)
             if int(layer.get("batch_normalize", 0)):
                 scale, mean, var = take(n), take(n), take(n)
@@ -106,59 +170,37 @@ def build(cfg: Path, weights: Path) -> Network:
                 kernel = take(n * c * k * k).reshape(n, c, k, k)
             initializers += [numpy_helper.from_array(kernel.astype(np.float32), f"{name}.weight"),
                              numpy_helper.from_array(bias.astype(np.float32), f"{name}.bias")]
-            out = f"{name}.conv" if activation == "leaky" else name
-            nodes.append(helper.make_node("Conv", [previous, f"{name}.weight", f"{name}.bias"], [out], name=out,
+            leaky = layer["activation"] == "leaky"
+            conv = f"{name}.conv" if leaky else name
+            nodes.append(helper.make_node("Conv", [*step.reads, f"{name}.weight", f"{name}.bias"], [conv], name=conv,
                                           kernel_shape=[k, k], strides=[stride, stride], pads=[pad] * 4))
-            if activation == "leaky":
-                nodes.append(helper.make_node("LeakyRelu", [out], [name], name=name, alpha=LEAKY_SLOPE))
-            out, c = name, n
+            if leaky:
+                nodes.append(helper.make_node("LeakyRelu", [conv], [name], name=name, alpha=LEAKY_SLOPE))
         elif kind == "maxpool":
             k, stride = int(layer["size"]), int(layer.get("stride", 1))
             # darknet pads size−1 at the bottom and right: a stride-1 pool keeps the map's size
             pads = [0, 0, 0, 0] if stride == k else [0, 0, k - 1, k - 1]
-            out = name
-            nodes.append(helper.make_node("MaxPool", [previous], [out], name=out, kernel_shape=[k, k],
+            nodes.append(helper.make_node("MaxPool", list(step.reads), [name], name=name, kernel_shape=[k, k],
                                           strides=[stride, stride], pads=pads))
-        elif kind == "route":
-            sources = [int(s) for s in layer["layers"].split(",")]
-            sources = [s if s >= 0 else i + s for s in sources]
-            if len(sources) == 1:
-                out = outputs[sources[0]]
-            else:
-                out = name
-                nodes.append(helper.make_node("Concat", [outputs[s] for s in sources], [out], name=out, axis=1))
-            c = sum(channels[s] for s in sources)
+        elif kind == "route" and len(step.reads) > 1:
+            nodes.append(helper.make_node("Concat", list(step.reads), [name], name=name, axis=1))
         elif kind == "upsample":
             stride = int(layer.get("stride", 2))
-            out = name
             initializers.append(numpy_helper.from_array(np.array([1, 1, stride, stride], np.float32), f"{name}.scales"))
-            nodes.append(helper.make_node("Resize", [previous, "", f"{name}.scales"], [out], name=out, mode="nearest"))
-        elif kind == "yolo":
-            if any(key in layer for key in ("scale_x_y", "new_coords")):
-                raise models.ModelUnavailable(f"{cfg}: layer {i} is a YOLOv4-style head this reader does not decode")
-            anchors = np.array([float(a) for a in layer["anchors"].split(",")]).reshape(-1, 2)
-            mask = [int(m) for m in layer["mask"].split(",")]
-            heads.append(YoloHead(previous, tuple((float(w), float(h)) for w, h in anchors[mask]),
-                                  int(layer["classes"])))
-            out = previous
-        else:
-            raise models.ModelUnavailable(f"{cfg}: layer {i} is a [{kind}], which this reader does not build")
-        outputs.append(out)
-        channels.append(c)
-        previous = out
+            nodes.append(helper.make_node("Resize", [*step.reads, "", f"{name}.scales"], [name], name=name,
+                                          mode="nearest"))
     if at != len(values):
         raise models.ModelUnavailable(f"{weights} holds {len(values) - at} values more than {cfg} uses")
     graph = helper.make_graph(
         nodes, cfg.stem,
-        [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["n", 3, "h", "w"])],
+        [helper.make_tensor_value_info("images", TensorProto.FLOAT, ["n", plan.input_channels, "h", "w"])],
         [helper.make_tensor_value_info(h.output, TensorProto.FLOAT, ["n", len(h.anchors) * (5 + h.classes),
                                                                      f"{h.output}.h", f"{h.output}.w"])
-         for h in heads],
+         for h in plan.heads],
         initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8  # what onnxruntime 1.16+ reads
-    return Network(model.SerializeToString(), tuple(heads), nodes[0].name, int(net.get("width", 416)),
-                   int(net.get("height", 416)))
+    return Network(model.SerializeToString(), plan.heads, plan.first, plan.width, plan.height)
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

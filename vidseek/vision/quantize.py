@@ -13,15 +13,13 @@ sample data), China and a flower (scikit-learn's sample images), a retina, a col
 wall (scikit-image's data) — each package comes with one of vidseek's own dependencies (ultralytics,
 sentence-transformers, easyocr). A missing one raises ModelUnavailable; callers then run the float graph.
 
-The file is keyed by the float graph's bytes, the recipe and the onnxruntime version, and written under a
-temporary name then renamed, so processes building it at once do not see half a file.
+vision.graphs keeps the result in the model cache, keyed by the source files, RECIPE and the onnxruntime
+version.
 """
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import os
 import tempfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -30,7 +28,7 @@ import numpy as np
 
 from vidseek import models
 
-RECIPE = "1"  # bump when the calibration photos or the quantisation settings change
+RECIPE = "2"  # bump when the calibration photos, their preparation (the letterbox) or the settings change
 
 
 def _rgb(picture) -> np.ndarray:
@@ -67,16 +65,10 @@ def calibration_photos() -> list[np.ndarray]:
     return photos
 
 
-def int8(graph: bytes, name: str, keep_float: Sequence[str], to_input: Callable[[np.ndarray], np.ndarray],
+def int8(graph: bytes, keep_float: Sequence[str], to_input: Callable[[np.ndarray], np.ndarray],
          input_name: str = "images") -> bytes:
-    """The int8 copy of `graph` (from the cache, else built now: ~3 s), its input for a photo given by
-    `to_input` (a 1×C×H×W float32 array)."""
-    import onnxruntime
-
-    key = hashlib.sha256(graph + f"|{RECIPE}|{onnxruntime.__version__}|{','.join(keep_float)}".encode()).hexdigest()
-    target = models.cache_dir() / f"{name}-int8-{key[:16]}.onnx"
-    if target.exists():
-        return target.read_bytes()
+    """The int8 copy of `graph` (~3 s; vision.graphs keeps it), its input for a photo given by `to_input`
+    (a 1×C×H×W float32 array)."""
     from onnxruntime.quantization import CalibrationDataReader, QuantFormat, QuantType, quantize_static
 
     feeds = iter([{input_name: to_input(photo)} for photo in calibration_photos()])
@@ -85,7 +77,7 @@ def int8(graph: bytes, name: str, keep_float: Sequence[str], to_input: Callable[
         def get_next(self):
             return next(feeds, None)
 
-    with tempfile.TemporaryDirectory(dir=target.parent) as tmp:
+    with tempfile.TemporaryDirectory() as tmp:
         source, built = Path(tmp) / "float.onnx", Path(tmp) / "int8.onnx"
         source.write_bytes(graph)
         root = logging.getLogger()
@@ -97,5 +89,4 @@ def int8(graph: bytes, name: str, keep_float: Sequence[str], to_input: Callable[
                             nodes_to_exclude=list(keep_float))
         finally:
             root.setLevel(level)
-        os.replace(built, target)
-    return target.read_bytes()
+        return built.read_bytes()

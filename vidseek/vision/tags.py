@@ -23,7 +23,7 @@ from typing import Literal
 import numpy as np
 
 from vidseek import models
-from vidseek.vision import runtime
+from vidseek.vision import graphs, runtime
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ INPUT_SIZE = 224  # EfficientNet-Lite0's training resolution
 # Frames a forward pass: small batches stay in the CPU's cache (on 2 cores 4 frames took 16-19 ms each,
 # 8 took 26 ms, 24 took 46 ms); more gains nothing on a GPU for the few frames a chunk has.
 BATCH = 4
+EXPORT_VERSION = "1"  # of how _exported makes the graph: part of its cache key (vision.graphs)
 Resize = Literal["crop", "squash"]
 
 
@@ -239,23 +240,24 @@ def _network(device: str) -> Callable[[np.ndarray], np.ndarray]:
     """EfficientNet-Lite0 with the verified weights as a function from an N×3×224×224 batch to its logits,
     loaded once per device: the tags source and the objects source's second look (vision.boxes) share it.
 
-    On the CPU it runs on onnxruntime, exported from the torch model at load (0.5 s): 3.7 against 11.4 ms a
-    frame on 2 cores, logits within 1e-5 of torch's. Elsewhere, or where the export fails, it is torch."""
-    import torch
-    from efficientnet_lite_pytorch import EfficientNet
-
+    On the CPU it runs on onnxruntime, exported from the torch model once (0.4 s; vision.graphs keeps the
+    graph): 3.7 against 11.4 ms a frame on 2 cores, logits within 1e-5 of torch's. Elsewhere, or where the
+    export fails, it is torch."""
     weights = models.packaged_file("efficientnet-lite0")
-    # from_name + our own load instead of from_pretrained: it prints, and its torch.load is not weights_only
-    model = EfficientNet.from_name("efficientnet-lite0")
-    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
-    model.eval()
     if device == "cpu":
         try:
-            return _on_onnxruntime(model)
+            import torch
+
+            graph = graphs.cached("efficientnet-lite0", f"export {EXPORT_VERSION} torch {torch.__version__} "
+                                  + graphs.source_key("efficientnet-lite0"), lambda: _exported(_torch_model(weights)))
+            network = runtime.OnnxModel(graph, "cpu", "ImageNet classifier")
+            return lambda batch: network.run(["logits"], {"images": np.ascontiguousarray(batch)})[0]
         except Exception as e:  # noqa: BLE001 - any exporter failure leaves the torch model, which works
             log.info("EfficientNet-Lite0 runs on torch: the ONNX export failed (%s)", e)
+    import torch
+
     # channels-last suits its depthwise convolutions (~15% a frame on the CPU); same numbers
-    model = model.to(device, memory_format=torch.channels_last)
+    model = _torch_model(weights).to(device, memory_format=torch.channels_last)
 
     def run(batch: np.ndarray) -> np.ndarray:
         with torch.inference_mode():
@@ -265,8 +267,18 @@ def _network(device: str) -> Callable[[np.ndarray], np.ndarray]:
     return run
 
 
-def _on_onnxruntime(model) -> Callable[[np.ndarray], np.ndarray]:
-    """The torch model exported to ONNX in memory, on onnxruntime with the lane's threads (vision.runtime)."""
+def _torch_model(weights: Path):
+    import torch
+    from efficientnet_lite_pytorch import EfficientNet
+
+    # from_name + our own load instead of from_pretrained: it prints, and its torch.load is not weights_only
+    model = EfficientNet.from_name("efficientnet-lite0")
+    model.load_state_dict(torch.load(weights, map_location="cpu", weights_only=True))
+    return model.eval()
+
+
+def _exported(model) -> bytes:
+    """The torch model as an ONNX graph: input 'images' (any batch), output 'logits'."""
     import io
     import warnings
 
@@ -278,8 +290,7 @@ def _on_onnxruntime(model) -> Callable[[np.ndarray], np.ndarray]:
         torch.onnx.export(model, torch.zeros(1, 3, INPUT_SIZE, INPUT_SIZE), graph, input_names=["images"],
                           output_names=["logits"], dynamic_axes={"images": {0: "n"}}, opset_version=13,
                           dynamo=False)
-    network = runtime.OnnxModel(graph.getvalue(), "cpu", "ImageNet classifier")
-    return lambda batch: network.run(["logits"], {"images": np.ascontiguousarray(batch)})[0]
+    return graph.getvalue()
 
 
 def softmax_and_energy(logits: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
