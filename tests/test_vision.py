@@ -263,6 +263,16 @@ def test_the_derived_graphs_are_built_once_and_kept(monkeypatch: pytest.MonkeyPa
     tags._network.cache_clear()
 
 
+def test_int8_is_for_where_the_detector_runs_on_the_cpu(monkeypatch: pytest.MonkeyPatch) -> None:
+    from vidseek.vision import runtime
+
+    monkeypatch.setattr(runtime, "has_cuda", lambda: False)
+    assert coco.precision_for("cpu") == coco.precision_for("cuda") == "int8"  # no CUDA provider: the CPU runs it
+    assert coco.precision_for("cpu", "float") == "float"
+    monkeypatch.setattr(runtime, "has_cuda", lambda: True)
+    assert coco.precision_for("cuda") == "float" and coco.precision_for("cpu") == "int8"
+
+
 def test_without_its_calibration_photos_the_detector_runs_in_float(monkeypatch: pytest.MonkeyPatch,
                                                                    tmp_path: Path) -> None:
     from vidseek.vision import quantize

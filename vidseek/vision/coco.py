@@ -6,9 +6,10 @@ that has no wheel for current Pythons) and checks each against the SHA-256 pinne
 vidseek/vision/darknet.py builds them into an ONNX graph that onnxruntime runs: 2.2x OpenCV's Darknet
 reader on the same cores, with the same boxes (tests/test_vision.py compares them).
 
-The input stays the 416² square, letterboxed. The network is all convolutions, so a 16:9 frame could be fed
-416×256 (37% less work), but on the photo set that found 16 of 23 objects with 2 wrong classes, against
-17 and 1 (benchmarks/RESULTS.md); int8 weights (1.8x) cost one object or one wrong class there too.
+Where it runs on the CPU it runs as an int8 copy (vidseek/vision/quantize.py, 1.7x). The input stays the
+416² square, letterboxed: the network is all convolutions, so a 16:9 frame could be fed 416×256 (37% less
+work), but on the photo set that found 16 of 23 objects with 2 wrong classes, against 17 and 1
+(docs/models.md).
 """
 
 from __future__ import annotations
@@ -59,8 +60,10 @@ def describe(found: Counter[str]) -> str:
 
 
 def precision_for(device: str, wanted: Precision = PRECISION) -> Precision:
-    """What the detector will run in: int8 only on the CPU and where the calibration photos are installed."""
-    return "int8" if wanted == "int8" and device == "cpu" and quantize.can_calibrate() else "float"
+    """What the detector will run in: int8 where it runs on the CPU (a GPU runs the float graph) and the
+    calibration photos are installed."""
+    on_cpu = device == "cpu" or not runtime.has_cuda()
+    return "int8" if wanted == "int8" and on_cpu and quantize.can_calibrate() else "float"
 
 
 def require_runtime() -> None:

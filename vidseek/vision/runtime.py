@@ -17,15 +17,20 @@ import numpy as np
 log = logging.getLogger(__name__)
 
 
+def has_cuda() -> bool:
+    """Whether the installed onnxruntime can run on a CUDA GPU (the PyPI `onnxruntime` wheel cannot)."""
+    import onnxruntime as ort
+
+    return "CUDAExecutionProvider" in ort.get_available_providers()
+
+
 class OnnxModel:
     """`run(outputs, feeds)` as onnxruntime's, on the CPU with the lane's threads, or on CUDA where asked for
     and the installed onnxruntime has it."""
 
     def __init__(self, graph: bytes, device: str = "cpu", name: str = "model"):
-        import onnxruntime as ort
-
         self._graph, self._name = graph, name
-        self._cuda = device.startswith("cuda") and "CUDAExecutionProvider" in ort.get_available_providers()
+        self._cuda = device.startswith("cuda") and has_cuda()
         if device.startswith("cuda") and not self._cuda:  # the wheel vidseek installs is the CPU one
             log.info("this onnxruntime has no CUDA provider; the %s runs on the CPU", name)
         self._sessions: dict[int, object] = {}
