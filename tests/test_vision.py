@@ -128,13 +128,20 @@ def test_the_dog_and_the_person_photos(detector: coco.CocoDetector) -> None:
 
 
 def test_no_person_on_the_cartoon_frames_where_the_pose_default_saw_one(detector: coco.CocoDetector) -> None:
-    """mediapipe's pose model says 'person' on these Big Buck Bunny frames (benchmarks/vision_photos.py)."""
+    """mediapipe's pose model says 'person' on these Big Buck Bunny frames (benchmarks/vision_photos.py); the
+    default objects detector (COCO, every box looked at again) says it on none. The bare detector, float or
+    int8, says it on at most one of the trailer's 28 frames (float at 42 s, int8 at 46 s, both ~0.50)."""
+    from vidseek.extractors.objects import _Coco
+
     try:
         frames = dict(cartoon_frames())
     except Exception as exc:  # the trailer comes from PyPI (examples/get_trailer.sh)
         pytest.skip(f"no Big Buck Bunny trailer: {exc}")
     picked = [frames[t] for t in (22.0, 24.0, 26.0, 28.0, 34.0, 36.0, 44.0, 46.0)]
-    assert [coco.counts(d)["person"] for d in detector.detect(picked)] == [0] * len(picked)
+    default = _Coco("cpu", coco.CONFIDENCE)
+    assert default.detector.precision == "int8"
+    assert [sum(s.label == "person" for s in seen) for seen in default.detect(picked)] == [0] * len(picked)
+    assert sum(coco.counts(d)["person"] > 0 for d in detector.detect(list(frames.values()))) <= 1
 
 
 def test_the_bus_is_found_in_the_segments_that_show_it(detector: coco.CocoDetector, tmp_path: Path) -> None:

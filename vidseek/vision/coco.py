@@ -6,7 +6,7 @@ that has no wheel for current Pythons) and checks each against the SHA-256 pinne
 vidseek/vision/darknet.py builds them into an ONNX graph that onnxruntime runs: 2.2x OpenCV's Darknet
 reader on the same cores, with the same boxes (tests/test_vision.py compares them).
 
-Where it runs on the CPU it runs as an int8 copy (vidseek/vision/quantize.py, 1.7x). The input stays the
+Where it runs on the CPU it runs as an int8 copy (vidseek/vision/quantize.py, ~2.5x). The input stays the
 416² square, letterboxed: the network is all convolutions, so a 16:9 frame could be fed 416×256 (37% less
 work), but on the photo set that found 16 of 23 objects with 2 wrong classes, against 17 and 1
 (docs/models.md).
@@ -35,7 +35,7 @@ INPUT_SIZE = 416  # the resolution yolov3-tiny.cfg was trained at
 CONFIDENCE = 0.4
 NMS_IOU = 0.45  # darknet's
 Precision = Literal["int8", "float"]
-# int8 on the CPU (vision/quantize.py): 1.7x faster; on the photo set the same 17 of 23 objects and 1 wrong
+# int8 on the CPU (vision/quantize.py): ~2.5x faster; on the photo set the same 17 of 23 objects and 1 wrong
 # class as the float graph, and 0 of 28 cartoon frames called a person against 1 (docs/models.md)
 PRECISION: Precision = "int8"
 
@@ -103,7 +103,7 @@ class CocoDetector:
                     graph = graphs.cached(
                         "yolov3-tiny-int8", f"{key} int8 {quantize.RECIPE} onnxruntime {onnxruntime.__version__}",
                         lambda: quantize.int8(darknet.build(cfg, weights).onnx,
-                                              [plan.first, *(h.output for h in plan.heads)], _blob))
+                                              [*plan.front, *(h.output for h in plan.heads)], _blob))
                 except models.ModelUnavailable as e:
                     log.info("the COCO detector runs in float: %s", e)
                     self.precision = "float"

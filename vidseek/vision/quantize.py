@@ -1,12 +1,13 @@
 """An int8 copy of an ONNX graph, calibrated on real photos that vidseek's dependencies install, built once
 and kept in the model cache.
 
-Why: YOLOv3-tiny is most of what the picture sources cost, and on the CPU int8 convolutions run it 1.7x
-faster (24 against 41 ms a 416² frame on one thread). Weights are quantised per channel, activations per
-tensor from their MinMax ranges over the calibration photos (onnxruntime's static QDQ quantisation). The
-layers named in `keep_float` stay float: for the detector its first convolution (raw pixels) and the two
-that write the YOLO heads; quantising those too cost a right object or added a wrong class on the photo
-set (docs/models.md has the table).
+Why: YOLOv3-tiny is most of what the picture sources cost, and on the CPU int8 convolutions run it about
+2.5x faster (docs/models.md; with darknet.Outline.pool_first). Weights are quantised per channel,
+activations per tensor from their MinMax ranges over the calibration photos (onnxruntime's static QDQ
+quantisation). The layers named in `keep_float` stay float: for the detector its first layer (raw
+pixels; its convolution, pool and activation: darknet.Outline.pool_first) and the two convolutions that
+write the YOLO heads; quantising those too cost a right object or added a wrong class on the photo set
+(docs/models.md has the table).
 
 The calibration photos are none of the photo set the detector is measured on: Grace Hopper (matplotlib's
 sample data), China and a flower (scikit-learn's sample images), a retina, a colour wheel and a brick
