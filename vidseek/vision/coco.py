@@ -36,7 +36,7 @@ CONFIDENCE = 0.4
 NMS_IOU = 0.45  # darknet's
 Precision = Literal["int8", "float"]
 # int8 on the CPU (vision/quantize.py): ~2.5x faster; on the photo set the same 17 of 23 objects and 1 wrong
-# class as the float graph, and 0 of 28 cartoon frames called a person against 1 (docs/models.md)
+# class as the float graph, and like it a person on 1 of 28 cartoon frames (another one; docs/models.md)
 PRECISION: Precision = "int8"
 
 
