@@ -100,10 +100,11 @@ class CocoDetector:
             graph = None
             if self.precision == "int8":
                 try:
+                    keep = [*plan.front, *(h.output for h in plan.heads)]  # float: raw pixels in, boxes out
                     graph = graphs.cached(
-                        "yolov3-tiny-int8", f"{key} int8 {quantize.RECIPE} onnxruntime {onnxruntime.__version__}",
-                        lambda: quantize.int8(darknet.build(cfg, weights).onnx,
-                                              [*plan.front, *(h.output for h in plan.heads)], _blob))
+                        "yolov3-tiny-int8", f"{key} int8 {quantize.RECIPE} onnxruntime {onnxruntime.__version__} "
+                                            f"float {','.join(keep)}",
+                        lambda: quantize.int8(darknet.build(cfg, weights).onnx, keep, _blob))
                 except models.ModelUnavailable as e:
                     log.info("the COCO detector runs in float: %s", e)
                     self.precision = "float"
