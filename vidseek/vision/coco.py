@@ -104,12 +104,12 @@ class CocoDetector:
                     graph = graphs.cached(
                         "yolov3-tiny-int8", f"{key} int8 {quantize.RECIPE} onnxruntime {onnxruntime.__version__} "
                                             f"float {','.join(keep)}",
-                        lambda: quantize.int8(darknet.build(cfg, weights).onnx, keep, _blob))
+                        lambda: quantize.int8(darknet.build(cfg, weights), keep, _blob))
                 except models.ModelUnavailable as e:
                     log.info("the COCO detector runs in float: %s", e)
                     self.precision = "float"
             if graph is None:
-                graph = graphs.cached("yolov3-tiny", key, lambda: darknet.build(cfg, weights).onnx)
+                graph = graphs.cached("yolov3-tiny", key, lambda: darknet.build(cfg, weights))
             self._network = runtime.OnnxModel(graph, self.device, "COCO detector")
         return self._network
 

@@ -32,17 +32,6 @@ class YoloHead:
     classes: int
 
 
-@dataclass(frozen=True)
-class Network:
-    """The serialised ONNX model and what its outputs are."""
-
-    onnx: bytes
-    heads: tuple[YoloHead, ...]
-    front: tuple[str, ...]  # the nodes of the first layer (Outline.front)
-    width: int  # the cfg's input size (the one it was trained at)
-    height: int
-
-
 def parse_cfg(text: str) -> list[dict[str, str]]:
     """A Darknet cfg as its sections in order: {'type': 'convolutional', 'filters': '16', …}."""
     sections: list[dict[str, str]] = []
@@ -79,12 +68,10 @@ class Step:
 
 @dataclass(frozen=True)
 class Outline:
-    """A network's steps, heads and input size, from its cfg alone (no weights read)."""
+    """A network's steps, heads and input channels, from its cfg alone (no weights read)."""
 
     steps: tuple[Step, ...]
     heads: tuple[YoloHead, ...]
-    width: int
-    height: int
     input_channels: int
 
     @property
@@ -154,13 +141,12 @@ def outline(cfg: Path) -> Outline:
         outputs.append(out)
         channels.append(c)
         previous = out
-    return Outline(tuple(steps), tuple(heads), int(net.get("width", 416)), int(net.get("height", 416)),
-                   int(net.get("channels", 3)))
+    return Outline(tuple(steps), tuple(heads), int(net.get("channels", 3)))
 
 
-def build(cfg: Path, weights: Path) -> Network:
-    """The network `cfg` describes with the values in `weights`, as ONNX (opset 13, input 'images',
-    N×3×H×W floats in 0..1, H and W any multiple of 32)."""
+def build(cfg: Path, weights: Path) -> bytes:
+    """The network `cfg` describes with the values in `weights`, as a serialised ONNX model (opset 13, input
+    'images', N×3×H×W floats in 0..1, H and W any multiple of 32; outlined by `outline(cfg)`)."""
     from onnx import TensorProto, helper, numpy_helper
 
     plan = outline(cfg)
@@ -227,7 +213,7 @@ def build(cfg: Path, weights: Path) -> Network:
         initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8  # what onnxruntime 1.16+ reads
-    return Network(model.SerializeToString(), plan.heads, plan.front, plan.width, plan.height)
+    return model.SerializeToString()
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:
