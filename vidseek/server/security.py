@@ -1,5 +1,6 @@
 """Who may call the API and which files it may touch: a token off localhost, only files under the roots,
-only loopback host names without a token (DNS rebinding), same-origin writes, and bounded request bodies."""
+only loopback host names without a token (DNS rebinding), same-origin writes, and bounded request bodies
+(in size and in JSON nesting)."""
 
 from __future__ import annotations
 
@@ -18,11 +19,13 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vidseek.errors import BadRequest
+from vidseek.server.bodies import nests_deeper_than
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
 TOKEN_HEADER = "X-Vidseek-Token"
 MIN_TOKEN = 12  # characters; `openssl rand -hex 16` gives 32
 MAX_BODY = 64 * 1024  # bytes of a request body: questions, options and paths are small
+MAX_DEPTH = 64  # levels of JSON nesting in a request body: the API's need 2, MCP's a handful
 SAFE_METHODS = {"GET", "HEAD", "OPTIONS"}
 
 
@@ -143,12 +146,16 @@ def token_checker(config: ServerConfig):
 class Guard:
     """ASGI middleware run before any route: without a token only loopback Host names are answered (a web
     page whose name rebinds to 127.0.0.1 gets nothing), writes from a page of another origin are refused,
-    and request bodies larger than MAX_BODY are refused before they are parsed."""
+    and request bodies larger than MAX_BODY, not UTF-8 or nesting JSON deeper than MAX_DEPTH are refused
+    before anything parses them. The body (at most MAX_BODY) is read here whole and handed on: a refusal is
+    this middleware's own answer, never an exception inside an app that would turn it into a 500 (the MCP
+    SDK does)."""
 
-    def __init__(self, app: ASGIApp, config: ServerConfig, max_body: int = MAX_BODY):
+    def __init__(self, app: ASGIApp, config: ServerConfig, max_body: int = MAX_BODY, max_depth: int = MAX_DEPTH):
         self.app = app
         self.config = config
         self.max_body = max_body
+        self.max_depth = max_depth
 
     def refusal(self, scope: Scope) -> tuple[int, str] | None:
         headers = Headers(scope=scope)
@@ -168,24 +175,51 @@ class Guard:
                 return 413, f"the request body is too large ({int(length)} bytes; at most {self.max_body})"
         return None
 
+    async def _body(self, receive: Receive) -> tuple[bytes | None, tuple[int, str] | None]:
+        """The whole request body (None when the client left first), or why it is refused."""
+        chunks: list[bytes] = []
+        received = 0
+        while True:
+            message = await receive()
+            if message["type"] != "http.request":  # http.disconnect: nobody to answer
+                return None, None
+            chunk = message.get("body", b"")
+            received += len(chunk)
+            if received > self.max_body:  # a body sent without a length (chunked) is counted as it comes
+                return None, (413, f"the request body is too large (more than {self.max_body} bytes)")
+            chunks.append(chunk)
+            if not message.get("more_body", False):
+                break
+        body = b"".join(chunks)
+        try:  # JSON between systems is UTF-8 (RFC 8259); the MCP SDK answers other bytes with a 500
+            body.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            return None, (400, f"the request body is not UTF-8 text (byte {exc.start})")
+        if nests_deeper_than(body, self.max_depth):
+            return None, (400, f"the request body nests JSON deeper than {self.max_depth} levels")
+        return body, None
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
         refused = self.refusal(scope)
+        body = None
+        if refused is None:
+            body, refused = await self._body(receive)
         if refused is not None:
             status, message = refused
             await JSONResponse({"error": message}, status)(scope, receive, send)
             return
-        received = 0
+        if body is None:
+            return
+        given = False
 
-        async def bounded() -> Message:  # a body sent without a length (chunked) is counted as it comes
-            nonlocal received
-            message = await receive()
-            if message["type"] == "http.request":
-                received += len(message.get("body", b""))
-                if received > self.max_body:
-                    raise HTTPException(413, f"the request body is too large (more than {self.max_body} bytes)")
-            return message
+        async def replay() -> Message:  # the body once, then whatever comes next (http.disconnect)
+            nonlocal given
+            if given:
+                return await receive()
+            given = True
+            return {"type": "http.request", "body": body, "more_body": False}
 
-        await self.app(scope, bounded, send)
+        await self.app(scope, replay, send)
