@@ -116,6 +116,20 @@ def test_the_session_limits_are_checked_when_the_server_is_made(harbor) -> None:
             create_server(McpOptions(ServerConfig(roots=[root], llm=False), library=library, **bad))
 
 
+def test_the_command_line_takes_the_session_limits_and_refuses_bad_ones(harbor) -> None:
+    import subprocess
+    import sys
+
+    library, root, _ = harbor
+    base = [sys.executable, "-m", "vidseek", "mcp", "--http", "-L", str(library.path), "--root", str(root), "--no-llm"]
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])}
+    for flags, line in ((["--max-sessions", "0"], "vidseek: --max-sessions must be at least 1; got 0"),
+                        (["--session-idle", "-1"],
+                         "vidseek: --session-idle must be a positive number of seconds; got -1")):
+        done = subprocess.run([*base, *flags], env=env, capture_output=True, text=True, timeout=120)
+        assert done.returncode == 2 and done.stderr.strip().splitlines() == [line]
+
+
 @pytest.mark.parametrize(("tool", "arguments", "message"), [
     ("search_evidence", {"query": "ferry", "k": True}, "vidseek: k: a number, not true or false"),
     ("ask", {"question": "When?", "k": False}, "vidseek: k: a number, not true or false"),

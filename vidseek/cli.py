@@ -797,6 +797,10 @@ def mcp_server(
     root: Annotated[list[Path] | None, typer.Option(
         help="A folder whose files may be indexed (repeat for several; default: the current folder).")] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")] = False,
+    max_sessions: Annotated[int, typer.Option(
+        help="--http: live client sessions at most; one more is refused (503) until one ends or expires.")] = 32,
+    session_idle: Annotated[float, typer.Option(
+        help="--http: seconds a session may sit idle (no request in flight) before it is ended.")] = 600.0,
     device: DeviceOption = "auto",
     library: LibraryOption = None,
     store: StoreOption = None,
@@ -813,7 +817,7 @@ def mcp_server(
         raise typer.Exit(BAD_INPUT) from None
     quiet_libraries()
     config = _server_config(library, store, root, token, host, device, no_llm)
-    server = create_server(McpOptions(config))
+    server = create_server(McpOptions(config, max_sessions=max_sessions, session_idle=session_idle))
     if not http:
         run_stdio(server)
         return
