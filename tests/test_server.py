@@ -196,7 +196,7 @@ def test_openapi_schema_matches_the_api(client, served) -> None:
     _, _, fp = served
     schema = client.get("/openapi.json").json()
     routes = {(route.path, method.lower()) for route in client.app.state.api.routes for method in route.methods}
-    assert len(routes) == 12 and all(path.startswith("/api/") for path, _ in routes)
+    assert len(routes) == 13 and all(path.startswith("/api/") for path, _ in routes)
     documented = {(path, method) for path, ops in schema["paths"].items() for method in ops}
     assert documented == routes
     components = schema["components"]["schemas"]
@@ -260,6 +260,18 @@ def test_request_bodies_and_fields_are_bounded(client) -> None:
     response = client.post("/api/index", json={"path": "a" * 5000})
     assert response.status_code == 422 and response.json()["error"].startswith("path: String should have at most")
     assert client.get("/api/search", params={"q": "x" * 2001}).status_code == 422
+
+
+def test_a_body_nested_too_deep_or_not_utf8_is_refused_before_parsing(client) -> None:
+    from vidseek.server.security import MAX_DEPTH
+
+    for body, error in ((b'{"question": ' + b"[" * 30_000 + b"]" * 30_000 + b"}",
+                         f"the request body nests JSON deeper than {MAX_DEPTH} levels"),
+                        (b'{"question": "caf\xe9?"}', "the request body is not UTF-8 text (byte 17)")):
+        response = client.post("/api/ask", content=body, headers={"Content-Type": "application/json"})
+        assert response.status_code == 400 and response.json() == {"error": error}
+    nested = {"question": "Who keeps the lighthouse?", "k": 3, "choices": [], "mode": "quick"}
+    assert client.post("/api/ask", json=nested).status_code == 200  # what the page sends nests two levels
 
 
 class _Stalled:

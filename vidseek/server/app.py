@@ -21,6 +21,7 @@ from vidseek.diarize import speaker_of
 from vidseek.errors import NotFound, NotIndexed, VidseekError
 from vidseek.extractors import page_sources
 from vidseek.library import Library, LLMSettings
+from vidseek.pipeline.chapters import VideoSummary
 from vidseek.pipeline.retrieve import Hit
 from vidseek.server import schemas as s
 from vidseek.server.jobs import IndexJobs, Job
@@ -125,17 +126,32 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         items = sorted((e for _, e in rows if not source or e.source in source), key=lambda e: (e.start, e.end))
         return [evidence_out(e) for e in items]
 
-    @api.get("/videos/{video_id}/summary", response_model=s.SummaryOut,
-             summary="A video's synopsis and chapters (build=false: only if already built; else 404)")
-    def video_summary(video_id: Annotated[str, Path_(max_length=64)], build: bool = False) -> s.SummaryOut:
-        video = video_of(video_id)
-        with asking:
-            made = lib.summary(video.fingerprint, LLMSettings(enabled=config.llm), build=build)
-        if made is None:
-            raise NotFound(f"no summary of {video.fingerprint[:12]} yet (ask with build=true, or run vidseek summary)")
-        return s.SummaryOut(video=video.fingerprint, synopsis=made.synopsis, model=made.model, notes=made.notes,
+    def summary_out(made: VideoSummary) -> s.SummaryOut:
+        return s.SummaryOut(video=made.fingerprint, synopsis=made.synopsis, model=made.model, notes=made.notes,
                             chapters=[s.ChapterOut(start=c.start, end=c.end, title=c.title, summary=c.summary,
                                                    lines=[evidence_out(e) for e in c.lines]) for c in made.chapters])
+
+    # reading and building are two methods: a GET only reads (a page of another site can make the browser send
+    # one, with an <img> or a link), a POST builds and passes Guard's Origin check
+    @api.get("/videos/{video_id}/summary", response_model=s.SummaryOut,
+             summary="A video's synopsis and chapters once built (else 404; POST builds them)")
+    def video_summary(video_id: Annotated[str, Path_(max_length=64)]) -> s.SummaryOut:
+        video = video_of(video_id)
+        with asking:
+            made = lib.summary(video.fingerprint, LLMSettings(enabled=config.llm), build=False)
+        if made is None:
+            raise NotFound(f"no summary of {video.fingerprint[:12]} yet (a POST to this address builds it, "
+                           "or run vidseek summary)")
+        return summary_out(made)
+
+    @api.post("/videos/{video_id}/summary", response_model=s.SummaryOut,
+              summary="Build a video's synopsis and chapters (with the LLM when the server has one), or the built ones")
+    def build_video_summary(video_id: Annotated[str, Path_(max_length=64)]) -> s.SummaryOut:
+        video = video_of(video_id)
+        with asking:
+            made = lib.summary(video.fingerprint, LLMSettings(enabled=config.llm), build=True)
+        assert made is not None  # build=True always gives one
+        return summary_out(made)
 
     @api.get("/videos/{video_id}/file", summary="The video file, with HTTP range requests for seeking",
              response_class=FileResponse, responses={206: {"description": "Part of the file"}})
