@@ -56,7 +56,7 @@ class Folders:
             raise OutsideFolders(f"'{text}' is outside {self.what}")  # decided on the text: nothing touched
         try:
             resolved = joined.resolve()
-        except (OSError, RuntimeError) as exc:  # RuntimeError: a loop of links
+        except (OSError, RuntimeError, ValueError) as exc:  # a loop of links; a name the file system cannot encode
             raise UnreadablePath(f"'{text}' cannot be read: {_reason(exc)}") from None
         if not _under(resolved, self.real):
             raise OutsideFolders(f"'{text}' is outside {self.what}")
@@ -71,7 +71,7 @@ class Folders:
             mode = resolved.stat().st_mode
         except FileNotFoundError:
             raise NotFound(f"'{text}' does not exist") from None
-        except OSError as exc:
+        except (OSError, ValueError) as exc:
             raise UnreadablePath(f"'{text}' cannot be read: {_reason(exc)}") from None
         if not stat.S_ISREG(mode):
             what = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
