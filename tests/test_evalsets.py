@@ -15,6 +15,7 @@ from tests import benchmark_files as bf
 from tests.chat_server import chat_server
 from tests.helpers import cli
 from vidseek.evalsets import BENCHMARKS, FormatError, get
+from vidseek.evalsets.base import BenchQuestion
 from vidseek.library import Library
 
 COMMON = ["--no-llm", "--device", "cpu", "--sources", "ocr"]
@@ -254,3 +255,58 @@ def test_a_video_under_two_names_is_asked_through_the_entry_it_repeats() -> None
     report = BatchReport([VideoResult("a.mp4", "indexed", "entry-a"), VideoResult("b.mp4", "duplicate", "content-a"),
                           VideoResult("c.mp4", "failed", error="no video stream")], backend="inline", workers=1)
     assert fingerprints(report, {"entry-a": "content-a"}.get) == {"a.mp4": "entry-a", "b.mp4": "entry-a"}
+
+
+@pytest.mark.parametrize("relative", [False, True])
+def test_a_video_id_that_leads_outside_videos_is_never_opened(tmp_path, monkeypatch, relative) -> None:
+    """A benchmark file comes from a third party: an id with `..`, an absolute path or a link that points out of
+    --videos is no video (noted by its id), even when a file of the same name lies inside; ids inside work."""
+    from vidseek.evalsets.run import find_videos
+
+    videos, outside = tmp_path / "videos", tmp_path / "outside"
+    (videos / "sub").mkdir(parents=True)
+    outside.mkdir()
+    for file in (outside / "s.mp4", videos / "s.mp4", videos / "sub" / "ok.mp4"):
+        file.write_bytes(b"x")
+    (videos / "link.mp4").symlink_to(outside / "s.mp4")
+    (videos / "sub" / "lk.mp4").symlink_to(outside / "s.mp4")  # found by its stem, but it leads out
+    escaping = ["../outside/s.mp4", str(outside / "s.mp4"), "link.mp4", "lk", "../outside/s",
+                "sub/../../outside/s.mp4", str(outside / "s")]
+    inside = {"ok": videos / "sub" / "ok.mp4", "sub/ok.mp4": videos / "sub" / "ok.mp4", "s": videos / "s.mp4",
+              "sub/../s.mp4": videos / "sub" / ".." / "s.mp4"}
+    questions = [BenchQuestion(video, str(n), "Which?", ["x", "y"], "A")
+                 for n, video in enumerate([*escaping, *inside])]
+    if relative:  # --videos given relative to the working folder
+        monkeypatch.chdir(tmp_path)
+        inside = {video: path.relative_to(tmp_path) for video, path in inside.items()}
+    located = find_videos(questions, Path("videos") if relative else videos)
+    assert located.paths == {**{video: None for video in escaping}, **inside}
+    assert located.outside == escaping
+    assert located.notes() == [f"video id '{video}' leads outside --videos: not opened, counted as missing"
+                               for video in escaping]
+
+
+def test_the_command_counts_an_escaping_video_id_as_missing_and_says_why(tmp_path) -> None:
+    """End to end, LVBench and Video-MME files whose ids lead out of --videos (to a file with subtitles beside
+    it): nothing is indexed, the ids are missing videos, and a note names each."""
+    (tmp_path / "videos").mkdir()
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "s.mp4").write_bytes(b"not a benchmark video")
+    (outside / "s.srt").write_text("1\n00:00:00,000 --> 00:00:02,000\nsecret\n")
+    qa = [{"uid": "q1", "question": "Which?\n(A) x\n(B) y", "answer": "A", "question_type": ["reasoning"],
+           "time_reference": "00:00-00:04"}]
+    (tmp_path / "meta.jsonl").write_text(json.dumps({"key": "../outside/s.mp4", "type": "documentary",
+                                                     "video_info": {}, "qa": qa}) + "\n")
+    record = {**bf.videomme_records(bf.questions())[0], "videoID": str(outside / "s.mp4")}
+    (tmp_path / "videomme.json").write_text(json.dumps([record]))
+    done = cli(*[["eval", "--benchmark", name, tmp_path / file, "--videos", tmp_path / "videos", "-L",
+                  tmp_path / "lib", *COMMON, "--out", tmp_path / f"{name}.json"]
+                 for name, file in (("lvbench", "meta.jsonl"), ("videomme", "videomme.json"))])
+    for (name, video), result in zip((("lvbench", "../outside/s.mp4"), ("videomme", str(outside / "s.mp4"))), done):
+        assert result["code"] == 0 and result["crash"] is None, result
+        report = json.loads((tmp_path / f"{name}.json").read_text())
+        assert report["missing_videos"] == [video] and report["failed_videos"] == {}
+        assert report["index"]["videos"] == 0 and report["results"] == []
+        note = f"video id '{video}' leads outside --videos: not opened, counted as missing"
+        assert note in report["notes"] and f"note: {note}" in result["stdout"]

@@ -105,8 +105,8 @@ def test_an_mcp_client_over_stdio_lists_searches_asks_reads_and_indexes(harbor) 
         assert got[key].isError
         assert got[key].content[0].text.startswith("vidseek: '") and got[key].content[0].text.endswith(
             "' is outside the folders this server may read")
-    assert got["unknown"].isError and got["unknown"].content[0].text == (
-        f"vidseek: no indexed video matches 'nothing-like-it' in {library}")
+    assert got["unknown"].isError and got["unknown"].content[0].text == (  # a path: read from the first root
+        f"vidseek: no indexed video matches '{folder / 'nothing-like-it'}' in {library}")
     assert got["backwards"].isError and got["backwards"].content[0].text == (
         "vidseek: start 3, end 1: not a time range (seconds, with 0 ≤ start ≤ end)")
 
@@ -198,3 +198,55 @@ def test_mcp_refuses_a_public_address_without_a_token(harbor) -> None:
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         "vidseek: serving on 0.0.0.0 (reachable from other machines) needs a token: --token T or $VIDSEEK_TOKEN"]
+
+
+
+def test_a_video_path_outside_the_roots_is_refused_unopened_and_alike_whether_or_not_it_exists(
+        harbor, embedder, tmp_path) -> None:
+    """read_window, ask and search_evidence check a `video` path against the roots before anything stats, opens
+    or hashes it: the file's access time stays as it was, and the reply is the same one line for a file that
+    exists and one that does not (no oracle for the rest of the disk). Ids and paths inside the roots work."""
+    from mcp.shared.memory import create_connected_server_and_client_session
+
+    from vidseek.library import Library
+    from vidseek.mcp_server import McpOptions, create_server
+    from vidseek.server.security import ServerConfig
+
+    folder, library, fp = harbor
+    root = tmp_path / "root"
+    root.mkdir()
+    secret = tmp_path / "secret.mp4"  # beside the root, not in it
+    secret.write_bytes(b"not for the client")
+    os.utime(secret, (1_000_000, 2_000_000))  # accessed before it changed: any read moves the access time
+    (root / "leak.mp4").symlink_to(secret)  # a link inside a root that leads out of it
+    config = ServerConfig(roots=[root, folder], llm=False, device="cpu")
+    server = create_server(McpOptions(config, Library(library, embedder=embedder, device="cpu")))
+    given = [str(secret), "../secret.mp4", "leak.mp4", f"{root}/../secret.mp4", "/etc/shadow"]
+    calls = [("read_window", {"start": 0, "end": 4}),
+             ("ask", {"question": "Who is the harbor master?", "mode": "extractive"}),
+             ("search_evidence", {"query": "harbor master"})]
+
+    async def replies() -> dict:
+        async with create_connected_server_and_client_session(server._mcp_server) as client:
+            out: dict = {}
+            for name, args in calls:
+                for video in given:
+                    result = await client.call_tool(name, {**args, "video": video})
+                    out[(name, video)] = (result.isError, result.content[0].text)
+            out["atime"] = os.stat(secret).st_atime
+            secret.unlink()  # the same calls once the file is gone
+            for name, args in calls:
+                result = await client.call_tool(name, {**args, "video": str(secret)})
+                out[(name, "gone")] = (result.isError, result.content[0].text)
+            out["id"] = await client.call_tool("read_window", {"video": fp, "start": 0, "end": 4})
+            out["inside"] = await client.call_tool("read_window", {"video": str(folder / "harbor.mp4"),
+                                                                   "start": 0, "end": 4})
+            return out
+
+    got = asyncio.run(asyncio.wait_for(replies(), 120))
+    for name, _ in calls:
+        for video in given:
+            assert got[(name, video)] == (True, f"vidseek: '{video}' is outside the folders this server may read")
+        assert got[(name, "gone")] == got[(name, str(secret))]  # there or not, the same line: no oracle
+    assert got["atime"] == 1_000_000  # never opened
+    assert _payload(got["id"])["video"] == fp and _payload(got["inside"])["video"] == fp

@@ -133,6 +133,20 @@ def test_paths_outside_the_roots_are_refused(client, served, path) -> None:
     assert response.json()["error"].endswith("is outside the folders this server may read")
 
 
+def test_a_path_that_cannot_be_resolved_is_a_one_line_4xx_never_a_500(client, served) -> None:
+    """A name longer than the file system takes (ENAMETOOLONG) or any other OSError while a path is resolved is
+    a one-line refusal; outside the roots it is the same line whether or not the file exists."""
+    root, _, _ = served
+    for path in ("a" * 300 + ".mp4", "a" * 300 + "/x.mp4", str(root / "videos" / ("b" * 300))):
+        response = client.post("/api/index", json={"path": path})
+        assert response.status_code == 400, (path, response.text)
+        assert response.json() == {"error": f"'{path}' cannot be read: File name too long"}
+    for path in ("/" + "c" * 300 + ".mp4", "/etc/passwd", "/etc/no-such-file"):
+        response = client.post("/api/index", json={"path": path})
+        assert response.status_code == 403
+        assert response.json() == {"error": f"'{path}' is outside the folders this server may read"}
+
+
 def test_traversal_through_urls_finds_nothing(client) -> None:
     for url in ["/static/..%2F..%2Fcli.py", "/static/../app.py", "/api/videos/..%2F..%2Fetc%2Fpasswd/file",
                 "/api/videos/%2e%2e/evidence"]:

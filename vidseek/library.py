@@ -18,6 +18,7 @@ from vidseek.diarize import resolve as resolve_speaker
 from vidseek.diarize import speakers as speaker_list
 from vidseek.errors import BadRequest, NotIndexed
 from vidseek.models import ModelUnavailable
+from vidseek.paths import looks_like_id
 from vidseek.pipeline.agent import AgentSettings
 from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_citations, split_choices
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
@@ -176,7 +177,8 @@ class Library:
     def find(self, path_or_id: str | os.PathLike[str]) -> VideoRecord:
         """The record of a file (by content), or of an indexed video by fingerprint prefix or old path."""
         text = str(path_or_id)
-        if Path(text).is_file():
+        by_id = looks_like_id(text)  # hex digits are an id: no file of that name is read (vidseek.paths)
+        if not by_id and Path(text).is_file():
             resolved = str(Path(text).resolve())
             entries = self.cache.entries_of(fingerprint(text))
             record = next((r for r in entries if r.video.path == resolved), None) or \
@@ -184,9 +186,8 @@ class Library:
             if record is not None:
                 return record
             raise NotIndexed(f"'{text}' is not indexed in {self.path} (run: vidseek index '{text}')")
-        resolved = str(Path(text).resolve())
-        matches = [r for r in self.videos()
-                   if r.video.fingerprint.startswith(text) or r.video.path in {text, resolved}]
+        names = {text} if by_id else {text, str(Path(text).resolve())}
+        matches = [r for r in self.videos() if r.video.fingerprint.startswith(text) or r.video.path in names]
         if len(matches) == 1:
             return matches[0]
         if not matches:

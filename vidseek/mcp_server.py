@@ -25,7 +25,6 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import anyio
-from fastapi import HTTPException
 from mcp.server.fastmcp import Context, FastMCP
 from mcp.server.fastmcp.exceptions import ToolError
 from mcp.server.stdio import stdio_server
@@ -36,6 +35,7 @@ from pydantic import BeforeValidator, Field, ValidationError
 from vidseek.errors import BadRequest, VidseekError
 from vidseek.extractors import source_names
 from vidseek.library import MAX_K, Library, LLMSettings
+from vidseek.paths import looks_like_id
 from vidseek.pipeline.index import Indexer
 from vidseek.pipeline.retrieve import Hit
 from vidseek.server.security import Guard, ServerConfig, token_refusal
@@ -78,8 +78,8 @@ FilterList = Annotated[list[Source] | None, Field(
     description=f"Only these sources: {', '.join(source_names())}; {' or '.join(DERIVED_SOURCES)} for the "
                 "model-written summaries of `vidseek summary`. Omit for the video's own evidence.")]
 VideoArg = Annotated[str | None, Field(
-    description="One video: its id from list_videos (a unique prefix is enough) or its file path. Omit for the "
-                "whole library.")]
+    description="One video: its id from list_videos (a unique prefix is enough) or its file path under an allowed "
+                "folder (relative: from the first). Omit for the whole library.")]
 
 
 @dataclass
@@ -144,8 +144,6 @@ def _guarded(work: Callable[[], dict[str, Any]]) -> CallToolResult:
     """The tool's result, or its expected failure as the CLI's one line."""
     try:
         return _result(work())
-    except HTTPException as exc:  # the roots check (ServerConfig.allowed) speaks HTTP
-        return _failure(str(exc.detail))
     except (VidseekError, ValueError) as exc:  # ValueError: pydantic's checks of a tool's arguments
         return _failure(str(exc))
     except OSError as exc:
@@ -217,6 +215,12 @@ def create_server(options: McpOptions) -> FastMCP:
 
         return await anyio.to_thread.run_sync(locked)
 
+    def video_key(video: str) -> str:
+        """The `video` argument as the library may look it up: an id as given (hex digits: the library reads
+        no file for it), a path only once it lies inside the roots (vidseek.paths), so nothing outside a
+        root is stat'ed, opened or hashed, and outside is one line whether or not the file exists."""
+        return video if looks_like_id(video) else str(config.folders.inside(video))
+
     def paths_of(fingerprints: set[str]) -> dict[str, str]:
         return {v.fingerprint: v.path for v in lib.store.list_videos(sorted(fingerprints))} if fingerprints else {}
 
@@ -247,7 +251,7 @@ def create_server(options: McpOptions) -> FastMCP:
     ) -> CallToolResult:
         def work() -> dict[str, Any]:
             _check_filter(sources)
-            hits = lib.search(query, k, video, sources, _span(start, end))
+            hits = lib.search(query, k, video and video_key(video), sources, _span(start, end))
             paths = paths_of({h.evidence.fingerprint for h in hits})
             return {"moments": [asdict(_moment(h.evidence, paths, h)) for h in hits]}
 
@@ -258,7 +262,8 @@ def create_server(options: McpOptions) -> FastMCP:
         f"happens around a moment a search or an answer cited. At most {WINDOW_LIMIT} items; `more` says how "
         f"many were left out (read a narrower window). {UNTRUSTED}"))
     async def read_window(
-        video: Annotated[str, Field(description="The video: its id from list_videos (or a unique prefix) or path.")],
+        video: Annotated[str, Field(description="The video: its id from list_videos (or a unique prefix) or its "
+                                                "path under an allowed folder.")],
         start: Annotated[Seconds, Field(description="From this second.")],
         end: Annotated[Seconds, Field(description="To this second.")],
         sources: FilterList = None,
@@ -266,7 +271,7 @@ def create_server(options: McpOptions) -> FastMCP:
         def work() -> dict[str, Any]:
             _check_filter(sources)
             low, high = _span(start, end) or (0.0, math.inf)
-            record = lib.find(video).video
+            record = lib.find(video_key(video)).video
             items = [e for e in lib.evidence(record.fingerprint, set(sources) if sources else None)
                      if e.start <= high and e.end >= low]
             paths = {record.fingerprint: record.path}
@@ -299,7 +304,8 @@ def create_server(options: McpOptions) -> FastMCP:
                 use_llm = False
                 if mode is not None:
                     notes.append("this server answers without an LLM (started with --no-llm): answered extractively")
-            answer = lib.ask(question, choices, video, k, LLMSettings(enabled=use_llm, summarize=mode == "summarize"))
+            answer = lib.ask(question, choices, video and video_key(video), k,
+                             LLMSettings(enabled=use_llm, summarize=mode == "summarize"))
             return _answer(answer, notes)
 
         return await run(work)

@@ -59,7 +59,8 @@ def run_benchmark(name: str, file: Path, videos: Path | None, *, limit: int | No
     except ValueError as exc:
         raise refuse(str(exc)) from None
     questions = data.questions[:limit] if limit else data.questions
-    located = find_videos(questions, videos)
+    found = find_videos(questions, videos)
+    located = found.paths
     missing = sorted(v for v, p in located.items() if p is None)
     paths = list(dict.fromkeys(str(p) for p in located.values() if p is not None))
 
@@ -122,7 +123,7 @@ def run_benchmark(name: str, file: Path, videos: Path | None, *, limit: int | No
         failed_videos=failed, skipped_failed=sum(q.video in failed for q in questions), left_out=data.left_out,
         seconds_per_question=sum(a.seconds for a in answers.values()) / max(1, len(answers)),
         tokens=sum(a.tokens for a in answers.values()), peak_memory_mb=peak_memory_mb(),
-        index=index_figures(batch), notes=list(data.notes), results=results, answers_file=str(saved.path))
+        index=index_figures(batch), notes=[*data.notes, *found.notes()], results=results, answers_file=str(saved.path))
     if out_file and bench.submission:
         report.submission_file = str(out_file.with_name(f"{out_file.stem}.{bench.name}-submission"
                                                         f"{bench.submission_suffix}"))

@@ -18,17 +18,32 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from vidseek.errors import BadRequest
 from vidseek.evalsets.base import Benchmark, BenchQuestion
 from vidseek.evaluate import Prediction, is_right
+from vidseek.paths import Folders, OutsideFolders
 from vidseek.pipeline.batch import BatchReport, BatchSettings, VideoResult, Worker, WorkerEvent
 from vidseek.pipeline.manifest import MEDIA_SUFFIXES
 from vidseek.types import format_time
 
 
-def find_videos(questions: Sequence[BenchQuestion], folder: Path) -> dict[str, Path | None]:
+@dataclass
+class Located:
+    """Where each video id of a benchmark file leads under --videos."""
+
+    paths: dict[str, Path | None]  # id -> its file; None: no file, or an id that leads outside
+    outside: list[str] = field(default_factory=list)  # ids that lead out of --videos: never opened
+
+    def notes(self) -> list[str]:
+        return [f"video id '{video}' leads outside --videos: not opened, counted as missing" for video in self.outside]
+
+
+def find_videos(questions: Sequence[BenchQuestion], folder: Path) -> Located:
     """Each video id's file: the relative path the benchmark gives (MLVU's "1_plotQA/x.mp4") if it exists
     under `folder`, else a file named `ID.<video suffix>` anywhere under it (NExT-QA's NExTVideo/1164/ID.mp4).
-    None for an id with no file."""
+    None for an id with no file. Benchmark files come from third parties, so an id is held to vidseek.paths'
+    rule: one that leads out of `folder` (`..`, an absolute path, a link that points out) is never opened,
+    not even looked for by its name inside."""
     by_stem: dict[str, Path] = {}
     for root, dirs, files in os.walk(folder):
         dirs.sort()
@@ -37,13 +52,24 @@ def find_videos(questions: Sequence[BenchQuestion], folder: Path) -> dict[str, P
             if path.suffix.lower() in MEDIA_SUFFIXES:
                 by_stem.setdefault(path.stem, path)
                 by_stem.setdefault(path.name, path)
-    found: dict[str, Path | None] = {}
+    inside = Folders.of([folder], "--videos")
+    located = Located({})
     for q in questions:
-        if q.video in found:
+        if q.video in located.paths:
             continue
-        direct = folder / q.video
-        found[q.video] = direct if direct.is_file() else by_stem.get(q.video) or by_stem.get(Path(q.video).stem)
-    return found
+        try:
+            direct = inside.inside(q.video)
+            found = folder / q.video if direct.is_file() else \
+                by_stem.get(q.video) or by_stem.get(Path(q.video).stem)
+            if found is not None:
+                inside.inside(found.absolute())  # a file found by its name may be a link that leads out
+        except OutsideFolders:
+            located.outside.append(q.video)
+            found = None
+        except (OSError, BadRequest):  # a name too long, a NUL byte: no such file
+            found = None
+        located.paths[q.video] = found
+    return located
 
 
 class InlinePool:

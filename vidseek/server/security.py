@@ -19,6 +19,7 @@ from starlette.responses import JSONResponse
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vidseek.errors import BadRequest
+from vidseek.paths import Folders
 from vidseek.server.bodies import nests_deeper_than
 
 LOOPBACK_NAMES = {"localhost", "localhost.localdomain", "ip6-localhost"}
@@ -70,13 +71,17 @@ class ServerConfig:
     device: str = "auto"
     llm: bool = True  # False: extractive answers only (fast, no model)
 
+    folders: Folders = field(init=False, repr=False)  # the roots as the containment rule holds them
+
     def __post_init__(self) -> None:
+        given = list(self.roots)
         self.roots = [Path(r).resolve() for r in self.roots]
         if not self.roots:
             raise BadRequest("give at least one --root folder to serve")
         missing = [str(r) for r in self.roots if not r.is_dir()]
         if missing:
             raise BadRequest(f"root folder(s) not found: {', '.join(missing)}")
+        self.folders = Folders.of(given)
         if self.token is not None:
             check_token_strength(self.token)
         if not self.token and not is_loopback(self.host):
@@ -84,23 +89,10 @@ class ServerConfig:
                              "--token T or $VIDSEEK_TOKEN")
 
     def allowed(self, path: str | os.PathLike[str]) -> Path:
-        """The real path of a file under one of the roots; relative paths are taken from the first root.
-        Links are followed before the check, so a link inside a root to a file outside it is refused."""
-        if "\0" in str(path):
-            raise HTTPException(422, "path: a path cannot hold a NUL byte")
-        raw = Path(path)
-        try:
-            resolved = (raw if raw.is_absolute() else self.roots[0] / raw).resolve()
-        except (OSError, RuntimeError) as exc:  # a loop of links, a name too long
-            raise HTTPException(400, f"'{path}' cannot be resolved: {exc}") from None
-        if not self._under_roots(resolved):
-            raise HTTPException(403, f"'{path}' is outside the folders this server may read")
-        if not resolved.exists():
-            raise HTTPException(404, f"'{path}' does not exist")
-        if not resolved.is_file():
-            what = "a folder" if resolved.is_dir() else "not a regular file"
-            raise HTTPException(400, f"'{path}' is {what}, not a video")
-        return resolved
+        """The real path of a regular file under one of the roots; relative paths are taken from the first.
+        The containment rule is vidseek.paths': outside is refused (403) before anything on disk is touched,
+        with the same line whether or not the file exists; a name that cannot be resolved is a 400."""
+        return self.folders.file(path)
 
     def _under_roots(self, resolved: Path) -> bool:
         return any(resolved.is_relative_to(root) for root in self.roots)
