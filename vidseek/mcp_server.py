@@ -56,8 +56,8 @@ ask for an answer with citations. No summaries or chapters are made: ask or sear
 SourceList = Annotated[list[Source] | None, Field(
     description="Only these sources: speech, ocr, objects, caption, subtitle. Omit for all.")]
 VideoArg = Annotated[str | None, Field(
-    description="One video: its id from list_videos (a unique prefix is enough) or its file path. Omit for the "
-                "whole library.")]
+    description="One video: its id as list_videos gives it (a shorter prefix is refused) or its file path. Omit "
+                "for the whole library.")]
 
 
 @dataclass
@@ -99,10 +99,10 @@ def _link(path: str, start: float, end: float) -> str:
         return ""
 
 
-def _moment(e: Evidence, paths: dict[str, str], hit: Hit | None = None) -> Moment:
+def _moment(e: Evidence, paths: dict[str, str], ids: dict[str, str], hit: Hit | None = None) -> Moment:
     path = paths.get(e.fingerprint, "")
-    return Moment(e.fingerprint, path, e.start, e.end, format_time(e.start), e.source, _link(path, e.start, e.end),
-                  e.text, hit.score if hit else None, hit.neighbour if hit else False)
+    return Moment(ids.get(e.fingerprint, e.fingerprint), path, e.start, e.end, format_time(e.start), e.source,
+                  _link(path, e.start, e.end), e.text, hit.score if hit else None, hit.neighbour if hit else False)
 
 
 def _result(data: dict[str, Any]) -> CallToolResult:
@@ -166,7 +166,8 @@ def create_server(options: McpOptions) -> FastMCP:
         "in seconds, the sources it has evidence from and how many evidence items. Call this first."))
     async def list_videos() -> CallToolResult:
         def work() -> dict[str, Any]:
-            return {"videos": [{"video": v.fingerprint, "path": v.path, "name": Path(v.path).name,
+            ids = lib.ids()  # the ids `vidseek ls` shows, as short as they stay unique
+            return {"videos": [{"video": ids[v.fingerprint], "path": v.path, "name": Path(v.path).name,
                                 "duration": v.duration, "length": format_time(v.duration), "sources": v.sources,
                                 "evidence": v.evidence} for v in lib.stored_videos()]}
 
@@ -187,7 +188,7 @@ def create_server(options: McpOptions) -> FastMCP:
         def work() -> dict[str, Any]:
             hits = lib.search(query, k, video, sources, _span(start, end))
             paths = paths_of({h.evidence.fingerprint for h in hits})
-            return {"moments": [asdict(_moment(h.evidence, paths, h)) for h in hits]}
+            return {"moments": [asdict(_moment(h.evidence, paths, lib.ids(), h)) for h in hits]}
 
         return await run(work)
 
@@ -196,7 +197,7 @@ def create_server(options: McpOptions) -> FastMCP:
         f"happens around a moment a search or an answer cited. At most {WINDOW_LIMIT} items; `more` says how "
         f"many were left out (read a narrower window). {UNTRUSTED}"))
     async def read_window(
-        video: Annotated[str, Field(description="The video: its id from list_videos (or a unique prefix) or path.")],
+        video: Annotated[str, Field(description="The video: its id from list_videos or its file path.")],
         start: Annotated[float, Field(description="From this second.")],
         end: Annotated[float, Field(description="To this second.")],
         sources: SourceList = None,
@@ -206,9 +207,9 @@ def create_server(options: McpOptions) -> FastMCP:
             record = lib.find(video).video
             items = [e for e in lib.evidence(record.fingerprint, set(sources) if sources else None)
                      if e.start <= high and e.end >= low]
-            paths = {record.fingerprint: record.path}
-            return {"video": record.fingerprint, "path": record.path, "duration": record.duration,
-                    "moments": [asdict(_moment(e, paths)) for e in items[:WINDOW_LIMIT]],
+            paths, ids = {record.fingerprint: record.path}, lib.ids()
+            return {"video": ids[record.fingerprint], "path": record.path, "duration": record.duration,
+                    "moments": [asdict(_moment(e, paths, ids)) for e in items[:WINDOW_LIMIT]],
                     "more": max(0, len(items) - WINDOW_LIMIT)}
 
         return await run(work)
@@ -237,7 +238,7 @@ def create_server(options: McpOptions) -> FastMCP:
                 if mode is not None:
                     notes.append("this server answers without an LLM (started with --no-llm): answered extractively")
             answer = lib.ask(question, choices, video, k, LLMSettings(enabled=use_llm, summarize=mode == "summarize"))
-            return _answer(answer, notes)
+            return _answer(answer, notes, lib.ids())
 
         return await run(work)
 
@@ -277,7 +278,8 @@ def create_server(options: McpOptions) -> FastMCP:
             report = options.indexers[key].index(file, progress)
             lib.publish(report.video.fingerprint, progress)
             v = report.video
-            return {"video": v.fingerprint, "path": v.path, "duration": v.duration, "length": format_time(v.duration),
+            return {"video": lib.ids()[v.fingerprint], "path": v.path, "duration": v.duration,
+                    "length": format_time(v.duration),
                     "counts": report.counts, "skipped": report.skipped, "notices": report.notices}
 
         return await run(work)
@@ -285,9 +287,10 @@ def create_server(options: McpOptions) -> FastMCP:
     return server
 
 
-def _answer(answer: Answer, notes: list[str]) -> dict[str, Any]:
+def _answer(answer: Answer, notes: list[str], ids: dict[str, str]) -> dict[str, Any]:
     return {"question": answer.question, "answer": answer.text, "choice": answer.choice, "mode": answer.mode,
-            "citations": [asdict(Cited(c.fingerprint, c.path, c.start, c.end, format_time(c.start), c.source,
+            "citations": [asdict(Cited(ids.get(c.fingerprint, c.fingerprint), c.path, c.start, c.end,
+                                       format_time(c.start), c.source,
                                        _link(c.path, c.start, c.end))) for c in answer.citations],
             "notes": notes + answer.notes}
 
