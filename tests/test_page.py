@@ -76,6 +76,7 @@ def test_click_a_citation_and_the_player_is_at_the_moment(server, browser) -> No
     wait = WebDriverWait(browser, 60)
     browser.get(server)
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#video option"))
+    assert browser.find_element(By.CSS_SELECTOR, "#video option").text == "harbor.mp4 (00:00:20)"  # its label
     wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#timeline .mark"))
     lanes = [span.text for span in browser.find_elements(By.CSS_SELECTOR, "#legend span")]
     assert "subtitle · GUIDE" in lanes and "subtitle" in lanes, lanes  # a lane per speaker, beside the rest

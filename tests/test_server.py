@@ -50,10 +50,10 @@ def test_videos_and_their_evidence(client, served) -> None:
     _, _, fp = served
     videos = client.get("/api/videos").json()
     assert [(v["id"], v["name"], v["sources"], v["playable"]) for v in videos] == [
-        (fp, "harbor.mp4", ["subtitle"], True)]
-    items = client.get(f"/api/videos/{fp[:10]}/evidence").json()
+        (fp[:12], "harbor.mp4", ["subtitle"], True)]  # the id `vidseek ls` shows
+    items = client.get(f"/api/videos/{fp[:12]}/evidence").json()
     assert [(e["start"], e["end"], e["text"]) for e in items] == [(a, b, t) for a, b, t in CUES]
-    assert items[0]["thumbnail"] == f"/api/videos/{fp}/thumbnail?t=3.5"
+    assert items[0]["thumbnail"] == f"/api/videos/{fp[:12]}/thumbnail?t=3.5"
 
 
 def test_ask_cites_the_span_that_answers(client, served) -> None:
@@ -61,7 +61,7 @@ def test_ask_cites_the_span_that_answers(client, served) -> None:
     answer = client.post("/api/ask", json={"question": "Who is the lighthouse keeper?", "video": fp}).json()
     assert "Ada Brooks" in answer["text"]
     first = answer["citations"][0]
-    assert (first["video"], first["start"], first["end"], first["source"]) == (fp, *KEEPER_SPAN, "subtitle")
+    assert (first["video"], first["start"], first["end"], first["source"]) == (fp[:12], *KEEPER_SPAN, "subtitle")
     assert first["playable"] and first["label"] == "[00:00:12–00:00:15 subtitle]"
     choice = client.post("/api/ask", json={"question": "When does the boat return?",
                                            "choices": ["at midnight", "at noon", "at dawn"]}).json()
@@ -192,7 +192,9 @@ def test_off_localhost_a_token_is_required(tmp_path) -> None:
 def test_errors_are_json_with_a_message(client) -> None:
     cases = [
         (client.get("/api/nothing"), 404, "no such endpoint: GET /api/nothing"),
-        (client.get("/api/videos/ffff/evidence"), 404, "no indexed video 'ffff'"),
+        (client.get("/api/videos/not-a-video/evidence"), 404, "no indexed video matches 'not-a-video'"),
+        (client.get("/api/videos/ffff/evidence"), 400,
+         "'ffff' is too short to name a video: give at least 12 characters of its id (vidseek ls shows them)"),
         (client.get("/api/jobs/nope"), 404, "no job 'nope'"),
         (client.post("/api/ask", json={"question": "   "}), 422, "question: is blank"),
         (client.post("/api/ask", json={}), 422, "question: Field required"),
@@ -419,7 +421,7 @@ def test_options_are_checked_as_the_cli_checks_them(client, served) -> None:
 
 def test_export_downloads_subtitles_and_transcripts(client, served) -> None:
     _, _, fp = served
-    srt = client.get(f"/api/videos/{fp[:10]}/export")
+    srt = client.get(f"/api/videos/{fp[:12]}/export")
     assert srt.status_code == 200 and srt.headers["content-type"].startswith("application/x-subrip")
     assert srt.headers["content-disposition"] == "attachment; filename=\"harbor.srt\"; filename*=UTF-8''harbor.srt"
     assert srt.text.startswith("1\n00:00:02,000 --> 00:00:05,000\nGUIDE: Welcome aboard the harbor tour.\n")

@@ -18,6 +18,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from vidseek import extractors as ex
 from vidseek.errors import BAD_INPUT, BadRequest, NotIndexed, VidseekError
 from vidseek.extractors import ExtractorSettings
+from vidseek.ids import shown_ids
 from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.cache import LibraryLayout
 from vidseek.pipeline.index import CHUNK_S, Indexer, IndexOptions, IndexReport
@@ -352,7 +353,7 @@ def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None
 @app.command()
 def evidence(
     video: Annotated[str, typer.Argument(
-        help="An indexed video: its file, or its fingerprint (prefix) when the file is gone.")],
+        help="An indexed video: its file, or its id from vidseek ls when the file is gone.")],
     source: Annotated[list[str] | None, typer.Option(
         help="Only this source (repeat for several).")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
@@ -367,7 +368,7 @@ def evidence(
 @app.command()
 def speakers(
     video: Annotated[str, typer.Argument(
-        help="An indexed video: its file, or its fingerprint (prefix) when the file is gone.")],
+        help="An indexed video: its file, or its id from vidseek ls when the file is gone.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per speaker per line.")] = False,
     library: LibraryOption = None,
 ) -> None:
@@ -401,7 +402,7 @@ def _size(n: int | None) -> str:
 
 @app.command()
 def summary(
-    video: Annotated[str, typer.Argument(help="An indexed video: its file, or its fingerprint (prefix).")],
+    video: Annotated[str, typer.Argument(help="An indexed video: its file, or its id from vidseek ls.")],
     as_json: Annotated[bool, typer.Option("--json", help="The synopsis and chapters as one JSON object.")] = False,
     llm: Annotated[str | None, typer.Option("--llm", help="LLM that writes titles and summaries (default "
                                                           "qwen1.5b).")] = None,
@@ -437,7 +438,11 @@ def summary(
 
 @app.command("ls")
 def list_videos(library: LibraryOption = None, store: StoreOption = None) -> None:
-    """List indexed videos: fingerprint, duration, evidence count, sources, file size, evidence size, path."""
+    """List indexed videos: id, duration, evidence count, sources, file size, evidence size, path.
+
+    The id names the video in every other command (and on the page and in MCP): it is shown as short as it stays
+    unique in the library, and a shorter prefix of it is refused.
+    """
     lib = Library(library, store)
     records, damaged = lib.cache.scan()
     local = {r.video.fingerprint: r for r in records}
@@ -449,7 +454,9 @@ def list_videos(library: LibraryOption = None, store: StoreOption = None) -> Non
     if not videos and not unstored:
         _say(err, f"no videos in {lib.store_location} (index some: vidseek index FILE, vidseek batch FOLDER)")
         return
-    _say(out, f"{'video':12s}  {'length':8s}  {'items':>6s}  {'sources':28s}  {'file':>8s}  {'cache':>8s}  path")
+    ids = shown_ids(list(local) + [v.fingerprint for v in videos])  # what Library.ids() gives
+    width = max(len(i) for i in ids.values())
+    _say(out, f"{'video':{width}s}  {'length':8s}  {'items':>6s}  {'sources':28s}  {'file':>8s}  {'cache':>8s}  path")
     rows = [(v.fingerprint, v.path, v.duration, str(v.evidence), v.sources, "") for v in videos]
     rows += [(r.video.fingerprint, r.video.path, r.video.duration, "-", sorted(r.sources),
               "  (not in the search store: index it again, or run vidseek rebuild)") for r in unstored]
@@ -459,19 +466,21 @@ def list_videos(library: LibraryOption = None, store: StoreOption = None) -> Non
             state = "  (incomplete: run index again)"
         file_size = os.stat(path).st_size if os.path.isfile(path) else None
         cache_size = lib.cache.disk_usage(fp) if record is not None else None
-        _say(out, f"{fp[:12]}  {format_time(duration)}  {items:>6s}  {','.join(sources):28s}  "
+        _say(out, f"{ids[fp]:{width}s}  {format_time(duration)}  {items:>6s}  {','.join(sources):28s}  "
                   f"{_size(file_size):>8s}  {_size(cache_size):>8s}  {printable(path)}{state}")
 
 
 @app.command("rm")
 def remove(
-    video: Annotated[str, typer.Argument(help="An indexed video: its file, fingerprint (prefix) or old path.")],
+    video: Annotated[str, typer.Argument(help="An indexed video: its file, its id from vidseek ls, or its old path.")],
     library: LibraryOption = None,
     store: StoreOption = None,
 ) -> None:
     """Remove a video from the library: its evidence, record and search rows."""
-    record = Library(library, store).remove(video)
-    _say(out, f"removed {record.video.path} ({record.video.fingerprint[:12]})")
+    lib = Library(library, store)
+    shown = lib.ids().get(lib.find(video).video.fingerprint, "")
+    record = lib.remove(video)
+    _say(out, f"removed {record.video.path} ({shown})")
 
 
 @app.command()
@@ -540,11 +549,11 @@ class _Streamed:
 @_with(ASK_OPTIONS)
 def ask(
     target: Annotated[str, typer.Argument(
-        help="A video file (indexed first if new), an indexed video's fingerprint, a library folder, or 'all' "
+        help="A video file (indexed first if new), an indexed video's id (vidseek ls), a library folder, or 'all' "
              "for the whole library.")],
     question: Annotated[str, typer.Argument(help="The question. Options may be written in it: '… A) x B) y'.")],
     only: Annotated[list[str] | None, typer.Option(
-        "--video", help="Only this indexed video (file or fingerprint); repeat for several.")] = None,
+        "--video", help="Only this indexed video (file or id from vidseek ls); repeat for several.")] = None,
     choices: Annotated[list[str] | None, typer.Option(
         "--choices", "--choice", "-c",
         help="Multiple-choice options: --choices 'first' 'second' … (or repeat --choice).")] = None,
@@ -601,7 +610,7 @@ def _print_trace(steps: list[dict[str, Any]]) -> None:
 @app.command()
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
-    video: Annotated[str | None, typer.Option(help="Only this indexed video (file or fingerprint).")] = None,
+    video: Annotated[str | None, typer.Option(help="Only this indexed video (file or id from vidseek ls).")] = None,
     source: Annotated[list[str] | None, typer.Option(help="Only this source (repeat for several).")] = None,
     k: Annotated[int, typer.Option("--k", help="Hits to return (neighbours in time come along).")] = 12,
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
@@ -762,7 +771,7 @@ def _listen(host: str, port: int):
 @app.command()
 def export(
     video: Annotated[str, typer.Argument(
-        help="An indexed video: its file, or its fingerprint (prefix) when the file is gone.")],
+        help="An indexed video: its file, or its id from vidseek ls when the file is gone.")],
     fmt: Annotated[str, typer.Option(
         "--format", "-f", help="srt, vtt (subtitles), txt, json or md (transcripts).")] = "srt",
     source: Annotated[list[str] | None, typer.Option(

@@ -35,7 +35,7 @@ _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|!~{}()])")
 class Transcript:
     """The evidence of one video chosen for export, in time order, with what names the video."""
 
-    video: str  # fingerprint
+    video: str  # the id that names it (as vidseek ls shows it)
     path: str
     duration: float
     sources: tuple[str, ...]
@@ -99,7 +99,7 @@ def _markdown(t: Transcript) -> str:
         return _MARKDOWN.sub(r"\\\1", " ".join(text.split()))
 
     lines = [f"# {escaped(Path(t.path).name)}", "",
-             f"Transcript ({', '.join(t.sources)}), {format_time(t.duration)}, video `{t.video[:12]}`.", ""]
+             f"Transcript ({', '.join(t.sources)}), {format_time(t.duration)}, video `{t.video}`.", ""]
     lines += [f"- **{format_time(e.start)}–{format_time(e.end)}** {escaped(t.label(e))}" for e in t.items]
     return "\n".join(lines) + "\n"
 

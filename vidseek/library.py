@@ -17,6 +17,7 @@ from vidseek.diarize import Speaker, speaker_of
 from vidseek.diarize import resolve as resolve_speaker
 from vidseek.diarize import speakers as speaker_list
 from vidseek.errors import BadRequest, NotIndexed
+from vidseek.ids import Named, ambiguous, pick, shown_ids
 from vidseek.models import ModelUnavailable
 from vidseek.paths import looks_like_id
 from vidseek.pipeline.agent import AgentSettings
@@ -175,7 +176,9 @@ class Library:
         return self.store.list_videos()
 
     def find(self, path_or_id: str | os.PathLike[str]) -> VideoRecord:
-        """The record of a file (by content), or of an indexed video by fingerprint prefix or old path."""
+        """The record of a file (by content), or of an indexed video by its id (the whole, or a prefix as long
+        as `ids()` shows: vidseek.ids.pick) or old path. Raises BadRequest for a shorter prefix, NotIndexed
+        for no match or several (naming them)."""
         text = str(path_or_id)
         by_id = looks_like_id(text)  # hex digits are an id: no file of that name is read (vidseek.paths)
         if not by_id and Path(text).is_file():
@@ -186,13 +189,20 @@ class Library:
             if record is not None:
                 return record
             raise NotIndexed(f"'{text}' is not indexed in {self.path} (run: vidseek index '{text}')")
-        names = {text} if by_id else {text, str(Path(text).resolve())}
-        matches = [r for r in self.videos() if r.video.fingerprint.startswith(text) or r.video.path in names]
-        if len(matches) == 1:
-            return matches[0]
-        if not matches:
-            raise NotIndexed(f"no indexed video matches '{text}' in {self.path}")
-        raise NotIndexed(f"'{text}' matches {len(matches)} indexed videos; give more of the fingerprint")
+        named = [Named(r.video.fingerprint, r.video.path, r) for r in self.videos()]
+        paths = {text} if by_id else {text, str(Path(text).resolve())}
+        moved = [n for n in named if n.path in paths]
+        if len(moved) == 1:
+            return moved[0].item
+        if moved:  # a path indexed again after its file changed, then gone
+            raise ambiguous(text, moved, named)
+        return pick(text, named, str(self.path))
+
+    def ids(self) -> dict[str, str]:
+        """Each entry's id (its record's fingerprint) as `vidseek ls`, the server and MCP show it: as short as
+        it stays unique among this library's records and the store's videos (vidseek.ids)."""
+        return shown_ids([r.video.fingerprint for r in self.cache.scan()[0]] +
+                         [v.fingerprint for v in self.stored_videos()])
 
     def evidence(self, path_or_id: str | os.PathLike[str], sources: set[str] | None = None) -> list[Evidence]:
         """Every piece of evidence of one video in time order."""
@@ -208,7 +218,8 @@ class Library:
         record = self.find(path_or_id)
         video = record.video
         items = self.cache.evidence(video.fingerprint)
-        return render(transcript(video.fingerprint, video.path, video.duration, items, sources), fmt)
+        shown = self.ids().get(video.fingerprint, video.fingerprint)
+        return render(transcript(shown, video.path, video.duration, items, sources), fmt)
 
     def remove(self, path_or_id: str | os.PathLike[str]) -> VideoRecord:
         """Forget a video: its store rows, its record and its cached evidence."""

@@ -78,8 +78,8 @@ FilterList = Annotated[list[Source] | None, Field(
     description=f"Only these sources: {', '.join(source_names())}; {' or '.join(DERIVED_SOURCES)} for the "
                 "model-written summaries of `vidseek summary`. Omit for the video's own evidence.")]
 VideoArg = Annotated[str | None, Field(
-    description="One video: its id from list_videos (a unique prefix is enough) or its file path under an allowed "
-                "folder (relative: from the first). Omit for the whole library.")]
+    description="One video: its id as list_videos gives it (a shorter prefix is refused) or its file path under "
+                "an allowed folder (relative: from the first). Omit for the whole library.")]
 
 
 @dataclass
@@ -124,10 +124,10 @@ def _link(path: str, start: float, end: float) -> str:
         return ""
 
 
-def _moment(e: Evidence, paths: dict[str, str], hit: Hit | None = None) -> Moment:
+def _moment(e: Evidence, paths: dict[str, str], ids: dict[str, str], hit: Hit | None = None) -> Moment:
     path = paths.get(e.fingerprint, "")
-    return Moment(e.fingerprint, path, e.start, e.end, format_time(e.start), e.source, _link(path, e.start, e.end),
-                  e.text, hit.score if hit else None, hit.neighbour if hit else False)
+    return Moment(ids.get(e.fingerprint, e.fingerprint), path, e.start, e.end, format_time(e.start), e.source,
+                  _link(path, e.start, e.end), e.text, hit.score if hit else None, hit.neighbour if hit else False)
 
 
 def _result(data: dict[str, Any]) -> CallToolResult:
@@ -231,7 +231,8 @@ def create_server(options: McpOptions) -> FastMCP:
         "in seconds, the sources it has evidence from and how many evidence items. Call this first."))
     async def list_videos() -> CallToolResult:
         def work() -> dict[str, Any]:
-            return {"videos": [{"video": v.fingerprint, "path": v.path, "name": Path(v.path).name,
+            ids = lib.ids()  # the ids `vidseek ls` shows, as short as they stay unique
+            return {"videos": [{"video": ids[v.fingerprint], "path": v.path, "name": Path(v.path).name,
                                 "duration": v.duration, "length": format_time(v.duration), "sources": v.sources,
                                 "evidence": v.evidence} for v in lib.stored_videos()]}
 
@@ -253,7 +254,7 @@ def create_server(options: McpOptions) -> FastMCP:
             _check_filter(sources)
             hits = lib.search(query, k, video and video_key(video), sources, _span(start, end))
             paths = paths_of({h.evidence.fingerprint for h in hits})
-            return {"moments": [asdict(_moment(h.evidence, paths, h)) for h in hits]}
+            return {"moments": [asdict(_moment(h.evidence, paths, lib.ids(), h)) for h in hits]}
 
         return await run(work)
 
@@ -262,8 +263,8 @@ def create_server(options: McpOptions) -> FastMCP:
         f"happens around a moment a search or an answer cited. At most {WINDOW_LIMIT} items; `more` says how "
         f"many were left out (read a narrower window). {UNTRUSTED}"))
     async def read_window(
-        video: Annotated[str, Field(description="The video: its id from list_videos (or a unique prefix) or its "
-                                                "path under an allowed folder.")],
+        video: Annotated[str, Field(description="The video: its id from list_videos or its file path under an "
+                                                "allowed folder.")],
         start: Annotated[Seconds, Field(description="From this second.")],
         end: Annotated[Seconds, Field(description="To this second.")],
         sources: FilterList = None,
@@ -274,9 +275,9 @@ def create_server(options: McpOptions) -> FastMCP:
             record = lib.find(video_key(video)).video
             items = [e for e in lib.evidence(record.fingerprint, set(sources) if sources else None)
                      if e.start <= high and e.end >= low]
-            paths = {record.fingerprint: record.path}
-            return {"video": record.fingerprint, "path": record.path, "duration": record.duration,
-                    "moments": [asdict(_moment(e, paths)) for e in items[:WINDOW_LIMIT]],
+            paths, ids = {record.fingerprint: record.path}, lib.ids()
+            return {"video": ids[record.fingerprint], "path": record.path, "duration": record.duration,
+                    "moments": [asdict(_moment(e, paths, ids)) for e in items[:WINDOW_LIMIT]],
                     "more": max(0, len(items) - WINDOW_LIMIT)}
 
         return await run(work)
@@ -306,7 +307,7 @@ def create_server(options: McpOptions) -> FastMCP:
                     notes.append("this server answers without an LLM (started with --no-llm): answered extractively")
             answer = lib.ask(question, choices, video and video_key(video), k,
                              LLMSettings(enabled=use_llm, summarize=mode == "summarize"))
-            return _answer(answer, notes)
+            return _answer(answer, notes, lib.ids())
 
         return await run(work)
 
@@ -346,7 +347,8 @@ def create_server(options: McpOptions) -> FastMCP:
             report = options.indexers[key].index(file, progress)
             lib.publish(report.video.fingerprint, progress)
             v = report.video
-            return {"video": v.fingerprint, "path": v.path, "duration": v.duration, "length": format_time(v.duration),
+            return {"video": lib.ids()[v.fingerprint], "path": v.path, "duration": v.duration,
+                    "length": format_time(v.duration),
                     "counts": report.counts, "skipped": report.skipped, "notices": report.notices}
 
         return await run(work)
@@ -354,9 +356,10 @@ def create_server(options: McpOptions) -> FastMCP:
     return server
 
 
-def _answer(answer: Answer, notes: list[str]) -> dict[str, Any]:
+def _answer(answer: Answer, notes: list[str], ids: dict[str, str]) -> dict[str, Any]:
     return {"question": answer.question, "answer": answer.text, "choice": answer.choice, "mode": answer.mode,
-            "citations": [asdict(Cited(c.fingerprint, c.path, c.start, c.end, format_time(c.start), c.source,
+            "citations": [asdict(Cited(ids.get(c.fingerprint, c.fingerprint), c.path, c.start, c.end,
+                                       format_time(c.start), c.source,
                                        _link(c.path, c.start, c.end))) for c in answer.citations],
             "notes": notes + answer.notes}
 

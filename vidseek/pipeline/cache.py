@@ -29,7 +29,7 @@ from vidseek.types import Evidence, Video
 from vidseek.video import LibraryError, disk_error
 
 LIBRARY_ENV = "VIDSEEK_LIBRARY"
-ENTRY_PREFIX = 16  # hex digits of the content fingerprint that begin the name of every entry of that content
+LEGACY_PREFIX = 16  # digits of the content that began the name of an older library's second entry of it
 
 
 def default_library() -> Path:
@@ -233,11 +233,17 @@ class EvidenceCache:
         return sorted(items, key=lambda e: (e.start, e.end, e.source, e.text))
 
     def entries_of(self, content: str) -> list[VideoRecord]:
-        """Every entry (path) whose file has these bytes."""
+        """Every entry (path) whose file has these bytes. Read from every record: an entry's name need not
+        begin like its content's (older libraries named them so; vidseek.ids explains why no longer). Raises
+        LibraryError for a damaged record named like this content's; another damaged one is `ls`'s to report."""
         folder = self.layout.videos
-        if not folder.is_dir():
-            return []
-        found = [_record(p) for p in sorted(folder.glob(f"{content[:ENTRY_PREFIX]}*.json"))]
+        found: list[VideoRecord] = []
+        for path in sorted(folder.glob("[!.]*.json")) if folder.is_dir() else []:
+            try:
+                found.append(_record(path))
+            except LibraryError:
+                if path.stem.startswith(content[:LEGACY_PREFIX]):
+                    raise
         return [r for r in found if r.video.content_id == content]
 
     def entry_for(self, video: Video) -> Video:
@@ -252,8 +258,8 @@ class EvidenceCache:
             name = chosen.video.fingerprint
         elif not entries and self.record(content) is None:
             name = content
-        else:  # the content prefix keeps every entry of the same bytes findable by one glob
-            name = content[:ENTRY_PREFIX] + hashlib.blake2b(video.path.encode(), digest_size=8).hexdigest()
+        else:  # content and path: an id of its own from the first digit (vidseek.ids), not the content's
+            name = hashlib.blake2b(f"{content}\0{video.path}".encode(), digest_size=16).hexdigest()
         return replace(video, fingerprint=name, content="" if name == content else content)
 
     def forget(self, record: VideoRecord) -> None:

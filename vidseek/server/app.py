@@ -18,8 +18,9 @@ from starlette.responses import MalformedRangeHeader, RangeNotSatisfiable
 from vidseek import __version__
 from vidseek import export as transcripts
 from vidseek.diarize import speaker_of
-from vidseek.errors import NotFound, NotIndexed, VidseekError
+from vidseek.errors import NotFound, VidseekError
 from vidseek.extractors import page_sources
+from vidseek.ids import Named, labels, pick
 from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.chapters import VideoSummary
 from vidseek.pipeline.retrieve import Hit
@@ -67,13 +68,11 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         return JSONResponse({"error": f"internal error: {type(exc).__name__}: {str(exc)[:200]}"}, 500)
 
     def video_of(video_id: str) -> StoredVideo:
+        """The video an id names: the whole id, or a prefix as long as the listing shows (vidseek.ids.pick)."""
         found = lib.store.list_videos([video_id]) if len(video_id) == 32 else []
-        if not found:
-            matches = [v for v in lib.stored_videos() if v.fingerprint.startswith(video_id)] if video_id else []
-            if len(matches) != 1:
-                raise NotIndexed(f"no indexed video '{video_id}'")
-            found = matches
-        return found[0]
+        if found:
+            return found[0]
+        return pick(video_id, [Named(v.fingerprint, v.path, v) for v in lib.stored_videos()], "")
 
     def playable_video(video_id: str) -> StoredVideo:
         """A video whose file this server may stream (it lies under a served root)."""
@@ -82,29 +81,33 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
             raise HTTPException(403, f"'{video.path}' is not under a folder this server may read")
         return video
 
-    def thumb_url(fingerprint: str, start: float, end: float) -> str:
-        return f"/api/videos/{fingerprint}/thumbnail?t={(start + end) / 2:.1f}"
+    # every id a reply names is the one `vidseek ls` shows (Library.ids), and names the video in a request
+    def thumb_url(video: str, start: float, end: float) -> str:
+        return f"/api/videos/{video}/thumbnail?t={(start + end) / 2:.1f}"
 
-    def evidence_out(e: Evidence, hit: Hit | None = None) -> s.EvidenceOut:
-        return s.EvidenceOut(video=e.fingerprint, start=e.start, end=e.end, source=e.source, text=e.text,
+    def evidence_out(e: Evidence, ids: dict[str, str], hit: Hit | None = None) -> s.EvidenceOut:
+        video = ids.get(e.fingerprint, e.fingerprint)
+        return s.EvidenceOut(video=video, start=e.start, end=e.end, source=e.source, text=e.text,
                              confidence=e.confidence, score=hit.score if hit else None,
                              neighbour=hit.neighbour if hit else False,
-                             thumbnail=thumb_url(e.fingerprint, e.start, e.end), speaker=speaker_of(e) or None)
+                             thumbnail=thumb_url(video, e.start, e.end), speaker=speaker_of(e) or None)
 
     def answer_out(answer: Answer) -> s.AnswerOut:
+        ids = lib.ids()
         return s.AnswerOut(
             question=answer.question, text=answer.text, choice=answer.choice, mode=answer.mode,
-            citations=[s.CitationOut(video=c.fingerprint, path=c.path, start=c.start, end=c.end, source=c.source,
-                                     label=c.label(), playable=config.playable(c.path),
-                                     thumbnail=thumb_url(c.fingerprint, c.start, c.end))
+            citations=[s.CitationOut(video=ids.get(c.fingerprint, c.fingerprint), path=c.path, start=c.start,
+                                     end=c.end, source=c.source, label=c.label(), playable=config.playable(c.path),
+                                     thumbnail=thumb_url(ids.get(c.fingerprint, c.fingerprint), c.start, c.end))
                        for c in answer.citations],
-            evidence=[evidence_out(e) for e in answer.evidence], notes=answer.notes, timings=answer.timings,
+            evidence=[evidence_out(e, ids) for e in answer.evidence], notes=answer.notes, timings=answer.timings,
             trace=answer.details.get("trace") or [])
 
     def job_out(job: Job) -> s.JobOut:
+        video = lib.ids().get(job.video, job.video) if job.video else job.video
         return s.JobOut(id=job.id, path=job.path, state=job.state,  # type: ignore[arg-type]
                         stages={k: s.StageOut(done=d, total=t) for k, (d, t) in job.stages.items()},
-                        fraction=job.fraction, video=job.video, counts=job.counts, skipped=job.skipped,
+                        fraction=job.fraction, video=video, counts=job.counts, skipped=job.skipped,
                         notices=job.notices, error=job.error)
 
     @api.get("/sources", response_model=list[s.SourceOut], summary="The evidence sources, with label and colour")
@@ -113,9 +116,12 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
 
     @api.get("/videos", response_model=list[s.VideoOut], summary="Indexed videos")
     def list_videos() -> list[s.VideoOut]:
-        return [s.VideoOut(id=v.fingerprint, path=v.path, name=Path(v.path).name, duration=v.duration,
-                           sources=v.sources, evidence=v.evidence, playable=config.playable(v.path))
-                for v in lib.stored_videos()]
+        videos, ids = lib.stored_videos(), lib.ids()
+        named = labels(v.path for v in videos)
+        return [s.VideoOut(id=ids[v.fingerprint], path=v.path, name=Path(v.path).name, label=named[v.path],
+                           duration=v.duration, sources=v.sources, evidence=v.evidence,
+                           playable=config.playable(v.path))
+                for v in videos]
 
     @api.get("/videos/{video_id}/evidence", response_model=list[s.EvidenceOut],
              summary="A video's evidence in time order (for the timeline)")
@@ -124,12 +130,16 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         video = video_of(video_id)
         rows = lib.store.get(EvidenceFilter(videos=(video.fingerprint,)))
         items = sorted((e for _, e in rows if not source or e.source in source), key=lambda e: (e.start, e.end))
-        return [evidence_out(e) for e in items]
+        ids = lib.ids()
+        return [evidence_out(e, ids) for e in items]
 
     def summary_out(made: VideoSummary) -> s.SummaryOut:
-        return s.SummaryOut(video=made.fingerprint, synopsis=made.synopsis, model=made.model, notes=made.notes,
+        ids = lib.ids()
+        return s.SummaryOut(video=ids.get(made.fingerprint, made.fingerprint), synopsis=made.synopsis,
+                            model=made.model, notes=made.notes,
                             chapters=[s.ChapterOut(start=c.start, end=c.end, title=c.title, summary=c.summary,
-                                                   lines=[evidence_out(e) for e in c.lines]) for c in made.chapters])
+                                                   lines=[evidence_out(e, ids) for e in c.lines])
+                                      for c in made.chapters])
 
     # reading and building are two methods: a GET only reads (a page of another site can make the browser send
     # one, with an <img> or a link), a POST builds and passes Guard's Origin check
@@ -140,7 +150,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         with asking:
             made = lib.summary(video.fingerprint, LLMSettings(enabled=config.llm), build=False)
         if made is None:
-            raise NotFound(f"no summary of {video.fingerprint[:12]} yet (a POST to this address builds it, "
+            raise NotFound(f"no summary of {lib.ids()[video.fingerprint]} yet (a POST to this address builds it, "
                            "or run vidseek summary)")
         return summary_out(made)
 
@@ -187,7 +197,8 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
                      source: Annotated[list[s.SourceName] | None, Query(max_length=10)] = None) -> Response:
         video = video_of(video_id)
         rows = lib.store.get(EvidenceFilter(videos=(video.fingerprint,)))
-        chosen = transcripts.transcript(video.fingerprint, video.path, video.duration, (e for _, e in rows), source)
+        chosen = transcripts.transcript(lib.ids()[video.fingerprint], video.path, video.duration,
+                                        (e for _, e in rows), source)
         name = transcripts.file_name(video.path, fmt)
         return Response(transcripts.render(chosen, fmt), media_type=transcripts.MEDIA_TYPES[fmt],
                         headers={"Content-Disposition": transcripts.content_disposition(name)})
@@ -208,7 +219,8 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
                k: Annotated[int, Query(ge=1, le=100)] = 12) -> s.SearchOut:
         fingerprint = video_of(video).fingerprint if video else None
         hits = lib.search(q, k, fingerprint)
-        return s.SearchOut(hits=[evidence_out(h.evidence, h) for h in hits])
+        ids = lib.ids()
+        return s.SearchOut(hits=[evidence_out(h.evidence, ids, h) for h in hits])
 
     @api.post("/index", response_model=s.JobOut, status_code=202, summary="Index a file under a served root")
     def index(body: s.IndexIn) -> s.JobOut:

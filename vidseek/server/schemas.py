@@ -14,7 +14,8 @@ NOT_BLANK = "[^\u0009-\u000d\u001c-\u0020\u0085\u00a0\u1680\u2000-\u200a\u2028-\
 NO_NUL = r"^[^\x00]*$"
 PATTERN_MEANS = {NOT_BLANK: "is blank", NO_NUL: "cannot hold a NUL byte"}  # for error messages
 Option = Annotated[str, Field(min_length=1, max_length=300, pattern=NOT_BLANK)]
-VideoId = Annotated[str, Field(min_length=1, max_length=64, description="A video id (or a unique prefix of one)")]
+VideoId = Annotated[str, Field(min_length=1, max_length=64,
+                               description="A video id as /api/videos gives it (a shorter prefix is refused)")]
 SourceName = Literal[tuple(source_names())]  # the registered sources, as the schema lists them
 
 
@@ -25,9 +26,12 @@ class SourceOut(BaseModel):
 
 
 class VideoOut(BaseModel):
-    id: str = Field(description="The video's fingerprint")
+    id: str = Field(description="The video's id, as `vidseek ls` and MCP show it: as short as it stays unique in "
+                                "the library (at least 12 characters)")
     path: str
     name: str
+    label: str = Field(description="What a list shows: the file's name, with as many of its folders as tell it "
+                                   "from another file of the same name")
     duration: float
     sources: list[str]
     evidence: int

@@ -67,7 +67,7 @@ async function start() {
 async function loadVideos(select) {
   videos = await api("/api/videos");
   const menu = $("video");
-  menu.replaceChildren(...videos.map((v) => el("option", { value: v.id, text: `${v.name} (${clock(v.duration)})` })));
+  menu.replaceChildren(...videos.map((v) => el("option", { value: v.id, text: `${v.label} (${clock(v.duration)})` })));
   if (!videos.length) { say("No videos indexed yet: index a file above."); return; }
   const chosen = select || (current && current.id) || videos[0].id;
   menu.value = chosen;
@@ -163,7 +163,7 @@ function showAnswer(answer) {
   $("answer").hidden = false;
   $("answer-text").textContent = answer.choice ? `${answer.choice}) ${answer.text}` : answer.text;
   $("citations").replaceChildren(...answer.citations.map((c) => {
-    const name = (videos.find((v) => v.id === c.video) || { name: "" }).name;
+    const name = (videos.find((v) => v.id === c.video) || { label: "" }).label;  // with its folder if names repeat
     return el("button", {
       class: "chip", "data-start": c.start, "data-end": c.end, "data-video": c.video,
       text: `▶ ${clock(c.start)}–${clock(c.end)} ${c.source}${current && c.video !== current.id ? " · " + name : ""}`,
