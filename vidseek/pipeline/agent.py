@@ -197,11 +197,12 @@ def _quoted_objects(texts: Sequence[str]) -> list[Any]:
 def parse_reply(reply: str, evidence: Sequence[str] = ()) -> ToolCall | FinalReply:
     """The tool call or answer a reply ends with: its last top-level JSON object (the model's own final one).
     An object inside a quotation in the reply, or one equal to an object written in the `evidence` texts the
-    model was shown, is echoed data and never taken. Raises ProtocolError when no object of its own is left."""
+    model was shown, is echoed data and never taken (a bare {"tool": "videos"} excepted: any model writes that
+    one itself, and it reads nothing). Raises ProtocolError when no object of its own is left."""
     objects = _top_objects(_FENCE.sub(" ", reply))
     if not objects:
         raise ProtocolError("no JSON object in the reply")
-    echoed = _quoted_objects([t for t in evidence if "{" in t])
+    echoed = [d for d in _quoted_objects([t for t in evidence if "{" in t]) if set(d) - {"tool", "name"}]
     parsed = [_load(raw) for raw in objects]
     own = [d for d in parsed if isinstance(d, dict) and d not in echoed]
     if not own:
