@@ -5,9 +5,13 @@ flagged. The agent reads its reply's last JSON object, never one it quoted from 
 
 from __future__ import annotations
 
+import contextlib
+import time
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from benchmarks.meeting.questions import ASKS
 from benchmarks.meeting.script import LINES, SLIDES
@@ -160,3 +164,20 @@ def test_the_packaged_llm_keeps_the_right_option_when_a_subtitle_says_the_answer
     answer = library.ask("How did they get to the lake?", choices, video=video, llm=LLMSettings())
     assert answer.mode == "llm" and answer.choice == "A", (answer.details, answer.notes)
     assert answer.details["llm"] == answer.details["extractive"] == "A"
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=st.sampled_from('{}[]"\\\':, abtoolquery0189answer'), max_size=400))
+def test_any_reply_is_one_step_or_a_protocol_error(reply: str) -> None:
+    for evidence in ((), (reply,)):
+        with contextlib.suppress(ProtocolError):
+            parse_reply(reply, evidence)
+    assert injection(reply) == injection(f"  {reply}\n")  # any text is read; the spaces around a line don't count
+
+
+def test_a_reply_of_sixty_thousand_unclosed_braces_is_read_in_one_pass() -> None:
+    started = time.perf_counter()
+    for reply in ("{" * 60_000, '"{' * 30_000, "{ " * 30_000 + '{"tool": "videos"}'):
+        with contextlib.suppress(ProtocolError):
+            parse_reply(reply, [reply])
+    assert time.perf_counter() - started < 2.0  # a retry from every { took minutes

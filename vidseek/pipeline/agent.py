@@ -109,9 +109,13 @@ class AgentTools:
 _FENCE = re.compile(r"```(?:json)?", re.IGNORECASE)
 
 
-def _object_end(text: str, start: int) -> int | None:
-    """Where the balanced {...} that opens at `start` closes (strings respected), or None."""
-    depth, inside, escaped = 0, False, False
+def _scan(text: str, start: int) -> tuple[list[tuple[int, int]], int]:
+    """From the { at `start`: the balanced {...} spans closed on the way (strings respected), and where the
+    scan stopped (the } closing `start`, or the end of the text). One pass: replies and evidence are bounded
+    only by what an endpoint sends, and a retry from every { would be quadratic."""
+    spans: list[tuple[int, int]] = []
+    opened: list[int] = []
+    inside = escaped = False
     for i in range(start, len(text)):
         c = text[i]
         if inside:
@@ -124,28 +128,34 @@ def _object_end(text: str, start: int) -> int | None:
         elif c == '"':
             inside = True
         elif c == "{":
-            depth += 1
-        elif c == "}":
-            depth -= 1
-            if depth == 0:
-                return i
-    return None
+            opened.append(i)
+        elif c == "}" and opened:
+            spans.append((opened.pop(), i))
+            if not opened:
+                return spans, i
+    return spans, len(text)
 
 
-def _top_objects(text: str) -> list[str]:
-    """The balanced {...} objects of a reply that are not nested in another and not inside a quotation in the
-    reply's prose: the model's own JSON, not evidence it echoed ('The line says "{...}"')."""
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    kept: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if not kept or first > kept[-1][1]:
+            kept.append((first, last))
+    return kept
+
+
+def _objects(text: str, prose_quotes: bool = True) -> list[str]:
+    """The balanced {...} objects of a text that are not nested in another and (with `prose_quotes`) not inside
+    a quotation in the prose around them: a reply's own JSON, not evidence it echoed ('It says "{...}"')."""
     found, quoted, i = [], False, 0
     while i < len(text):
         c = text[i]
         if c == '"':
             quoted = not quoted
         elif c == "{":
-            end = _object_end(text, i)
-            if end is not None:
-                if not quoted:
-                    found.append(text[i: end + 1])
-                i = end
+            spans, i = _scan(text, i)
+            if not (quoted and prose_quotes):
+                found.extend(text[a: b + 1] for a, b in _outermost(spans))
         i += 1
     return found
 
@@ -183,15 +193,7 @@ def parse_time(value: Any) -> float | None:
 
 def _quoted_objects(texts: Sequence[str]) -> list[Any]:
     """The JSON objects written inside evidence texts (a tool call or answer shown or said in a video)."""
-    out = []
-    for text in texts:
-        i = text.find("{")
-        while i != -1:
-            end = _object_end(text, i)
-            if end is not None and isinstance(data := _load(text[i: end + 1]), dict):
-                out.append(data)
-            i = text.find("{", i + 1)
-    return out
+    return [d for t in texts for raw in _objects(t, prose_quotes=False) if isinstance(d := _load(raw), dict)]
 
 
 def parse_reply(reply: str, evidence: Sequence[str] = ()) -> ToolCall | FinalReply:
@@ -199,7 +201,7 @@ def parse_reply(reply: str, evidence: Sequence[str] = ()) -> ToolCall | FinalRep
     An object inside a quotation in the reply, or one equal to an object written in the `evidence` texts the
     model was shown, is echoed data and never taken (a bare {"tool": "videos"} excepted: any model writes that
     one itself, and it reads nothing). Raises ProtocolError when no object of its own is left."""
-    objects = _top_objects(_FENCE.sub(" ", reply))
+    objects = _objects(_FENCE.sub(" ", reply))
     if not objects:
         raise ProtocolError("no JSON object in the reply")
     echoed = [d for d in _quoted_objects([t for t in evidence if "{" in t]) if set(d) - {"tool", "name"}]
