@@ -3,8 +3,10 @@ model). It sees the question, the synopsis and the chapter list, and replies wit
 search, read a window, the chapters, the videos — for up to `max_steps` steps under a token budget, then
 answers citing the numbered evidence the tools returned; the citations are checked against exactly that.
 
-Tool calls are one JSON object in the model's reply, parsed from the reply only: tool results enter the
-next prompt as quoted, numbered evidence lines (prompting.quote), so text in a video can never issue a call.
+Tool calls are one JSON object in the model's reply, parsed from the reply only (its last top-level object,
+never one inside a quotation or one written in the evidence): tool results enter the next prompt as quoted,
+numbered evidence lines (prompting.quote), and lines that address the model are withheld (untrusted.py), so
+text in a video can never issue a call.
 A model that does not keep to the protocol (twice) is given up on; the caller answers single-shot instead.
 """
 
@@ -19,6 +21,7 @@ from typing import Any, Literal
 
 from vidseek.pipeline.chapters import VideoSummary
 from vidseek.pipeline.prompting import estimate_tokens, line, prompt, quote
+from vidseek.pipeline.untrusted import LABEL, injection
 from vidseek.store.base import evidence_id
 from vidseek.types import Evidence, format_time
 
@@ -106,30 +109,65 @@ class AgentTools:
 _FENCE = re.compile(r"```(?:json)?", re.IGNORECASE)
 
 
-def _first_object(text: str) -> str:
-    """The first balanced {...} in the text (strings respected), or ProtocolError."""
-    start = text.find("{")
-    while start != -1:
-        depth, inside, escaped = 0, False, False
-        for i in range(start, len(text)):
-            c = text[i]
-            if inside:
-                escaped = c == "\\" and not escaped
-                if c == '"' and not escaped:
-                    inside = False
-                if c != "\\":
-                    escaped = False
-                continue
-            if c == '"':
-                inside = True
-            elif c == "{":
-                depth += 1
-            elif c == "}":
-                depth -= 1
-                if depth == 0:
-                    return text[start: i + 1]
-        start = text.find("{", start + 1)
-    raise ProtocolError("no JSON object in the reply")
+def _scan(text: str, start: int) -> tuple[list[tuple[int, int]], int]:
+    """From the { at `start`: the balanced {...} spans closed on the way (strings respected), and where the
+    scan stopped (the } closing `start`, or the end of the text). One pass: replies and evidence are bounded
+    only by what an endpoint sends, and a retry from every { would be quadratic."""
+    spans: list[tuple[int, int]] = []
+    opened: list[int] = []
+    inside = escaped = False
+    for i in range(start, len(text)):
+        c = text[i]
+        if inside:
+            if escaped:
+                escaped = False
+            elif c == "\\":
+                escaped = True
+            elif c == '"':
+                inside = False
+        elif c == '"':
+            inside = True
+        elif c == "{":
+            opened.append(i)
+        elif c == "}" and opened:
+            spans.append((opened.pop(), i))
+            if not opened:
+                return spans, i
+    return spans, len(text)
+
+
+def _outermost(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    kept: list[tuple[int, int]] = []
+    for first, last in sorted(spans):
+        if not kept or first > kept[-1][1]:
+            kept.append((first, last))
+    return kept
+
+
+def _objects(text: str, prose_quotes: bool = True) -> list[str]:
+    """The balanced {...} objects of a text that are not nested in another and (with `prose_quotes`) not inside
+    a quotation in the prose around them: a reply's own JSON, not evidence it echoed ('It says "{...}"')."""
+    found, quoted, i = [], False, 0
+    while i < len(text):
+        c = text[i]
+        if c == '"':
+            quoted = not quoted
+        elif c == "{":
+            spans, i = _scan(text, i)
+            if not (quoted and prose_quotes):
+                found.extend(text[a: b + 1] for a, b in _outermost(spans))
+        i += 1
+    return found
+
+
+def _load(raw: str) -> Any:
+    try:
+        return json.loads(raw)
+    except ValueError:
+        try:  # a small model's single quotes
+            return json.loads(re.sub(r"'", '"', raw))
+        except ValueError:
+            return None
 
 
 def parse_time(value: Any) -> float | None:
@@ -153,18 +191,27 @@ def parse_time(value: Any) -> float | None:
     return max(0.0, seconds)
 
 
-def parse_reply(reply: str) -> ToolCall | FinalReply:
-    """The one tool call or answer a reply holds. Raises ProtocolError for anything else."""
-    raw = _first_object(_FENCE.sub(" ", reply))
-    try:
-        data = json.loads(raw)
-    except ValueError:
-        try:  # a small model's single quotes
-            data = json.loads(re.sub(r"'", '"', raw))
-        except ValueError:
-            raise ProtocolError("the reply's JSON does not parse") from None
-    if not isinstance(data, dict):
-        raise ProtocolError("the reply is not a JSON object")
+def _quoted_objects(texts: Sequence[str]) -> list[Any]:
+    """The JSON objects written inside evidence texts (a tool call or answer shown or said in a video)."""
+    return [d for t in texts for raw in _objects(t, prose_quotes=False) if isinstance(d := _load(raw), dict)]
+
+
+def parse_reply(reply: str, evidence: Sequence[str] = ()) -> ToolCall | FinalReply:
+    """The tool call or answer a reply ends with: its last top-level JSON object (the model's own final one).
+    An object inside a quotation in the reply, or one equal to an object written in the `evidence` texts the
+    model was shown, is echoed data and never taken (a bare {"tool": "videos"} excepted: any model writes that
+    one itself, and it reads nothing). Raises ProtocolError when no object of its own is left."""
+    objects = _objects(_FENCE.sub(" ", reply))
+    if not objects:
+        raise ProtocolError("no JSON object in the reply")
+    echoed = [d for d in _quoted_objects([t for t in evidence if "{" in t]) if set(d) - {"tool", "name"}]
+    parsed = [_load(raw) for raw in objects]
+    own = [d for d in parsed if isinstance(d, dict) and d not in echoed]
+    if not own:
+        if any(isinstance(d, dict) for d in parsed):
+            raise ProtocolError("the reply's only JSON object is one written in the evidence")
+        raise ProtocolError("the reply's JSON does not parse")
+    data = own[-1]
     if isinstance(data.get("args"), dict):  # {"tool": ..., "args": {...}} is read like the flat form
         data = {**data["args"], **{k: v for k, v in data.items() if k != "args"}}
     if "answer" in data and "tool" not in data:
@@ -196,7 +243,8 @@ def _chapter_lines(summary: VideoSummary | None) -> list[str]:
         return []
     out = []
     for n, c in enumerate(summary.chapters, 1):
-        head = quote(f"{c.title}: {c.summary}" if c.title else " / ".join(e.text for e in c.lines), 300)
+        text = f"{c.title}: {c.summary}" if c.title else " / ".join(e.text for e in c.lines)
+        head = f"({LABEL})" if injection(text) else quote(text, 300)
         out.append(f"{n}. {format_time(c.start)}-{format_time(c.end)} {head}")
     return out
 
@@ -237,7 +285,8 @@ class Agent:
         malformed = 0
         repeats = 0
         done_calls: dict[ToolCall, int] = {}
-        synopsis = " ".join(quote(x.synopsis, 600) for x in summaries if x is not None and x.synopsis) \
+        synopsis = " ".join(f"({LABEL})" if injection(x.synopsis) else quote(x.synopsis, 600)
+                            for x in summaries if x is not None and x.synopsis) \
             or "(none written)"
         chapters = "\n".join(line for x in summaries for line in _chapter_lines(x)) or "(none)"
         options = "".join(f"\n{'ABCDEFGHIJ'[i]}) {quote(c, 200)}" for i, c in enumerate(choices))
@@ -258,7 +307,7 @@ class Agent:
             step = Step(len(result.steps) + (0 if first else 1), "answer", reply=reply[:300], prompt_tokens=int(cost))
             result.steps.append(step)
             try:
-                parsed = parse_reply(reply)
+                parsed = parse_reply(reply, [e.text for e in result.gathered])
             except ProtocolError as exc:
                 step.action, step.args = "malformed", {"error": str(exc)}
                 step.seconds = round(time.perf_counter() - started, 3)

@@ -1,5 +1,6 @@
 """Extractive answering: how well the retrieved evidence backs each option, the evidence that best matches an
-open question, and the two narrow rules (order, count) — all without an LLM, and all that checks one."""
+open question, and the two narrow rules (order, count) — all without an LLM, and all that checks one. Evidence
+that addresses the assistant or names an answer (untrusted.py) backs no option and is counted by no rule."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import numpy as np
 
 from vidseek.pipeline.prompting import GUESSED_SOURCES, option_span
 from vidseek.pipeline.retrieve import Hit
+from vidseek.pipeline.untrusted import is_untrusted
 from vidseek.store.embeddings import Embedder
 from vidseek.text import content_words
 from vidseek.types import Citation, Evidence
@@ -79,12 +81,15 @@ def score_options(embedder: Embedder, choices: Sequence[str], hits: Sequence[Hit
     similarity[:, labelled] = 0.0  # a picture item is as near as its best label, weighed by how sure that is
     for (j, _, sure), vec in zip(parts, vectors[len(choices) + len(texts):]):
         similarity[:, j] = np.maximum(similarity[:, j], (option_vecs @ vec) * (0.5 + 0.5 * sure))
+    untrusted = [is_untrusted(h.evidence) for h in hits]
     scores = []
     for i, choice in enumerate(choices):
         words = content_words(choice)
         span = option_span(choice)
         best = OptionScore(0.0, None)
         for j, hit in enumerate(hits):
+            if untrusted[j]:
+                continue
             overlap = len(words & content_words(hit.evidence.text)) / len(words) if words else 0.0
             value = (0.5 * float(similarity[i, j]) + 0.5 * overlap) * weight[j]
             if span is not None and not hit.neighbour:
@@ -98,7 +103,8 @@ def score_options(embedder: Embedder, choices: Sequence[str], hits: Sequence[Hit
 
 def best_evidence(embedder: Embedder, question: str, hits: Sequence[Hit]) -> tuple[str, list[Hit]]:
     """The evidence that best matches the question (a second only when nearly as good), quoted."""
-    direct = [h for h in hits if not h.neighbour] or list(hits)
+    trusted = [h for h in hits if not is_untrusted(h.evidence)] or list(hits)
+    direct = [h for h in trusted if not h.neighbour] or trusted
     vectors = embedder.encode([question] + [h.evidence.text for h in direct])
     qwords = content_words(question)
     top = max(h.score for h in direct)
@@ -141,7 +147,8 @@ def by_count(question: str, choices: Sequence[str], hits: Sequence[Hit]) -> tupl
     terms = content_words(question) - _COUNT_NOISE
     if not _HOW_MANY.search(question) or None in numbers or not terms:
         return None, []
-    matching = sorted((h for h in hits if terms <= content_words(h.evidence.text)), key=lambda h: h.evidence.start)
+    matching = sorted((h for h in hits if terms <= content_words(h.evidence.text) and not is_untrusted(h.evidence)),
+                      key=lambda h: h.evidence.start)
     moments: list[Hit] = []
     for h in matching:
         if not moments or h.evidence.start > moments[-1].evidence.end + 1.0:

@@ -2,7 +2,8 @@
 the LLM's reply read back (the letter it picks, the evidence numbers it cites).
 
 Evidence text comes from the video, not the user: it enters prompts only as quoted, numbered lines inside
-an <evidence> block, with anything that looks like a chat-format token removed.
+an <evidence> block, with anything that looks like a chat-format token removed; a line that gives the model
+instructions or names an answer (untrusted.py) is withheld under a label.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Sequence
 from importlib import resources
 
 from vidseek.pipeline.retrieve import Hit
+from vidseek.pipeline.untrusted import LABEL, injection
 from vidseek.types import Evidence, format_time
 
 LETTERS = "ABCDEFGHIJ"
@@ -40,7 +42,8 @@ def line(n: int, e: Evidence) -> str:
     source = e.source
     if e.source in GUESSED_SOURCES and e.confidence < 1:
         source += f" (confidence {e.confidence:.2f})"
-    return f"[{n}] {format_time(e.start)}-{format_time(e.end)} {source}: {quote(e.text)}"
+    text = f"({LABEL})" if injection(e.text) else quote(e.text)
+    return f"[{n}] {format_time(e.start)}-{format_time(e.end)} {source}: {text}"
 
 
 def evidence_block(items: Sequence[Evidence]) -> str:
