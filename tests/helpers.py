@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 from vidseek import synth
+from vidseek.extractors.base import FRAMES, Extractor
 from vidseek.library import Library, LLMSettings, reasoner_key
 from vidseek.pipeline.answer import Reasoner
 
@@ -67,3 +68,25 @@ def scripted(library: Library, chat, settings: LLMSettings | None = None) -> LLM
     settings = settings or LLMSettings()
     library._reasoners[reasoner_key(settings)] = Reasoner(library.embedder, chat)
     return settings
+
+
+class PicturesOnly(Extractor):
+    """A picture source that finds nothing: indexing with it decodes the frames (so the shots are cut and kept)
+    with no model. For tests of what is built on the cut list (the page's scene strip), not of a source."""
+
+    name = "pictures_only"
+    source = "pictures_only"
+    needs = frozenset({FRAMES})
+
+    def config(self) -> dict:
+        return {}
+
+    def run(self, video, chunk) -> list:
+        return []
+
+
+def index_with_pictures(library: Library, video: Path, sources: list[str]) -> str:
+    """Index `video` with these sources and PicturesOnly beside them; the entry's fingerprint."""
+    indexer = library.indexer(sources)
+    indexer.extractors.append(PicturesOnly())
+    return library.add(video, indexer).video.fingerprint

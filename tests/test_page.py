@@ -1,5 +1,6 @@
 """The real page in headless Chromium (Debian's chromium + chromedriver, driven by selenium): ask, click the
-first citation, and the player is inside the cited span. Saves the screenshot the README shows."""
+first citation, and the player is inside the cited span; click a scene in the strip, and the player is at
+that scene. Saves the screenshots the README and docs/server.md show."""
 
 from __future__ import annotations
 
@@ -11,11 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import index_with_pictures
 from tests.server_fixtures import HOSTILE, KEEPER_SPAN, add_hostile_text, make_served_folder
 from vidseek.library import Library
 from vidseek.server import ServerConfig, create_app
 
 SCREENSHOT = Path(__file__).resolve().parents[1] / "docs" / "img" / "page.png"
+SCENES_SHOT = SCREENSHOT.with_name("scenes.png")
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 CHROMEDRIVER = shutil.which("chromedriver") or "/usr/bin/chromedriver"
 
@@ -33,7 +36,7 @@ def server(tmp_path_factory, embedder):
     root = tmp_path_factory.mktemp("page")
     video = make_served_folder(root)
     library = Library(root / "library", embedder=embedder, device="cpu")
-    fingerprint = library.index(video, sources=["subtitle"]).video.fingerprint
+    fingerprint = index_with_pictures(library, video, ["subtitle"])  # the pictures decoded: the shots cut
     add_hostile_text(library, fingerprint)
     port = _free_port()
     app = create_app(ServerConfig(roots=[root / "videos"], llm=False), library)
@@ -116,6 +119,9 @@ def test_text_from_the_video_is_shown_as_text_never_run(server, browser) -> None
     assert HOSTILE in texts  # the markup is visible as characters
     titles = [m.get_attribute("title") for m in browser.find_elements(By.CSS_SELECTOR, "#timeline .mark")]
     assert any(HOSTILE in t for t in titles)
+    shown = [e.get_attribute("textContent")
+             for e in wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#scenes .shown"))]
+    assert shown[0] == HOSTILE  # the scene strip's first words on screen: characters too
     assert browser.execute_script("return window.__pwned") is None  # neither the img nor the script ran
     assert not browser.find_elements(By.CSS_SELECTOR, "#evidence img[src='x'], #evidence script")
 
@@ -151,3 +157,32 @@ def test_the_page_offers_the_transcript_as_a_download(server, browser) -> None:
     assert link.get_attribute("href").endswith("/export?format=srt") and link.get_attribute("download") is not None
     text = browser.execute_script("return fetch(arguments[0]).then((r) => r.text())", link.get_attribute("href"))
     assert "00:00:12,000 --> 00:00:15,000\nThe lighthouse keeper is named Ada Brooks." in text
+
+
+def test_the_scene_strip_shows_each_shot_and_a_click_seeks_the_player_there(server, browser) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    wait = WebDriverWait(browser, 60)
+    browser.get(server)
+    cards = wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#scenes li"))
+    spans = [(float(c.get_attribute("data-start")), float(c.get_attribute("data-end"))) for c in cards]
+    assert spans == [(0.0, 10.0), (10.0, 16.0), (16.0, 20.0)]  # the three coloured shots of harbor.mp4
+    said = [c.find_element(By.CSS_SELECTOR, ".said").text for c in cards]
+    assert said == ["GUIDE: Welcome aboard the harbor tour.", "The lighthouse keeper is named Ada Brooks.",
+                    "We return to the pier at noon."]
+    pictures = wait.until(lambda d: [i for i in d.find_elements(By.CSS_SELECTOR, "#scenes img")
+                                     if d.execute_script("return arguments[0].naturalWidth", i) > 0])
+    assert len(pictures) == 3
+    browser.execute_script("""
+        window.__seeked = null;
+        document.getElementById('player').addEventListener('seeked',
+            (e) => { window.__seeked = e.target.currentTime; }, {once: true});""")
+    cards[1].click()
+    seeked = wait.until(lambda d: d.execute_script("return window.__seeked"))
+    assert 10.0 <= seeked < 16.0
+    browser.execute_script("document.getElementById('player').pause()")
+    wait.until(lambda d: "now" in d.find_elements(By.CSS_SELECTOR, "#scenes li")[1].get_attribute("class"))
+    assert [("now" in c.get_attribute("class")) for c in cards] == [False, True, False]
+    SCENES_SHOT.parent.mkdir(parents=True, exist_ok=True)
+    browser.save_screenshot(str(SCENES_SHOT))

@@ -36,6 +36,19 @@ def test_frames_at_rate_are_the_same_whether_seeking_or_decoding_on(needle_video
     assert all(np.array_equal(a.image, b.image) for a, b in zip(seeked, second))
 
 
+def test_a_reader_seeks_again_after_it_has_decoded(tmp_path: Path) -> None:
+    """A second jump (forward past the gap, or back) reopens nothing and reads the frame there: a contact
+    sheet reads one picture per scene with one reader."""
+    path = synth.write_video(synth.Script(duration=30, size=(64, 48), fps=5, audio=False, scenes=[
+        synth.Scene(0.0, (200, 0, 0)), synth.Scene(20.0, (0, 0, 200))]), tmp_path / "two.mp4")
+    with FrameReader(path, fps=1) as reader:
+        first, later, back = reader.read(1, 2), reader.read(25, 26), reader.read(3, 4)
+    assert [f.time for f in first + later + back] == pytest.approx([1, 25, 3])
+    assert later[0].image[24, 32, 2] > 150 and back[0].image[24, 32, 0] > 150
+    assert [None if f is None else f.time for f in video.frames_at(path, [25.0, 1.0, 29.9])] == pytest.approx(
+        [25, 1, 29.8])
+
+
 def test_seeking_decodes_fewer_frames_than_reading_through(needle_video: Path) -> None:
     with FrameReader(needle_video, fps=1) as reader:
         reader.read(25, 26)

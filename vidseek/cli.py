@@ -390,6 +390,51 @@ def speakers(
                   f"first {s.first.span()}, last {s.last.span()}")
 
 
+SHEET_TILES = 150  # a sheet joins scenes down to this many unless --max says otherwise
+
+
+@app.command()
+def scenes(
+    video: Annotated[str, typer.Argument(
+        help="An indexed video: its file, or its fingerprint (prefix) when the file is gone.")],
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per scene per line.")] = False,
+    sheet: Annotated[Path | None, typer.Option(
+        help="Also write a contact sheet here (PNG): one tile per scene, its picture, time and first words. "
+             f"Past {SHEET_TILES} scenes they are joined to {SHEET_TILES} unless --max is given.")] = None,
+    most: Annotated[int | None, typer.Option(
+        "--max", help="At most this many scenes: the shortest are joined to a neighbour.")] = None,
+    columns: Annotated[int, typer.Option(help="Tiles per row on the sheet.")] = 5,
+    library: LibraryOption = None,
+) -> None:
+    """A video's scenes (the shots the indexer cut): start, end, first words said and shown in each.
+
+    `vidseek scenes film.mp4 --sheet film.png` also writes a contact sheet to look over before asking.
+    """
+    lib = Library(library)
+    record = lib.find(video)
+    found = lib.scenes(record.video.fingerprint, most)
+    if sheet is not None and most is None and len(found) > SHEET_TILES:
+        _say(err, f"note: {len(found)} scenes joined into {SHEET_TILES} for the sheet (--max N to choose)")
+        found = lib.scenes(record.video.fingerprint, SHEET_TILES)
+    if not found:
+        _say(err, f"no scenes: '{record.video.path}' has no pictures")
+    for scene in found:
+        if as_json:
+            _say(out, json_line({"video": record.video.fingerprint, **scene.to_dict()}))
+        else:
+            said, shown = _clip(scene.said or "-", 44), _clip(scene.shown or "-", 28)
+            _say(out, f"{scene.index:>4}  {format_time(scene.start)}–{format_time(scene.end)}  {said:<44}  {shown}")
+    if sheet is not None and found:
+        from vidseek.sheet import contact_sheet
+
+        grid = contact_sheet(record.video.path, found, sheet, columns=columns)
+        _say(err, f"wrote {sheet} ({grid.count} tiles, {grid.columns} to a row)")
+
+
+def _clip(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1].rstrip() + "…"
+
+
 def _size(n: int | None) -> str:
     if n is None:
         return "-"

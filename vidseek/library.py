@@ -16,7 +16,7 @@ from vidseek import extractors as ex
 from vidseek.diarize import Speaker, speaker_of
 from vidseek.diarize import resolve as resolve_speaker
 from vidseek.diarize import speakers as speaker_list
-from vidseek.errors import BadRequest, NotIndexed
+from vidseek.errors import BadRequest, NotFound, NotIndexed
 from vidseek.ids import Named, ambiguous, pick, shown_ids
 from vidseek.models import ModelUnavailable
 from vidseek.paths import looks_like_id
@@ -26,6 +26,7 @@ from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.chapters import SummaryCache, VideoSummary, build_summary, summary_key
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
+from vidseek.pipeline.scenes import Scene, merged, scenes, shots
 from vidseek.store.base import EvidenceFilter, EvidenceStore, StoredVideo, evidence_id, open_store, store_kind
 from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
@@ -220,6 +221,29 @@ class Library:
         items = self.cache.evidence(video.fingerprint)
         shown = self.ids().get(video.fingerprint, video.fingerprint)
         return render(transcript(shown, video.path, video.duration, items, sources), fmt)
+
+    def scenes(self, path_or_id: str | os.PathLike[str], limit: int | None = None) -> list[Scene]:
+        """A video's scenes in time order: the shots the indexer cut its pictures into, each with the first words
+        said (speech, subtitles) and shown (on-screen text) in it. `limit`: at most that many, the shortest
+        joined to a neighbour. Needs no file. An audio-only video has none. Raises NotIndexed, BadRequest (a
+        limit below 1), and NotFound when no cut list was kept (indexed before vidseek kept them, or with no
+        picture source: the message says how to get one)."""
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 1):
+            raise BadRequest(f"the scene limit must be a whole number of at least 1; got {limit!r}")
+        record = self.find(path_or_id)
+        video = record.video
+        if not video.has_video:
+            return []
+        chunks = self.cache.load_cuts(video.content_id, record.cuts) if record.cuts else []
+        if not chunks:
+            pictures = [name for name, cls in ex.registry().items() if ex.FRAMES in cls.needs]
+            when = ("its indexing stopped before any" if record.cuts else
+                    "it was indexed before vidseek kept them" if set(pictures) & set(record.sources) else
+                    "it was indexed without a picture source")
+            raise NotFound(f"no scene list for '{Path(video.path).name}': {when}; index it again "
+                           f"with a picture source ({', '.join(pictures)}) to make one (cached evidence is reused)")
+        spans = shots(chunks)
+        return scenes(merged(spans, limit) if limit else spans, self.cache.evidence(video.fingerprint))
 
     def remove(self, path_or_id: str | os.PathLike[str]) -> VideoRecord:
         """Forget a video: its store rows, its record and its cached evidence."""

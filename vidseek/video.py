@@ -7,7 +7,7 @@ import logging
 import math
 import os
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import av
@@ -195,8 +195,8 @@ class FrameReader:
         if self._container is None:
             self._container = _open(self.path)
             self._offset = _start_offset(self._container)
+            self._container.streams.video[0].thread_type = "AUTO"  # only before the decoder opens: PyAV refuses after
         stream = self._container.streams.video[0]
-        stream.thread_type = "AUTO"
         if start > 0:
             target = int((start + self._offset) / stream.time_base)
             self._container.seek(target, stream=stream, backward=True, any_frame=False)
@@ -267,6 +267,21 @@ class FrameReader:
                 mark += step
         self._position = max(self._position, min(end, mark))
         return out
+
+
+def frames_at(path: str | os.PathLike[str], times: list[float], max_side: int = MAX_SIDE) -> list[Frame | None]:
+    """The picture shown at each time (the first frame at or after it; at or past the last picture, the last
+    one), read by one reader in time order: the page's thumbnails and a contact sheet's tiles. None where the
+    file holds no picture near that time."""
+    found: dict[float, Frame | None] = {}
+    with FrameReader(path, fps=1.0, max_side=max_side) as reader:
+        for at in sorted(set(times)):
+            frames = reader.read(at, at + 1.0)
+            found[at] = frames[0] if frames else None
+    for at in (t for t, frame in found.items() if frame is None):  # the end: a fresh reader steps back to it
+        with FrameReader(path, fps=10.0, max_side=max_side) as reader:
+            found[at] = next(iter(reader.read(max(0.0, at - 2.0), at + 0.01)[-1:]), None)
+    return [found[t] for t in times]
 
 
 def tolerant_decode(container: av.container.InputContainer,
@@ -361,7 +376,7 @@ def _subtitle_rect_text(rect: object) -> str:
     return re.sub(r"\s+", " ", SSAEvent(text=text).plaintext).strip()
 
 
-def _colour_histogram(image: np.ndarray) -> np.ndarray:
+def colour_histogram(image: np.ndarray) -> np.ndarray:
     """A 64-bin colour histogram of a subsampled frame, normalised to sum 1."""
     step = max(1, max(image.shape[:2]) // 96)
     small = image[::step, ::step].reshape(-1, 3) // 64
@@ -370,13 +385,18 @@ def _colour_histogram(image: np.ndarray) -> np.ndarray:
     return hist / max(hist.sum(), 1.0)
 
 
+def picture_change(a: np.ndarray, b: np.ndarray) -> float:
+    """How far apart two colour histograms are, 0 (same colours) to 1 (none shared): above CUT_THRESHOLD, a cut."""
+    return 0.5 * float(np.abs(np.asarray(a) - np.asarray(b)).sum())
+
+
 def scene_cuts(frames: list[Frame], threshold: float = CUT_THRESHOLD) -> list[float]:
     """Times of the frames that start a new shot (colour histogram jump from the frame before)."""
     cuts: list[float] = []
     previous: np.ndarray | None = None
     for frame in frames:
-        hist = _colour_histogram(frame.image)
-        if previous is not None and 0.5 * float(np.abs(hist - previous).sum()) > threshold:
+        hist = colour_histogram(frame.image)
+        if previous is not None and picture_change(hist, previous) > threshold:
             cuts.append(frame.time)
         previous = hist
     return cuts
@@ -389,9 +409,12 @@ def segment(
     end: float,
     max_window: float = MAX_WINDOW_S,
     threshold: float = CUT_THRESHOLD,
+    cuts: Sequence[float] | None = None,
 ) -> list[Segment]:
-    """Split [start, end) at scene cuts, then cap every piece at max_window seconds."""
-    bounds = [start, *(t for t in scene_cuts(frames, threshold) if start < t < end), end]
+    """Split [start, end) at scene cuts (found here, or `cuts` when the caller found them), then cap every
+    piece at max_window seconds."""
+    found = scene_cuts(frames, threshold) if cuts is None else cuts
+    bounds = [start, *(t for t in found if start < t < end), end]
     segments: list[Segment] = []
     for a, b in zip(bounds, bounds[1:]):
         pieces = max(1, math.ceil((b - a) / max_window - 1e-9))

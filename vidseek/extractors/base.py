@@ -32,6 +32,7 @@ class Chunk:
     segments: list[Segment] = field(default_factory=list)
     audio: np.ndarray | None = None
     audio_start: float = 0.0
+    cuts: tuple[float, ...] = ()  # times where a new shot starts among its frames (the segments' borders)
 
     @property
     def frames(self) -> list:

@@ -3,6 +3,7 @@
 Layout under the library root:
     videos/<fingerprint>.json                  what was indexed, with which extractor settings
     evidence/<fingerprint>/<cache key>/<part>.json   one extractor's evidence for one chunk
+    evidence/<fingerprint>/@cuts-…/<part>.json       the shot cuts found in one chunk (pipeline/scenes.py)
 
 Every file is written whole (temp file + rename), so a killed run leaves finished chunks and nothing
 half-written; re-running does only the chunks that are missing.
@@ -25,6 +26,7 @@ import platformdirs
 
 from vidseek.extractors import finishers, merge_gaps
 from vidseek.extractors.base import merge_adjacent
+from vidseek.pipeline.scenes import ChunkCuts
 from vidseek.types import Evidence, Video
 from vidseek.video import LibraryError, disk_error
 
@@ -112,6 +114,8 @@ class VideoRecord:
     complete: bool = False
     owned: list[str] = field(default_factory=list)  # sources read from files beside this path (sidecars):
     # their output lies under the entry's own folder, not the content's, and is never shared
+    cuts: str = ""  # the folder of its shot cuts (pipeline/scenes.py), under the content's; empty: none kept
+    # (indexed before vidseek kept them, or with no picture source)
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -140,6 +144,20 @@ class EvidenceCache:
 
     def put(self, fingerprint: str, key: str, part: str, evidence: list[Evidence]) -> None:
         write_atomic(self._part(fingerprint, key, part), [e.to_dict() for e in evidence])
+
+    def put_cuts(self, fingerprint: str, key: str, part: str, cuts: ChunkCuts) -> None:
+        write_atomic(self._part(fingerprint, key, part), cuts.to_dict())
+
+    def load_cuts(self, fingerprint: str, key: str) -> list[ChunkCuts]:
+        """Every chunk's shot cuts kept under this key, in time order."""
+        remedy = "delete it and index the video again"
+        out: list[ChunkCuts] = []
+        for path in sorted((self.layout.evidence / fingerprint / key).glob("[!.]*.json")):
+            try:
+                out.append(ChunkCuts.from_dict(_read(path, dict, "cut list", remedy)))
+            except (TypeError, KeyError, ValueError) as exc:
+                raise LibraryError(f"the cut list {path} is damaged ({str(exc)[:80]}): {remedy}") from None
+        return sorted(out, key=lambda c: c.start)
 
     def load(self, fingerprint: str, key: str) -> list[Evidence]:
         folder = self.layout.evidence / fingerprint / key

@@ -21,6 +21,7 @@ from vidseek.errors import BadRequest, SourceUnavailable, UnreadableInput
 from vidseek.extractors.base import AUDIO, FRAMES, Chunk, Extractor, cache_key
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.lanes import SoundLane
+from vidseek.pipeline.scenes import ChunkCuts, cuts_key
 from vidseek.types import Video, format_time
 
 log = logging.getLogger(__name__)
@@ -134,7 +135,10 @@ class Indexer:
         # extractors that need no pictures or sound read files beside this path: their output is this entry's
         owned = sorted({s for s in (previous.owned if previous else []) if s not in keys}
                        | {x.source for x in extractors if not x.needs})
-        record = VideoRecord(video=video, sources=sources, skipped=skipped, owned=owned)
+        # the shot cuts come with the pictures: kept whenever a picture source decodes them (pipeline/scenes.py)
+        cuts = cuts_key(sampling) if any(FRAMES in x.needs for x in extractors) else ""
+        record = VideoRecord(video=video, sources=sources, skipped=skipped, owned=owned,
+                             cuts=cuts or (previous.cuts if previous else ""))
         self.cache.save_record(record)
         calls_before = {ext.source: ext.model_calls for ext in extractors}
 
@@ -152,7 +156,7 @@ class Indexer:
         chunked = [x for x in extractors if x.needs]
         if chunked:  # evidence drawn from the bytes: kept under the content, shared by its entries
             self._run_chunks(replace(video, fingerprint=video.content_id, content=""), chunked, keys, report,
-                             progress, after_chunk)
+                             progress, after_chunk, cuts)
 
         for ext in extractors:
             report.model_calls[ext.source] = ext.model_calls - calls_before[ext.source]
@@ -168,7 +172,7 @@ class Indexer:
 
     def _run_chunks(self, video: Video, extractors: list[Extractor], keys: dict[str, str],
                     report: IndexReport, progress: Progress | None,
-                    after_chunk: Callable[[int], None] | None) -> None:
+                    after_chunk: Callable[[int], None] | None, cuts: str = "") -> None:
         opts = self.options
         total = max(1, math.ceil(video.duration / opts.chunk_seconds - 1e-9))
         report.chunks = total
@@ -194,11 +198,16 @@ class Indexer:
                 for i in range(total):
                     start, end = bounds[i]
                     pending = missing(inline, i)
-                    if pending or sound_pending[i]:
+                    # a library indexed before cut lists were kept gets them now: its pictures are decoded again
+                    uncut = bool(cuts) and not self.cache.has(video.fingerprint, cuts, _part(i))
+                    if pending or sound_pending[i] or uncut:
                         report.chunks_run += 1
-                    if pending:
-                        chunk = self._load_chunk(video, reader, i, start, end, pending, report)
+                    if pending or uncut:
+                        chunk = self._load_chunk(video, reader, i, start, end, pending, report, pictures=uncut)
                         self._run_extractors(video, chunk, pending, keys, report)
+                        if uncut:
+                            self.cache.put_cuts(video.fingerprint, cuts, _part(i),
+                                                ChunkCuts.of(start, end, chunk.cuts, chunk.frames, opts.cut_threshold))
                     if lane:
                         lane.wait(i)
                         if lane.idle:  # the sound lane is done: the pictures get every thread
@@ -241,14 +250,14 @@ class Indexer:
         self._run_extractors(video, chunk, pending, keys, report)
 
     def _load_chunk(self, video: Video, reader: media.FrameReader | None, index: int, start: float, end: float,
-                    pending: list[Extractor], report: IndexReport) -> Chunk:
+                    pending: list[Extractor], report: IndexReport, pictures: bool = False) -> Chunk:
         opts = self.options
         chunk = Chunk(index, start, end)
-        if reader is not None and any(FRAMES in x.needs for x in pending):
+        if reader is not None and (pictures or any(FRAMES in x.needs for x in pending)):
             tick = time.perf_counter()
             frames = reader.read(start, end)
-            chunk.segments = media.segment(video.fingerprint, frames, start, end, opts.max_window,
-                                           opts.cut_threshold)
+            chunk.cuts = tuple(t for t in media.scene_cuts(frames, opts.cut_threshold) if start < t < end)
+            chunk.segments = media.segment(video.fingerprint, frames, start, end, opts.max_window, cuts=chunk.cuts)
             report.seconds["decode"] += time.perf_counter() - tick
         listening = [x for x in pending if AUDIO in x.needs]
         if listening:

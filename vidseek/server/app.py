@@ -163,6 +163,15 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         assert made is not None  # build=True always gives one
         return summary_out(made)
 
+    @api.get("/videos/{video_id}/scenes", response_model=list[s.SceneOut],
+             summary="A video's scenes (its shots) with their first words; max: join the shortest down to that many")
+    def video_scenes(video_id: Annotated[str, Path_(max_length=64)],
+                     most: Annotated[int | None, Query(alias="max", ge=1, le=2000)] = None) -> list[s.SceneOut]:
+        video = video_of(video_id)
+        return [s.SceneOut(index=c.index, start=c.start, end=c.end, said=c.said, shown=c.shown,
+                           thumbnail=thumb_url(video.fingerprint, c.start, c.end))
+                for c in lib.scenes(video.fingerprint, most)]
+
     @api.get("/videos/{video_id}/file", summary="The video file, with HTTP range requests for seeking",
              response_class=FileResponse, responses={206: {"description": "Part of the file"}})
     def video_file(video_id: Annotated[str, Path_(max_length=64)], request: Request) -> FileResponse:

@@ -33,13 +33,11 @@ def thumbnail(path: str, fingerprint: str, seconds: float, cache: Path, duration
     if target.exists():
         return target.read_bytes()
     at = tenth / 10
-    frames = _frames(path, at, at + 1.0, fps=1.0)
-    if not frames:  # at or past the last picture: the last one before it, read by a fresh reader
-        frames = _frames(path, max(0.0, at - 2.0), at + 0.01, fps=10.0)[-1:]
-    if not frames:
+    frame = media.frames_at(path, [at], max_side=THUMB_SIDE)[0]
+    if frame is None:
         raise NotFound(f"no picture at {at:.1f} s")
     buffer = io.BytesIO()
-    Image.fromarray(frames[0].image).save(buffer, format="JPEG", quality=80)
+    Image.fromarray(frame.image).save(buffer, format="JPEG", quality=80)
     data = buffer.getvalue()
     try:
         target.parent.mkdir(parents=True, exist_ok=True)
@@ -50,11 +48,6 @@ def thumbnail(path: str, fingerprint: str, seconds: float, cache: Path, duration
         return data
     _account(cache, len(data), CACHE_BYTES if limit is None else limit)
     return data
-
-
-def _frames(path: str, start: float, end: float, fps: float) -> list:
-    with media.FrameReader(path, fps=fps, max_side=THUMB_SIDE) as reader:
-        return reader.read(start, end)
 
 
 def _account(cache: Path, added: int, limit: int) -> None:

@@ -87,6 +87,15 @@ class SummaryOut(BaseModel):
     notes: list[str]
 
 
+class SceneOut(BaseModel):
+    index: int = Field(description="1, 2, … in time order")
+    start: float
+    end: float
+    said: str = Field(description="the first speech or subtitle line in the scene (text from the video)")
+    shown: str = Field(description="the first on-screen text in the scene (text from the video)")
+    thumbnail: str = Field(description="URL of the scene's picture (its middle)")
+
+
 class AnswerOut(BaseModel):
     question: str
     text: str

@@ -8,6 +8,8 @@ const $ = (id) => document.getElementById(id);
 const player = $("player");
 let videos = [];
 let current = null;  // the video in the player
+let sceneList = [];  // the current video's scenes, for the strip's highlight
+const STRIP_SCENES = 80;  // a long film's shots are joined to at most this many for the strip
 let token = new URLSearchParams(location.hash.slice(1)).get("token") || sessionStorage.getItem("vidseek-token") || "";
 
 function el(tag, props = {}, children = []) {
@@ -84,6 +86,7 @@ async function showVideo(id) {
     else { player.removeAttribute("src"); say(`${video.path} is not under a folder this server may read.`, true); }
     showDownloads(video);
     await drawTimeline(video);
+    await drawScenes(video);
     await drawChapters(video);
   }
 }
@@ -123,6 +126,35 @@ async function drawChapters(video) {
   });
 }
 
+// The scene strip under the player: a card per scene (its picture, time, first words said and shown), each
+// seeking the player to the scene's start. Scene words are video text: set as text.
+async function drawScenes(video) {
+  const strip = $("scenes");
+  strip.replaceChildren();
+  sceneList = [];
+  strip.hidden = true;
+  if (!video.playable) return;
+  try { sceneList = await api(`/api/videos/${video.id}/scenes?max=${STRIP_SCENES}`); } catch { return; }
+  strip.replaceChildren(...sceneList.map((c) => el("li", {
+    "data-start": c.start, "data-end": c.end, title: `${clock(c.start)}–${clock(c.end)} ${c.said} ${c.shown}`.trim(),
+    onclick: () => seek(video.id, c.start),
+  }, [
+    el("img", { src: withToken(c.thumbnail), alt: "", loading: "lazy" }),
+    el("span", { class: "when", text: `${c.index} · ${clock(c.start)}–${clock(c.end)}` }),
+    el("span", { class: "said", text: c.said }),
+    el("span", { class: "shown", text: c.shown }),
+  ])));
+  strip.hidden = !sceneList.length;
+}
+
+function markScene(seconds) {
+  const items = $("scenes").children;
+  sceneList.forEach((c, n) => {
+    const now = c.start <= seconds && seconds < c.end;
+    if (items[n] && now !== items[n].classList.contains("now")) items[n].classList.toggle("now", now);
+  });
+}
+
 async function drawTimeline(video) {
   const items = await api(`/api/videos/${video.id}/evidence`);
   const strip = $("timeline");
@@ -157,6 +189,7 @@ async function seek(videoId, seconds) {
 player.addEventListener("timeupdate", () => {
   const cursor = $("cursor");
   if (cursor && current) cursor.style.left = `${100 * player.currentTime / current.duration}%`;
+  markScene(player.currentTime);
 });
 
 function showAnswer(answer) {
