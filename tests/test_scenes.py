@@ -50,7 +50,7 @@ def test_a_video_s_scenes_are_its_shots_with_the_first_words_said_and_shown(harb
     assert [s.said for s in scenes] == ["GUIDE: Welcome aboard the harbor tour.",
                                         "The lighthouse keeper is named Ada Brooks.", "We return to the pier at noon."]
     assert scenes[0].shown == "HARBOR TOUR" and scenes[1].shown == scenes[2].shown == ""
-    assert library.scenes(fp[:10]) == scenes  # by fingerprint prefix too: no file needed
+    assert library.scenes(fp[:12]) == scenes  # by fingerprint prefix too: no file needed
 
 
 def test_a_scene_list_is_capped_by_joining_the_shortest_scene_to_its_shorter_neighbour(harbor) -> None:
@@ -154,7 +154,7 @@ def test_the_api_lists_a_video_s_scenes_with_their_pictures(harbor) -> None:
     video, library, fp = harbor
     client = TestClient(create_app(ServerConfig(roots=[video.parent], llm=False), library),
                         base_url="http://127.0.0.1")
-    scenes = client.get(f"/api/videos/{fp[:10]}/scenes").json()
+    scenes = client.get(f"/api/videos/{fp[:12]}/scenes").json()
     assert [(s["index"], s["start"], s["end"], s["said"][:5], s["shown"]) for s in scenes] == [
         (1, 0.0, 10.0, "GUIDE", "HARBOR TOUR"), (2, 10.0, 16.0, "The l", ""), (3, 16.0, 20.0, "We re", "")]
     assert scenes[1]["thumbnail"] == f"/api/videos/{fp}/thumbnail?t=13.0"
