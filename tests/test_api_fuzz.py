@@ -37,7 +37,7 @@ def api(tmp_path_factory, embedder):
 def test_the_api_answers_any_request_without_a_500_and_as_its_schema_says(api) -> None:
     schema = schemathesis.openapi.from_asgi("/openapi.json", api, headers=LOOPBACK)
     operations = [result.ok() for result in schema.get_all_operations()]
-    assert len(operations) == 13
+    assert len(operations) == 14
     for operation in operations:
         for mode in (GenerationMode.POSITIVE, GenerationMode.NEGATIVE):  # requests the schema allows, and not
             @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=list(HealthCheck),

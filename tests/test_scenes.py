@@ -164,4 +164,4 @@ def test_the_api_lists_a_video_s_scenes_with_their_pictures(harbor) -> None:
     refused = client.get(f"/api/videos/{fp}/scenes?max=0")
     assert (refused.status_code, refused.json()) == (
         422, {"error": "query.max: Input should be greater than or equal to 1"})
-    assert client.get("/api/videos/ffff/scenes").status_code == 404
+    assert client.get("/api/videos/ffffffffffff/scenes").status_code == 404

@@ -212,7 +212,7 @@ def test_openapi_schema_matches_the_api(client, served) -> None:
     _, _, fp = served
     schema = client.get("/openapi.json").json()
     routes = {(route.path, method.lower()) for route in client.app.state.api.routes for method in route.methods}
-    assert len(routes) == 13 and all(path.startswith("/api/") for path, _ in routes)
+    assert len(routes) == 14 and all(path.startswith("/api/") for path, _ in routes)
     documented = {(path, method) for path, ops in schema["paths"].items() for method in ops}
     assert documented == routes
     components = schema["components"]["schemas"]
