@@ -20,7 +20,7 @@ from vidseek import export as transcripts
 from vidseek.diarize import speaker_of
 from vidseek.errors import NotFound, NotIndexed, VidseekError
 from vidseek.extractors import page_sources
-from vidseek.library import Library, LLMSettings
+from vidseek.library import MAX_CONTEXT_S, Library, LLMSettings
 from vidseek.pipeline.retrieve import Hit
 from vidseek.server import schemas as s
 from vidseek.server.jobs import IndexJobs, Job
@@ -88,7 +88,8 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         return s.EvidenceOut(video=e.fingerprint, start=e.start, end=e.end, source=e.source, text=e.text,
                              confidence=e.confidence, score=hit.score if hit else None,
                              neighbour=hit.neighbour if hit else False,
-                             thumbnail=thumb_url(e.fingerprint, e.start, e.end), speaker=speaker_of(e) or None)
+                             thumbnail=thumb_url(e.fingerprint, e.start, e.end), speaker=speaker_of(e) or None,
+                             derived=e.derived, context=[evidence_out(c) for c in hit.context] if hit else [])
 
     def answer_out(answer: Answer) -> s.AnswerOut:
         return s.AnswerOut(
@@ -186,12 +187,16 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
                              mode=body.mode)
         return answer_out(answer)
 
-    @api.get("/search", response_model=s.SearchOut, summary="Evidence for a query, no answer")
+    @api.get("/search", response_model=s.SearchOut, summary="The k best hits for a query, best first, no answer")
     def search(q: Annotated[str, Query(min_length=1, max_length=2000, pattern=s.NOT_BLANK)],
                video: Annotated[str | None, Query(max_length=64)] = None,
-               k: Annotated[int, Query(ge=1, le=100)] = 12) -> s.SearchOut:
+               k: Annotated[int, Query(ge=1, le=100)] = 12,
+               context: Annotated[float, Query(ge=0, le=MAX_CONTEXT_S, description=(
+                   "Seconds: each hit's evidence this close in time, in its `context`"))] = 0.0,
+               derived: Annotated[bool, Query(description=(
+                   "Also search the chapters and synopsis a model wrote (marked derived)"))] = False) -> s.SearchOut:
         fingerprint = video_of(video).fingerprint if video else None
-        hits = lib.search(q, k, fingerprint)
+        hits = lib.search(q, k, fingerprint, context=context, derived=derived)
         return s.SearchOut(hits=[evidence_out(h.evidence, h) for h in hits])
 
     @api.post("/index", response_model=s.JobOut, status_code=202, summary="Index a file under a served root")
