@@ -20,7 +20,7 @@ from vidseek.errors import BadRequest
 from vidseek.integrations.langchain import VidseekRetriever
 from vidseek.library import Library, LLMSettings
 from vidseek.testing import ScriptedChat
-from vidseek.types import DERIVED_SOURCES
+from vidseek.types import DERIVED_SOURCES, Citation
 
 runner = CliRunner()
 NO_LLM = LLMSettings(enabled=False)
@@ -179,6 +179,9 @@ def test_the_chapter_rows_a_summary_publishes_use_the_derived_source_names(ferry
     assert summary is not None
     assert {e.source for e in summary.derived_evidence()} <= DERIVED_SOURCES
     assert all(e.derived for e in summary.derived_evidence())
+    # an answer that cites one (the agent may) says whose words they are
+    assert Citation("f", 0, 36, "chapter").label() == "[00:00:00–00:00:36 chapter (model-written)]"
+    assert Citation("f", 0, 2, "subtitle").label() == "[00:00:00–00:00:02 subtitle]"
 
 
 def test_search_refuses_a_bad_context_as_bad_input(ferry) -> None:

@@ -128,7 +128,8 @@ class Citation:
     path: str = ""
 
     def label(self) -> str:
-        return f"[{format_time(self.start)}–{format_time(self.end)} {self.source}]"
+        source = f"{self.source} ({MODEL_WRITTEN})" if self.source in DERIVED_SOURCES else self.source
+        return f"[{format_time(self.start)}–{format_time(self.end)} {source}]"
 
 
 @dataclass
