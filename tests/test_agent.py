@@ -83,9 +83,11 @@ def test_the_agent_does_the_scripted_calls_in_order_and_stops_at_the_step_limit(
     assert trace[0]["args"] == {"query": "harbor master"}
     assert trace[1]["args"] == {"start": 0.0, "end": 4.0}
     assert trace[1]["returned"] and all("00:00:0" in r for r in trace[1]["returned"])
-    assert any("[chapter]" in r for r in trace[2]["returned"])  # the chapter the scripted LLM wrote
+    # the chapter the scripted LLM wrote, labelled as the model's in the trace and in the agent's next prompt
+    assert any("[chapter (model-written)] Harbor notes" in r for r in trace[2]["returned"])
     prompts = _agent_prompts(chat)
     assert len(prompts) == 4 and "No look-ups are left" in prompts[-1]
+    assert "chapter (model-written): \"Harbor notes" in prompts[-1]
     assert not any("never asked" in p for p in prompts)
     assert answer.mode == "agent" and "Ada Brooks" in answer.text
     check_citations(answer)

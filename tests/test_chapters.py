@@ -95,7 +95,8 @@ def test_the_llm_writes_each_chapter_from_its_own_evidence_then_the_synopsis(top
     fp = library.find(video).video.fingerprint
     rows = [e for _, e in library.store.get(EvidenceFilter(videos=(fp,), sources=("chapter", "synopsis")))]
     assert len(rows) == 4 and all(e.meta.get("derived") == "chapters" for e in rows)
-    assert any(h.evidence.source == "synopsis" for h in library.search("ships bread music", k=3))
+    assert not any(h.evidence.derived for h in library.search("ships bread music", k=3))  # unless asked
+    assert any(h.evidence.source == "synopsis" for h in library.search("ships bread music", k=3, derived=True))
 
 
 def test_chapter_replies_are_read_with_or_without_labels() -> None:

@@ -111,11 +111,12 @@ def test_choices_flag_takes_several_values() -> None:
                                           "--k", "3", "--choice", "green"]
 
 
-def test_search_prints_evidence_with_the_video_name(indexed) -> None:
+def test_search_prints_evidence_with_its_rank_score_and_the_video_name(indexed) -> None:
     movie, library = indexed
     result = runner.invoke(app, ["search", "4821", "-L", str(library)])
     assert result.exit_code == 0
-    assert f"00:00:03–00:00:07 [ocr] {WORD}  (movie.mp4)" in result.stdout.splitlines()
+    rank, score, hit = result.stdout.splitlines()[0].split(" ", 2)
+    assert rank == "1." and float(score) > 0 and hit == f" 00:00:03–00:00:07 [ocr] {WORD}  (movie.mp4)"
 
 
 def test_ask_indexes_a_new_file_first_and_rm_forgets_it(tmp_path: Path) -> None:

@@ -35,9 +35,20 @@ def test_keyword_finds_exact_numbers_that_embeddings_blur(tmp_path: Path, embedd
     assert [h.evidence.text for h in direct] == ["GATE 4821"]
 
 
-def test_neighbours_in_time_come_along_and_everything_is_in_time_order(tmp_path: Path, embedder) -> None:
+def test_a_search_gives_hits_best_first_and_the_moments_around_them_only_when_asked(tmp_path: Path, embedder) -> None:
     library = _library(tmp_path, embedder)
-    hits = library.search("cold weather in the evening", k=1)
+    hits = library.search("cold weather in the evening", k=2)
+    assert len(hits) == 2 and hits[0].evidence.text == "The weather turned cold in the evening."
+    assert hits[0].score >= hits[1].score and not any(h.neighbour or h.context for h in hits)
+    (hit,) = library.search("cold weather in the evening", k=1, context=3)
+    assert [e.text for e in hit.context] == ["2 person"]  # the detection 1 s later
+
+
+def test_a_questions_retrieval_brings_neighbours_in_time_and_everything_is_in_time_order(tmp_path: Path,
+                                                                                          embedder) -> None:
+    library = _library(tmp_path, embedder)
+    retriever = Retriever(library.store, library.keyword, library.embedder)
+    hits = retriever.search("cold weather in the evening", k=1)
     texts = [h.evidence.text for h in hits]
     assert texts == ["The weather turned cold in the evening.", "2 person"]  # the detection 1 s later
     assert [h.neighbour for h in hits] == [False, True]
@@ -54,7 +65,7 @@ def test_filters_by_video_and_source(tmp_path: Path, embedder) -> None:
 
 def test_library_wide_hits_group_by_video_then_time(tmp_path: Path, embedder) -> None:
     library = _library(tmp_path, embedder)
-    hits = library.search("harbour", k=4)
+    hits = Retriever(library.store, library.keyword, library.embedder).search("harbour", k=4)
     order = [(h.evidence.fingerprint, h.evidence.start) for h in hits]
     for fp in (FP_A, FP_B):
         starts = [s for f, s in order if f == fp]

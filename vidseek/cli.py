@@ -656,27 +656,39 @@ def _print_trace(steps: list[dict[str, Any]]) -> None:
 def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     video: Annotated[str | None, typer.Option(help="Only this indexed video (file or id from vidseek ls).")] = None,
-    source: Annotated[list[str] | None, typer.Option(help="Only this source (repeat for several).")] = None,
-    k: Annotated[int, typer.Option("--k", help="Hits to return (neighbours in time come along).")] = 12,
-    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per line.")] = False,
+    source: Annotated[list[str] | None, typer.Option(
+        help="Only this source (repeat for several); chapter or synopsis: the text vidseek summary's model "
+             "wrote.")] = None,
+    k: Annotated[int, typer.Option("--k", help="How many hits, best first.")] = 12,
+    context: Annotated[float, typer.Option(
+        "--context", metavar="SECONDS", help="Show the evidence this close in time under each hit.")] = 0.0,
+    derived: Annotated[bool, typer.Option(
+        "--derived", help="Also search the chapters and synopsis a model wrote (vidseek summary); shown as "
+                          "model-written.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per hit, one per line.")] = False,
     speaker: Annotated[str | None, typer.Option(
         help="Only what this speaker said: a label (S2) or a name the video gives (vidseek speakers).")] = None,
     library: LibraryOption = None,
     store: StoreOption = None,
 ) -> None:
-    """Search the library's evidence (no answer): dense + keyword hits, in time order."""
+    """Search the library's evidence (no answer): the k best hits, dense + keyword fused, best first with
+    their scores; the moments around each with --context."""
     quiet_libraries()
     lib = Library(library, store)
-    hits = lib.search(query, k, video, ex.parse_sources(source), speaker=speaker)
+    hits = lib.search(query, k, video, ex.parse_sources(source), speaker=speaker, context=context, derived=derived)
     paths = {v.fingerprint: v.path for v in lib.store.list_videos(sorted({h.evidence.fingerprint for h in hits}))}
-    for hit in hits:
+    for rank, hit in enumerate(hits, 1):
         e = hit.evidence
         if as_json:
-            line = json_line({**e.to_dict(), "score": hit.score, "neighbour": hit.neighbour,
-                              "path": paths.get(e.fingerprint, "")})
-        else:
-            line = f"{e.line()}  ({Path(paths.get(e.fingerprint, e.fingerprint)).name})"
-        _say(out, line)
+            item = {"rank": rank, **e.to_dict(), "score": hit.score, "derived": e.derived,
+                    "path": paths.get(e.fingerprint, "")}
+            if context:
+                item["context"] = [{**c.to_dict(), "derived": c.derived} for c in hit.context]
+            _say(out, json_line(item))
+            continue
+        _say(out, f"{rank}. {hit.score:.4f}  {e.line()}  ({Path(paths.get(e.fingerprint, e.fingerprint)).name})")
+        for near in hit.context:
+            _say(out, f"      {near.line()}")
 
 
 @app.command("eval")

@@ -36,6 +36,7 @@ from vidseek.video import LibraryError, fingerprint
 STORE_ENV = "VIDSEEK_STORE"
 EMBED_STEP = 512  # texts embedded between progress reports
 MAX_K = 100  # evidence items a question may retrieve (the API's bound too)
+MAX_CONTEXT_S = 600.0  # seconds around a search hit that may be shown with it
 
 
 @dataclass
@@ -294,18 +295,28 @@ class Library:
 
     def search(self, query: str, k: int = 12, video: str | os.PathLike[str] | Sequence[str] | None = None,
                sources: Sequence[str] | None = None, span: tuple[float, float] | None = None,
-               speaker: str | None = None) -> list[Hit]:
-        """Evidence for a query: dense + keyword hits fused, with neighbours, in time order; `span` (start,
-        end seconds) keeps what overlaps it; `speaker` (a label such as S2, or a name the video gives) keeps
-        what that speaker said."""
+               speaker: str | None = None, context: float = 0.0, derived: bool = False) -> list[Hit]:
+        """The k best hits for a query (dense + keyword, fused), best first, each with its score. `span`
+        (start, end seconds) keeps what overlaps it; `speaker` (a label such as S2, or a name the video gives)
+        keeps what that speaker said; `context` (seconds) fills each hit's `context` with the evidence that
+        close to it, in time order. Chapter and synopsis rows (written by a model: `summary`) come back only
+        with `derived` or when `sources` names them. Raises BadRequest, NotIndexed."""
         if not query.strip():
             raise BadRequest("the query is empty")
         _check_k(k)
+        if isinstance(context, bool) or not isinstance(context, (int, float)) or not 0 <= context <= MAX_CONTEXT_S:
+            raise BadRequest(f"context must be seconds from 0 to {MAX_CONTEXT_S:g}; got {context!r}")
         retriever = Retriever(self.store, self.keyword, self.embedder)
-        if not speaker:
-            return retriever.search(query, k, self._videos_filter(video), sources, span=span)
-        hits = retriever.search(query, min(MAX_K, 4 * k), self._videos_filter(video), sources, span=span)
-        return _top(self._said_by(hits, speaker), k)
+        videos = self._videos_filter(video)
+        if speaker:  # a wider retrieval, so k of that speaker's lines remain
+            wide = retriever.ranked(query, min(MAX_K, 4 * k), videos, sources, span, derived)
+            hits = self._said_by(wide, speaker)[:k]
+        else:
+            hits = retriever.ranked(query, k, videos, sources, span, derived)
+        if context:
+            for hit, nearby in zip(hits, retriever.around(hits, float(context), sources, span)):
+                hit.context = [e for _, e in nearby]
+        return hits
 
     def speakers(self, path_or_id: str | os.PathLike[str]) -> list[Speaker]:
         """The speakers of an indexed video (labels, names the video gives, talk time, first and last turn)."""
@@ -362,14 +373,14 @@ class Library:
         started = time.perf_counter()
         videos = self._videos_filter(video)
         retriever = Retriever(self.store, self.keyword, self.embedder)
+        # chapter and synopsis rows are not retrieved: model-written text is not evidence, and the small model's
+        # chapter text crowded out evidence when it was (RESULTS.md, "Agent"); the agent reads them as chapters
         hits = retriever.search(question, min(MAX_K, 4 * k) if speaker else k, videos)
         if speaker:  # what that speaker said, from a wider retrieval so k items remain
             hits = _top(self._said_by(hits, speaker), k)
         for choice in choices or []:  # each option as a query too: evidence that names it comes along
             extra = retriever.search(f"{question} {choice}", max(2, k // 4), videos, neighbours=False)
             hits = _union(hits, extra)
-        if mode != "agent":  # measured: the small model's chapter text crowds out evidence (RESULTS.md, "Agent")
-            hits = [h for h in hits if not h.evidence.meta.get("derived")]
         retrieved = time.perf_counter()
         reasoner = self.reasoner(llm)
         tokens_before, prompt_before = reasoner.tokens_used, reasoner.prompt_tokens

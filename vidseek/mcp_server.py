@@ -101,7 +101,7 @@ class Moment(Cited):
 
     text: str = ""
     score: float | None = None
-    neighbour: bool = False  # came along because it is next to a hit in time
+    derived: bool = False  # written by a model from the evidence (a chapter, the synopsis): not evidence
 
 
 @dataclass
@@ -127,7 +127,7 @@ def _link(path: str, start: float, end: float) -> str:
 def _moment(e: Evidence, paths: dict[str, str], ids: dict[str, str], hit: Hit | None = None) -> Moment:
     path = paths.get(e.fingerprint, "")
     return Moment(ids.get(e.fingerprint, e.fingerprint), path, e.start, e.end, format_time(e.start), e.source,
-                  _link(path, e.start, e.end), e.text, hit.score if hit else None, hit.neighbour if hit else False)
+                  _link(path, e.start, e.end), e.text, hit.score if hit else None, e.derived)
 
 
 def _result(data: dict[str, Any]) -> CallToolResult:
@@ -239,19 +239,22 @@ def create_server(options: McpOptions) -> FastMCP:
         return await run(work)
 
     @server.tool(annotations=read_only, description=(
-        "Search the evidence of the library (or one video) for a query, without answering: the best matching "
-        "moments by meaning and by words, with moments next to them in time, in time order. Narrow it with "
-        "`video`, `sources` and a time range (`start`, `end` in seconds: moments overlapping it). `k` (1–100, "
-        f"default 12) is how many hits. Returns {{moments: [...]}}. {UNTRUSTED}"))
+        "Search the evidence of the library (or one video) for a query, without answering: the `k` (1–100, "
+        "default 12) moments that match best by meaning and by words, best first, each with its score. Narrow it "
+        "with `video`, `sources` and a time range (`start`, `end` in seconds: moments overlapping it); use "
+        "read_window to see what is around a moment. Chapter and synopsis text written by a model is not "
+        "searched unless `sources` names chapter or synopsis (then marked derived). Returns {{moments: [...]}}. "
+        f"{UNTRUSTED}"))
     async def search_evidence(
         query: Annotated[str, Field(description="What to look for, in words.")],
         video: VideoArg = None, sources: FilterList = None,
         start: Annotated[Seconds | None, Field(description="Only moments ending at or after this second.")] = None,
         end: Annotated[Seconds | None, Field(description="Only moments starting at or before this second.")] = None,
-        k: Annotated[Whole, Field(description=f"Hits to return, 1 to {MAX_K}.")] = 12,
+        k: Annotated[Whole, Field(description=f"Hits to return, 1 to {MAX_K}, best first.")] = 12,
     ) -> CallToolResult:
         def work() -> dict[str, Any]:
             _check_filter(sources)
+            # best first; no model-written text unless its source is named
             hits = lib.search(query, k, video and video_key(video), sources, _span(start, end))
             paths = paths_of({h.evidence.fingerprint for h in hits})
             return {"moments": [asdict(_moment(h.evidence, paths, lib.ids(), h)) for h in hits]}

@@ -11,6 +11,10 @@ import numpy as np
 # A registered source's name ("speech", "ocr", … or a plugin's): an open set, so a plain str here; the names
 # that exist are vidseek.extractors.source_names(), and the server's schema is built from them.
 Source = str
+# The sources of rows a model wrote from the evidence (vidseek summary's chapters and synopsis,
+# pipeline/chapters.py): not evidence themselves, so searches leave them out unless asked, and label them.
+DERIVED_SOURCES = frozenset({"chapter", "synopsis"})
+MODEL_WRITTEN = "model-written"
 
 
 def format_time(seconds: float) -> str:
@@ -96,12 +100,21 @@ class Evidence:
     def from_dict(cls, data: dict[str, Any]) -> Evidence:
         return cls(**data)
 
+    @property
+    def derived(self) -> bool:
+        """Written by a model from other evidence (a chapter, the synopsis), not drawn from the video."""
+        return bool(self.meta.get("derived")) or self.source in DERIVED_SOURCES
+
+    def source_label(self) -> str:
+        """The source as people and models are shown it: model-written text says so."""
+        return f"{self.source} ({MODEL_WRITTEN})" if self.derived else self.source
+
     def span(self) -> str:
         return f"{format_time(self.start)}–{format_time(self.end)}"
 
     def line(self) -> str:
-        """The one-line form `vidseek evidence` prints."""
-        return f"{self.span()} [{self.source}] {self.text}"
+        """The one-line form `vidseek evidence` and `search` print."""
+        return f"{self.span()} [{self.source_label()}] {self.text}"
 
 
 @dataclass(frozen=True)
@@ -115,7 +128,8 @@ class Citation:
     path: str = ""
 
     def label(self) -> str:
-        return f"[{format_time(self.start)}–{format_time(self.end)} {self.source}]"
+        source = f"{self.source} ({MODEL_WRITTEN})" if self.source in DERIVED_SOURCES else self.source
+        return f"[{format_time(self.start)}–{format_time(self.end)} {source}]"
 
 
 @dataclass

@@ -1,7 +1,8 @@
 """LangChain: a vidseek library as a retriever and as a tool, for chains and agents.
 
-`VidseekRetriever` returns each retrieved moment as a `Document` whose `page_content` is the evidence text
-and whose metadata say where it is (video, path, start, end in seconds, source, score). `ask_tool` wraps
+`VidseekRetriever` returns the k best moments, best first, each as a `Document` whose `page_content` is the
+evidence text and whose metadata say where it is (video, path, start, end in seconds, source) and how it
+ranked (score, rank; derived: written by a model, only when asked for). `ask_tool` wraps
 `Library.ask` as a tool an agent can call; its content is the answer with its cited moments, its artifact the
 whole answer as a dict. Needs only langchain-core.
 
@@ -26,11 +27,13 @@ from vidseek.types import Answer, format_time
 
 
 class VidseekRetriever(BaseRetriever):
-    """Moments of a vidseek library that match a query, dense and keyword hits fused, in time order.
+    """The k moments of a vidseek library that best match a query, dense and keyword hits fused, best first.
 
     `video` narrows to one video or several (file paths or fingerprints), `sources` to some evidence sources
-    (speech, ocr, objects, caption, subtitle), `span` to moments overlapping (start, end) seconds. Raises
-    vidseek's NotIndexed for an unknown video and BadRequest for an empty query or a bad k."""
+    (speech, ocr, objects, caption, subtitle), `span` to moments overlapping (start, end) seconds. The chapters
+    and synopsis a model wrote (`vidseek summary`) come back only with `include_derived` or when `sources`
+    names them (chapter, synopsis), with `derived: True` in their metadata. Raises vidseek's NotIndexed for
+    an unknown video and BadRequest for an empty query or a bad k."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
@@ -39,15 +42,17 @@ class VidseekRetriever(BaseRetriever):
     video: str | list[str] | None = None
     sources: list[str] | None = None
     span: tuple[float, float] | None = None
+    include_derived: bool = False
 
     def _get_relevant_documents(self, query: str, *, run_manager: CallbackManagerForRetrieverRun) -> list[Document]:
-        hits = self.library.search(query, self.k, self.video, self.sources, self.span)
+        hits = self.library.search(query, self.k, self.video, self.sources, self.span, derived=self.include_derived)
         fingerprints = sorted({h.evidence.fingerprint for h in hits})
         paths = {v.fingerprint: v.path for v in self.library.store.list_videos(fingerprints)} if hits else {}
         return [Document(page_content=h.evidence.text, id=h.id, metadata={
             "video": h.evidence.fingerprint, "path": paths.get(h.evidence.fingerprint, ""),
             "start": h.evidence.start, "end": h.evidence.end, "at": format_time(h.evidence.start),
-            "source": h.evidence.source, "score": h.score, "neighbour": h.neighbour}) for h in hits]
+            "source": h.evidence.source, "score": h.score, "rank": rank, "derived": h.evidence.derived})
+            for rank, h in enumerate(hits, 1)]
 
 
 class _AskInput(BaseModel):

@@ -39,7 +39,7 @@ GUESSED_SOURCES = frozenset({"tags", "objects"})
 
 
 def line(n: int, e: Evidence) -> str:
-    source = e.source
+    source = e.source_label()  # a chapter or synopsis row says it was written by a model
     if e.source in GUESSED_SOURCES and e.confidence < 1:
         source += f" (confidence {e.confidence:.2f})"
     text = f"({LABEL})" if injection(e.text) else quote(e.text)

@@ -21,7 +21,7 @@ from vidseek.diarize import speaker_of
 from vidseek.errors import NotFound, VidseekError
 from vidseek.extractors import page_sources
 from vidseek.ids import Named, labels, pick
-from vidseek.library import Library, LLMSettings
+from vidseek.library import MAX_CONTEXT_S, Library, LLMSettings
 from vidseek.pipeline.chapters import VideoSummary
 from vidseek.pipeline.retrieve import Hit
 from vidseek.server import schemas as s
@@ -90,7 +90,8 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         return s.EvidenceOut(video=video, start=e.start, end=e.end, source=e.source, text=e.text,
                              confidence=e.confidence, score=hit.score if hit else None,
                              neighbour=hit.neighbour if hit else False,
-                             thumbnail=thumb_url(video, e.start, e.end), speaker=speaker_of(e) or None)
+                             thumbnail=thumb_url(video, e.start, e.end), speaker=speaker_of(e) or None,
+                             derived=e.derived, context=[evidence_out(c, ids) for c in hit.context] if hit else [])
 
     def answer_out(answer: Answer) -> s.AnswerOut:
         ids = lib.ids()
@@ -222,12 +223,16 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
                              mode=body.mode)
         return answer_out(answer)
 
-    @api.get("/search", response_model=s.SearchOut, summary="Evidence for a query, no answer")
+    @api.get("/search", response_model=s.SearchOut, summary="The k best hits for a query, best first, no answer")
     def search(q: Annotated[str, Query(min_length=1, max_length=2000, pattern=s.NOT_BLANK)],
                video: Annotated[str | None, Query(max_length=64)] = None,
-               k: Annotated[int, Query(ge=1, le=100)] = 12) -> s.SearchOut:
+               k: Annotated[int, Query(ge=1, le=100)] = 12,
+               context: Annotated[float, Query(ge=0, le=MAX_CONTEXT_S, description=(
+                   "Seconds: each hit's evidence this close in time, in its `context`"))] = 0.0,
+               derived: Annotated[bool, Query(description=(
+                   "Also search the chapters and synopsis a model wrote (marked derived)"))] = False) -> s.SearchOut:
         fingerprint = video_of(video).fingerprint if video else None
-        hits = lib.search(q, k, fingerprint)
+        hits = lib.search(q, k, fingerprint, context=context, derived=derived)
         ids = lib.ids()
         return s.SearchOut(hits=[evidence_out(h.evidence, ids, h) for h in hits])
 

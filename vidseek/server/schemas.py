@@ -49,6 +49,10 @@ class EvidenceOut(BaseModel):
     neighbour: bool = False
     thumbnail: str | None = Field(None, description="URL of a frame from the middle of the span")
     speaker: str | None = Field(None, description="Who speaks (S1, S2… or a subtitle's name), for speech and subtitles")
+    derived: bool = Field(False, description="Written by a model from the evidence (a chapter, the synopsis), "
+                                             "not drawn from the video")
+    context: list[EvidenceOut] = Field(default_factory=list, description="A search hit's evidence around it in "
+                                       "time, when the search asked for context")
 
 
 class CitationOut(BaseModel):

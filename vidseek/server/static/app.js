@@ -46,9 +46,11 @@ function clock(seconds) {
   return `${pad(Math.floor(s / 3600))}:${pad(Math.floor(s / 60) % 60)}:${pad(s % 60)}`;
 }
 
-function sourceBadge(source) {
+function sourceBadge(source, derived = false) {
+  // a chapter or synopsis row was written by a model from the evidence: the badge says so
   const [label, colour] = SOURCES[source] || [source.toUpperCase(), OTHER];
-  return el("span", { class: "source", text: label, style: `--c: ${colour}`, title: source });
+  return el("span", { class: "source", text: derived ? `${label} (model-written)` : label, style: `--c: ${colour}`,
+                      title: derived ? `${source}: written by a model from the evidence, not evidence` : source });
 }
 
 function colourOf(source) {
@@ -210,7 +212,7 @@ function showAnswer(answer) {
     onclick: () => seek(e.video, e.start),
   }, [
     el("img", { src: withToken(e.thumbnail), alt: "", loading: "lazy" }),
-    el("div", {}, [sourceBadge(e.source), el("span", { class: "when", text: `${clock(e.start)}–${clock(e.end)}` }),
+    el("div", {}, [sourceBadge(e.source, e.derived), el("span", { class: "when", text: `${clock(e.start)}–${clock(e.end)}` }),
                    ...(e.speaker ? [el("span", { class: "speaker", text: e.speaker })] : []),
                    el("div", { class: "text", text: e.text })]),
   ])));
