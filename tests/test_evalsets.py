@@ -142,6 +142,9 @@ BROKEN = [
      "line 2: 'answer' 7 is not an option number 0–1"),
     ("nextqa", "val.csv", "video,question,answer,qid,a0,a1\n1001,why?,0,0,x,y\n", "line 1: the header lacks column"),
     ("nextqa", "val.csv", "video,question,answer,qid,type,a0,a1\n1001,why?,0,0,ZZ,x,y\n", "line 2: 'type' 'ZZ'"),
+    ("nextqa", "val.csv",
+     f"video,question,answer,qid,type,a0,a1\n1001,why?,0,0,CW,x,y\n1002,\"{'x' * 200_000}\",0,0,CW,x,y\n",
+     "line 3: not CSV (field larger than field limit"),  # csv.Error is no ValueError: it was a traceback
     ("lvbench", "meta.jsonl", '{"key": "a", "qa": []}\n{"key": "b", "qa": [\n', "line 2: not JSON"),
     ("lvbench", "meta.jsonl", '{"key": "a", "qa": [{"uid": "1", "question": "Which?", "answer": "A"}]}\n',
      "line 1 question 1: 'question' holds no options"),
@@ -167,6 +170,31 @@ def test_a_malformed_file_is_one_line_naming_the_line_or_field(tmp_path, name, f
     with pytest.raises(FormatError) as caught:
         get(name).read(path)
     assert message in str(caught.value) and str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_nextqa_file_past_the_question_cap_is_refused_while_it_is_read(tmp_path, monkeypatch) -> None:
+    """Rows are read from the open file and stop at the cap, so a million-row file cannot fill the memory."""
+    from vidseek.evalsets import nextqa
+
+    monkeypatch.setattr(nextqa, "MAX_QUESTIONS", 2)
+    path = tmp_path / "val.csv"
+    rows = "".join(f"{1000 + n},why?,0,0,CW,x,y\n" for n in range(3))
+    path.write_text("video,question,answer,qid,type,a0,a1\n" + rows[: rows.rindex("\n", 0, -1) + 1])
+    assert len(nextqa.read(path).questions) == 2
+    path.write_text("video,question,answer,qid,type,a0,a1\n" + rows)
+    with pytest.raises(FormatError, match="holds more than 2 questions: split it"):
+        nextqa.read(path)
+
+
+def test_a_nextqa_field_over_the_csv_limit_is_one_line_and_exit_2(tmp_path) -> None:
+    from vidseek.cli import app
+
+    path = tmp_path / "val.csv"
+    path.write_text(f"video,question,answer,qid,type,a0,a1\n1001,\"{'x' * 200_000}\",0,0,CW,x,y\n")
+    result = CliRunner().invoke(app, ["eval", "--benchmark", "nextqa", str(path), "--videos", str(tmp_path), "-L",
+                                      str(tmp_path / "lib")])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
+    assert result.stderr == f"vidseek: '{path}' line 2: not CSV (field larger than field limit (131072))\n"
 
 
 def test_the_command_refuses_a_bad_file_or_name_with_one_line_and_exit_2(tmp_path) -> None:
