@@ -282,3 +282,24 @@ def test_a_video_under_two_names_is_asked_through_the_entry_it_repeats() -> None
     report = BatchReport([VideoResult("a.mp4", "indexed", "entry-a"), VideoResult("b.mp4", "duplicate", "content-a"),
                           VideoResult("c.mp4", "failed", error="no video stream")], backend="inline", workers=1)
     assert fingerprints(report, {"entry-a": "content-a"}.get) == {"a.mp4": "entry-a", "b.mp4": "entry-a"}
+
+
+def test_a_torn_last_answer_line_is_cut_off_before_the_next_answer_is_appended(tmp_path) -> None:
+    """A run killed mid-write leaves half a line; the next answer must start a line of its own, not be glued
+    onto it (then both were lost). A last line whole but for its newline is kept and ended."""
+    from dataclasses import asdict
+
+    from vidseek.evalsets.run import SavedAnswer, SavedAnswers
+
+    saved = SavedAnswers(tmp_path / "eval" / "nextqa-key.jsonl", {"k": 8})
+    saved.add(SavedAnswer("q1", "v", "A"))
+    with saved.path.open("a", encoding="utf-8") as fh:
+        fh.write('{"qid": "q2", "video": "v", "cho')  # killed here
+    saved.add(SavedAnswer("q3", "v", "C"))
+    assert set(saved.load()) == {"q1", "q3"}
+    assert [list(json.loads(line))[0] for line in saved.path.read_text().splitlines()] == ["settings", "qid", "qid"]
+    with saved.path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(asdict(SavedAnswer("q4", "v", "D"))))  # killed before its newline
+    saved.add(SavedAnswer("q5", "v", "B"))
+    assert {q: a.choice for q, a in saved.load().items()} == {"q1": "A", "q3": "C", "q4": "D", "q5": "B"}
+    assert saved.path.read_text().endswith("\n") and len(saved.path.read_text().splitlines()) == 5
