@@ -575,13 +575,13 @@ def ask(
         live.close()
     if as_json:
         _say(out, json_line(answer.to_dict()))
-        return
-    _say(out, answer.text, lines=True)
-    for c in answer.citations:
-        _say(out, f"  {c.label()} {c.path}")
-    for note in answer.notes:
-        _say(err, f"  note: {note}")
-    if trace:
+    else:
+        _say(out, answer.text, lines=True)
+        for c in answer.citations:
+            _say(out, f"  {c.label()} {c.path}")
+        for note in answer.notes:
+            _say(err, f"  note: {note}")
+    if trace:  # on stderr, with --json too (the JSON holds it as details.trace as well)
         _print_trace(answer.details.get("trace") or [])
 
 
