@@ -180,9 +180,14 @@ def test_the_trace_is_in_the_json_answer(tmp_path) -> None:
 def test_ask_takes_mode_and_trace_flags(tmp_path, embedder) -> None:
     video, library = subtitled_library(tmp_path, embedder)
     env = {"PYTHONPATH": str(Path(__file__).resolve().parents[1])}
-    agent, bad = cli(["ask", str(video), "Who is the harbor master?", "--library", str(library.path), "--no-llm",
-                      "--mode", "agent", "--trace"],
-                     ["ask", str(video), "Who?", "--library", str(library.path), "--mode", "deep"], env=env)
+    agent, bad, as_json = cli(
+        ["ask", str(video), "Who is the harbor master?", "--library", str(library.path), "--no-llm", "--mode", "agent",
+         "--trace"],
+        ["ask", str(video), "Who?", "--library", str(library.path), "--mode", "deep"],
+        ["ask", str(video), "Who is the harbor master?", "--library", str(library.path), "--no-llm", "--trace",
+         "--json"], env=env)
     assert agent["code"] == 0 and "Ada Brooks" in agent["stdout"]
     assert "agent mode needs an LLM" in agent["stderr"] and "trace: no agent steps" in agent["stderr"]
+    assert as_json["code"] == 0 and "Ada Brooks" in json.loads(as_json["stdout"])["text"]
+    assert "trace: no agent steps" in as_json["stderr"]  # --help: the steps go to stderr, with --json too
     assert bad["code"] == 2 and one_line(bad) == "vidseek: mode must be quick, agent or auto, not 'deep'"

@@ -143,6 +143,9 @@ BROKEN = [
      "line 2: 'answer' 7 is not an option number 0–1"),
     ("nextqa", "val.csv", "video,question,answer,qid,a0,a1\n1001,why?,0,0,x,y\n", "line 1: the header lacks column"),
     ("nextqa", "val.csv", "video,question,answer,qid,type,a0,a1\n1001,why?,0,0,ZZ,x,y\n", "line 2: 'type' 'ZZ'"),
+    ("nextqa", "val.csv",
+     f"video,question,answer,qid,type,a0,a1\n1001,why?,0,0,CW,x,y\n1002,\"{'x' * 200_000}\",0,0,CW,x,y\n",
+     "line 3: not CSV (field larger than field limit"),  # csv.Error is no ValueError: it was a traceback
     ("lvbench", "meta.jsonl", '{"key": "a", "qa": []}\n{"key": "b", "qa": [\n', "line 2: not JSON"),
     ("lvbench", "meta.jsonl", '{"key": "a", "qa": [{"uid": "1", "question": "Which?", "answer": "A"}]}\n',
      "line 1 question 1: 'question' holds no options"),
@@ -168,6 +171,31 @@ def test_a_malformed_file_is_one_line_naming_the_line_or_field(tmp_path, name, f
     with pytest.raises(FormatError) as caught:
         get(name).read(path)
     assert message in str(caught.value) and str(path) in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_nextqa_file_past_the_question_cap_is_refused_while_it_is_read(tmp_path, monkeypatch) -> None:
+    """Rows are read from the open file and stop at the cap, so a million-row file cannot fill the memory."""
+    from vidseek.evalsets import nextqa
+
+    monkeypatch.setattr(nextqa, "MAX_QUESTIONS", 2)
+    path = tmp_path / "val.csv"
+    rows = "".join(f"{1000 + n},why?,0,0,CW,x,y\n" for n in range(3))
+    path.write_text("video,question,answer,qid,type,a0,a1\n" + rows[: rows.rindex("\n", 0, -1) + 1])
+    assert len(nextqa.read(path).questions) == 2
+    path.write_text("video,question,answer,qid,type,a0,a1\n" + rows)
+    with pytest.raises(FormatError, match="holds more than 2 questions: split it"):
+        nextqa.read(path)
+
+
+def test_a_nextqa_field_over_the_csv_limit_is_one_line_and_exit_2(tmp_path) -> None:
+    from vidseek.cli import app
+
+    path = tmp_path / "val.csv"
+    path.write_text(f"video,question,answer,qid,type,a0,a1\n1001,\"{'x' * 200_000}\",0,0,CW,x,y\n")
+    result = CliRunner().invoke(app, ["eval", "--benchmark", "nextqa", str(path), "--videos", str(tmp_path), "-L",
+                                      str(tmp_path / "lib")])
+    assert result.exit_code == 2 and isinstance(result.exception, SystemExit), result.exception
+    assert result.stderr == f"vidseek: '{path}' line 2: not CSV (field larger than field limit (131072))\n"
 
 
 def test_the_command_refuses_a_bad_file_or_name_with_one_line_and_exit_2(tmp_path) -> None:
@@ -310,3 +338,24 @@ def test_the_command_counts_an_escaping_video_id_as_missing_and_says_why(tmp_pat
         assert report["index"]["videos"] == 0 and report["results"] == []
         note = f"video id '{video}' leads outside --videos: not opened, counted as missing"
         assert note in report["notes"] and f"note: {note}" in result["stdout"]
+
+
+def test_a_torn_last_answer_line_is_cut_off_before_the_next_answer_is_appended(tmp_path) -> None:
+    """A run killed mid-write leaves half a line; the next answer must start a line of its own, not be glued
+    onto it (then both were lost). A last line whole but for its newline is kept and ended."""
+    from dataclasses import asdict
+
+    from vidseek.evalsets.run import SavedAnswer, SavedAnswers
+
+    saved = SavedAnswers(tmp_path / "eval" / "nextqa-key.jsonl", {"k": 8})
+    saved.add(SavedAnswer("q1", "v", "A"))
+    with saved.path.open("a", encoding="utf-8") as fh:
+        fh.write('{"qid": "q2", "video": "v", "cho')  # killed here
+    saved.add(SavedAnswer("q3", "v", "C"))
+    assert set(saved.load()) == {"q1", "q3"}
+    assert [list(json.loads(line))[0] for line in saved.path.read_text().splitlines()] == ["settings", "qid", "qid"]
+    with saved.path.open("a", encoding="utf-8") as fh:
+        fh.write(json.dumps(asdict(SavedAnswer("q4", "v", "D"))))  # killed before its newline
+    saved.add(SavedAnswer("q5", "v", "B"))
+    assert {q: a.choice for q, a in saved.load().items()} == {"q1": "A", "q3": "C", "q4": "D", "q5": "B"}
+    assert saved.path.read_text().endswith("\n") and len(saved.path.read_text().splitlines()) == 5

@@ -90,3 +90,29 @@ def test_markdown_shows_markup_from_a_video_as_text() -> None:
     md = render(transcript("f" * 32, "/v/a_b.mp4", 3.0, [hostile], ["ocr"]), "md")
     assert "\\<script\\>x\\(\\)\\</script\\> \\[click\\]\\(http://evil\\) \\*\\*bold\\*\\*" in md
     assert md.startswith("# a\\_b.mp4\n")
+
+
+HOSTILE_CUES = ["the gate --> opens", "first line\n\n \nafter a blank line",
+                "2\n00:00:05,000 --> 00:00:09,000\na cue of its own?", "C:\\New\\hats and -->", "plain words"]
+
+
+@pytest.mark.parametrize("fmt", ["srt", "vtt"])
+def test_arrows_times_and_blank_lines_in_cue_text_stay_text_when_read_back(fmt) -> None:
+    """pysubs2 and WebVTT readers take a line with '-->' (or two times) for a new cue's timing and a blank
+    line for a cue's end; the export escapes both, so each cue reads back whole, as its own words."""
+    import pysubs2
+
+    from vidseek.export import JOINER, render, transcript
+    from vidseek.extractors.subtitles import parse_cues
+    from vidseek.types import Evidence
+
+    items = [Evidence("f" * 32, n * 2.0, n * 2.0 + 1.5, "speech", text) for n, text in enumerate(HOSTILE_CUES)]
+    written = render(transcript("f" * 32, "/v/a.mp4", 12.0, items), fmt)
+    words = [" ".join(line for line in text.splitlines() if line.strip()) for text in HOSTILE_CUES]
+    back = pysubs2.SSAFile.from_string(written, format_=fmt)
+    assert [(e.start, e.end) for e in back] == [(round(i.start * 1000), round(i.end * 1000)) for i in items]
+    assert [" ".join(e.plaintext.replace(JOINER, "").split("\n")) for e in back] == words
+    assert [text for _, _, text in parse_cues(written)] == words  # vidseek's own sidecar reader
+    for block in written.split("\n\n")[1 if fmt == "vtt" else 0:]:  # WebVTT: '-->' only on the timing line
+        lines = block.strip("\n").splitlines()
+        assert not lines or sum("-->" in line for line in lines) == 1 and "-->" in lines[1], block

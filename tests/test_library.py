@@ -76,6 +76,40 @@ def test_a_deleted_store_is_listed_as_not_searchable_until_rebuilt(built, tmp_pa
     assert len(rows) == 2 and rows[1].endswith("harbor.mp4") and rows[1].split()[2] == "2"  # two cues, stored
 
 
+def test_rebuild_with_the_records_deleted_refuses_and_keeps_the_store(built, tmp_path) -> None:
+    """videos/ gone, evidence/ whole: a rebuild from the records would empty the store; it refuses in one line."""
+    library = _copy(built, tmp_path)
+    shutil.rmtree(library / "videos")
+    rebuilt, search = cli(["rebuild", "-L", library], ["search", "harbor master", "-L", library])
+    assert rebuilt["code"] == 2 and rebuilt["stdout"] == ""
+    line = one_line(rebuilt)
+    assert line.startswith(f"vidseek: 1 video(s) have evidence but no record in {library / 'videos'} (")
+    assert str(built[0]) in line and "the search store was left as it is" in line
+    assert search["code"] == 0 and "Ada Brooks" in search["stdout"]  # the store still answers
+
+
+def test_a_rebuild_that_cannot_write_its_new_store_leaves_the_old_one(built, tmp_path, embedder, monkeypatch) -> None:
+    """The new store is built beside the old one and swapped in only when complete: a full disk stops the
+    rebuild with one line, and the old store still answers (it used to be deleted first)."""
+    from vidseek.errors import LibraryError
+    from vidseek.library import Library
+    from vidseek.store import chroma
+
+    library = _copy(built, tmp_path)
+    monkeypatch.setattr(chroma, "_free_bytes", lambda folder: 0)
+    with pytest.raises(LibraryError, match="the disk is full writing the search store .*chroma.rebuild: ") as caught:
+        Library(library, embedder=embedder).rebuild()
+    assert f"the search store {library / 'chroma'} was left as it was" in str(caught.value)
+    monkeypatch.undo()
+    assert not (library / "chroma.rebuild").exists()
+    hits = Library(library, embedder=embedder).search("Who is the harbor master?", k=2)
+    assert hits and hits[0].evidence.text == "The harbor master is Ada Brooks."
+    report = Library(library, embedder=embedder).rebuild()  # with room, the swap puts the new store in place
+    assert report.videos == [str(built[0])] and not (library / "chroma.rebuild").exists()
+    again = Library(library, embedder=embedder)
+    assert [v.evidence for v in again.stored_videos()] == [2] and again.search("harbor master", k=1)
+
+
 def test_damaged_record_and_evidence_files_are_named(built, tmp_path) -> None:
     video, _ = built
     library = _copy(built, tmp_path)

@@ -192,3 +192,28 @@ def test_vidseek_ask_streams_the_reply_on_stderr_and_prints_the_answer_whole(nee
          "--llm-url", url, "--llm-model", "qwen0.5b", "--json"],
         capture_output=True, text=True, timeout=300, env={**os.environ, "VIDSEEK_LLM_API_KEY": key})
     assert "  … " not in as_json.stderr and "4821" in json.loads(as_json.stdout)["text"]
+
+
+def test_an_endpoint_that_ignores_max_tokens_is_read_no_further_than_the_cap() -> None:
+    """Replies far longer than max_tokens=20 allows: streamed or whole, at most 20 tokens' worth of characters
+    are read and returned, and a stream is hung up on (the server could not send the rest)."""
+    from vidseek.pipeline.llm import CHARS_PER_TOKEN
+
+    endless = "the gate opens " * 150_000  # 2.25 million characters: more than socket buffers hold
+    long = "the gate opens " * 4000  # 60,000 characters: under the byte cap of a whole reply
+    messages = [HumanMessage(content="Say something short.")]
+    with chat_server(lambda body, n: endless if body.get("stream") else long, piece=40) as (url, seen):
+        llm = OpenAIChat(url=url, model="m", max_tokens=20)
+        streamed = "".join(str(c.content) for c in llm.stream(messages))
+        whole = str(llm.invoke(messages).content)
+        hung_up = seen[0].get("sent", len(endless))
+    assert streamed == endless[: 20 * CHARS_PER_TOKEN] and whole == long[: 20 * CHARS_PER_TOKEN].strip()
+    assert seen[0]["body"]["max_tokens"] == 20 and hung_up < len(endless)
+
+
+def test_a_whole_reply_over_the_byte_cap_is_one_line_naming_the_endpoint() -> None:
+    from vidseek.errors import BackendFailure
+
+    too_long = r"its reply is longer than 86,016 bytes: does it ignore max_tokens"
+    with chat_server(lambda body, n: "x" * 200_000) as (url, _), pytest.raises(BackendFailure, match=too_long):
+        OpenAIChat(url=url, model="m", max_tokens=20).invoke([HumanMessage(content="Hi")])

@@ -43,6 +43,25 @@ def test_reopened_store_answers_from_disk(tmp_path: Path, embedder) -> None:
     assert again.dense(embedder.encode(["balloon"])[0], 1)[0][1].text == "a red balloon floats away"
 
 
+def test_a_reader_sees_a_store_folder_swapped_in_by_another_process(tmp_path: Path, embedder) -> None:
+    """`rebuild` in another process renames a new store into place: a reader that had the old one open (its
+    database file renamed away under it) reloads the folder's new file instead of reading the old one."""
+    import os
+
+    from vidseek.store import chroma
+
+    old, new = _items("c" * 32, ["the old harbor"]), _items("d" * 32, ["the new lighthouse"])
+    reader = ChromaStore(tmp_path / "chroma")
+    reader.replace_video(_video("c" * 32), old, embedder.encode([e.text for e in old]))
+    built = ChromaStore(tmp_path / "chroma.rebuild")
+    built.replace_video(_video("d" * 32), new, embedder.encode([e.text for e in new]))
+    chroma._close(str(tmp_path / "chroma.rebuild"))  # the other process ends
+    os.rename(tmp_path / "chroma", tmp_path / "chroma.old")  # its swap, as this process cannot see it
+    os.rename(tmp_path / "chroma.rebuild", tmp_path / "chroma")
+    assert [v.fingerprint for v in reader.list_videos()] == ["d" * 32]
+    assert [e.text for _, e in reader.dense(embedder.encode(["lighthouse"])[0], 1)] == ["the new lighthouse"]
+
+
 def test_publishing_again_embeds_nothing_new(needle_library: Library) -> None:
     fp = needle_library.videos()[0].video.fingerprint
     assert needle_library.publish(fp) == 0

@@ -532,8 +532,10 @@ def remove(
 def rebuild(library: LibraryOption = None, store: StoreOption = None) -> None:
     """Make the search store again from the evidence cache: after its database was damaged or deleted.
 
-    No model runs: the evidence each video's record points at is embedded again. A video whose record or
-    evidence is damaged is named and left out; index it again.
+    No model runs: the evidence each video's record points at is embedded again, into a new store beside the
+    old one that replaces it only when complete (a failed rebuild leaves the old store). A video whose record
+    or evidence is damaged is named and left out; index it again. Refused when videos have evidence but no
+    record (videos/ deleted): the store is left as it is.
     """
     quiet_libraries()
     lib = Library(library, store)
@@ -629,13 +631,13 @@ def ask(
         live.close()
     if as_json:
         _say(out, json_line(answer.to_dict()))
-        return
-    _say(out, answer.text, lines=True)
-    for c in answer.citations:
-        _say(out, f"  {c.label()} {c.path}")
-    for note in answer.notes:
-        _say(err, f"  note: {note}")
-    if trace:
+    else:
+        _say(out, answer.text, lines=True)
+        for c in answer.citations:
+            _say(out, f"  {c.label()} {c.path}")
+        for note in answer.notes:
+            _say(err, f"  note: {note}")
+    if trace:  # on stderr, with --json too (the JSON holds it as details.trace as well)
         _print_trace(answer.details.get("trace") or [])
 
 

@@ -2,7 +2,8 @@
 
 One writer per format in one registry (`WRITERS`); pysubs2 writes SubRip and WebVTT, so the files are the
 ones players and upload forms expect. The text is what the video said or showed: it is written as text
-(escaped in Markdown, never markup), and a caller printing it to a terminal escapes control characters.
+(escaped in Markdown, never markup; in a subtitle cue, what a reader would take for a timing line or a cue's
+end is broken by an invisible word joiner), and a caller printing it to a terminal escapes control characters.
 """
 
 from __future__ import annotations
@@ -29,6 +30,9 @@ MEDIA_TYPES: dict[Format, str] = {
     "md": "text/markdown",
 }
 _MARKDOWN = re.compile(r"([\\`*_\[\]<>#|!~{}()])")
+JOINER = "\u2060"  # WORD JOINER: invisible, so the words read the same; it splits what readers take for syntax
+_CLOCK = re.compile(r"(\d{1,2}:\d{1,2}:\d{1,2})(?=[.,]\d)")  # a time as SubRip writes it (pysubs2's pattern)
+_SSA_BREAK = re.compile(r"\\(?=[Nnh])")  # pysubs2 writes \N, \n and \h in any text as a break or a space
 
 
 @dataclass(frozen=True)
@@ -80,11 +84,21 @@ def transcript(video: str, path: str, duration: float, evidence: Iterable[Eviden
     return Transcript(video, path, duration, chosen, tuple(items))
 
 
+def cue_text(text: str) -> str:
+    """A cue's words as SubRip/WebVTT text that no reader takes for structure: a blank line ends a cue in both
+    formats (blank and whitespace-only lines are dropped, the words kept), a line with '-->' or with two
+    times is read as the timing line of a new cue ('-->' and each time get an invisible word joiner), and
+    pysubs2 turns '\\N' into a line break (the backslash gets one too)."""
+    kept = "\n".join(line for line in text.splitlines() if line.strip())
+    kept = kept.replace("-->", f"--{JOINER}>")
+    return _SSA_BREAK.sub("\\\\" + JOINER, _CLOCK.sub(rf"\1{JOINER}", kept))
+
+
 def _subtitles(t: Transcript, fmt: Format) -> str:
     subs = SSAFile()
     for e in t.items:
         event = SSAEvent(start=round(e.start * 1000), end=round(e.end * 1000))
-        event.plaintext = t.label(e)
+        event.plaintext = cue_text(t.label(e))
         subs.append(event)
     # keep_ssa_tags: the text is written as it is; otherwise pysubs2 reads '{…}' in it as styling and drops it
     return subs.to_string(fmt, keep_ssa_tags=True)

@@ -22,7 +22,7 @@ from vidseek.models import ModelUnavailable
 from vidseek.paths import looks_like_id
 from vidseek.pipeline.agent import AgentSettings
 from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_citations, split_choices
-from vidseek.pipeline.cache import EvidenceCache, VideoRecord
+from vidseek.pipeline.cache import ENTRY_PREFIX, EvidenceCache, VideoRecord
 from vidseek.pipeline.chapters import SummaryCache, VideoSummary, build_summary, summary_key
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
@@ -132,41 +132,95 @@ class Library:
         items = self.cache.evidence(fingerprint_) + self._derived(fingerprint_)
         present = {i for i, _ in self.store.get(EvidenceFilter(videos=(fingerprint_,)))}
         missing = [e for e in items if evidence_id(e) not in present]
-        parts = []
-        for at in range(0, len(missing), EMBED_STEP):
-            parts.append(self.embedder.encode([e.text for e in missing[at : at + EMBED_STEP]]))
-            if progress:
-                progress("embed", min(at + EMBED_STEP, len(missing)), len(missing))
-        vectors = np.concatenate(parts) if parts else self.embedder.encode([])
-        self.store.replace_video(record.video, items, vectors, only=missing)
+        self.store.replace_video(record.video, items, self._vectors(missing, progress), only=missing)
         return len(missing)
+
+    def _vectors(self, items: list[Evidence], progress: Progress | None = None) -> np.ndarray:
+        parts = []
+        for at in range(0, len(items), EMBED_STEP):
+            parts.append(self.embedder.encode([e.text for e in items[at : at + EMBED_STEP]]))
+            if progress:
+                progress("embed", min(at + EMBED_STEP, len(items)), len(items))
+        return np.concatenate(parts) if parts else self.embedder.encode([])
 
     def rebuild(self, progress: Callable[[int, int], None] | None = None) -> RebuildReport:
         """Make the search store again from the evidence cache, the source of truth: after the store's
-        database was damaged or deleted. Videos whose record or evidence is damaged are left out and named."""
+        database was damaged or deleted. Videos whose record or evidence is damaged are left out and named.
+
+        A store of this library's own is built anew beside the old one and put in its place only when it is
+        complete: a rebuild that fails (a full disk) raises LibraryError and leaves the old store as it was.
+        It refuses (LibraryError, before writing anything) when evidence/ or the old store holds videos that
+        have no record in videos/: a rebuild would drop them. A shared server is redone video by video, each
+        video's rows replaced only once its new ones are embedded."""
         records, damaged = self.cache.scan()
         report = RebuildReport(problems=[str(e) for e in damaged])
         kind = store_kind(self.store_location)
-        if kind.wipe is not None:  # a store of this library's own: deleted whole, damaged or not
+        if kind.wipe is None:  # a shared server: only this library's videos are redone
+            self._rebuild_into(self.store, records, report, progress)
+            return report
+        self._refuse_unrecorded(records)
+        if kind.beside is None or kind.swap is None:  # a kind that cannot build beside: emptied, then rebuilt
             self._store = None
             kind.wipe(self.store_location)
-        else:
-            for video in self.store.list_videos():  # a shared server: only this library's videos are redone
-                if self.cache.record(video.fingerprint) is not None:
-                    self.store.remove_video(video.fingerprint)
+            self._rebuild_into(self.store, records, report, progress)
+            return report
+        location = kind.beside(self.store_location)
+        kind.wipe(location)  # what a killed rebuild left
+        try:
+            self._rebuild_into(kind.open(location), records, report, progress)
+        except LibraryError as exc:
+            kind.wipe(location)
+            raise LibraryError(f"{exc}; the rebuild stopped and the search store {self.store_location} was "
+                               "left as it was") from None
+        self._store = None
+        kind.swap(self.store_location, location)
+        return report
+
+    def _rebuild_into(self, store: EvidenceStore, records: list[VideoRecord], report: RebuildReport,
+                      progress: Callable[[int, int], None] | None) -> None:
+        """Every complete record's evidence, embedded whole, into `store`. A video whose evidence cannot be
+        read is named in the report; a store that cannot be written raises LibraryError."""
         for n, record in enumerate(records):
+            fp = record.video.fingerprint
             try:
                 if not record.complete:
                     report.incomplete.append(record.video.path)
                     continue
-                self.publish(record.video.fingerprint)
+                try:
+                    items = self.cache.evidence(fp) + self._derived(fp)
+                except LibraryError as exc:
+                    report.problems.append(str(exc))
+                    continue
+                store.replace_video(record.video, items, self._vectors(items))
                 report.videos.append(record.video.path)
-            except LibraryError as exc:
-                report.problems.append(str(exc))
             finally:
                 if progress:
                     progress(n + 1, len(records))
-        return report
+
+    def _refuse_unrecorded(self, records: list[VideoRecord]) -> None:
+        """Raise LibraryError when videos have evidence (or rows in the old store) but no record: the store is
+        rebuilt from the records, so a rebuild would drop them (videos/ deleted, say, with evidence/ whole)."""
+        layout = self.cache.layout
+        known = {p.stem for p in layout.videos.glob("[!.]*.json")} | {r.video.content_id for r in records}
+        prefixes = {k[:ENTRY_PREFIX] for k in known}  # an entry of its own shares its content's prefix
+
+        def unknown(name: str) -> bool:
+            return name not in known and name[:ENTRY_PREFIX] not in prefixes
+
+        folders = sorted(p.name for p in layout.evidence.glob("[!.]*") if p.is_dir() and unknown(p.name)) \
+            if layout.evidence.is_dir() else []
+        try:
+            stored = {v.fingerprint: v.path for v in self.store.list_videos()}
+        except LibraryError:  # a damaged store: what it held cannot be told (and is why it is rebuilt)
+            stored = {}
+        lost = list(dict.fromkeys(folders + sorted(f for f in stored if unknown(f))))
+        if lost:
+            names = [stored.get(f) or f[:12] for f in lost]
+            shown = ", ".join(names[:3]) + (f" and {len(names) - 3} more" if len(names) > 3 else "")
+            raise LibraryError(
+                f"{len(lost)} video(s) have evidence but no record in {layout.videos} ({shown}): a rebuild would "
+                "drop them, so the search store was left as it is; index those files again (their evidence is "
+                "reused), or delete their folders in evidence/, then rebuild")
 
     # --- what is in it ----------------------------------------------------------------------------------------
     def videos(self) -> list[VideoRecord]:

@@ -18,6 +18,8 @@ from vidseek.evaluate import GoldQuestion
 from vidseek.pipeline.answer import LETTERS
 from vidseek.text import read_json_file
 
+MAX_QUESTIONS = 100_000  # per file: the largest published split (NExT-QA's train, 34k) fits three times over
+
 
 class FormatError(BadRequest):
     """A benchmark file that is not in its published format; the message is one line naming the file and the

@@ -141,7 +141,8 @@ def run_key(benchmark: str, file: Path, settings: dict[str, Any]) -> str:
 
 class SavedAnswers:
     """Answers appended one JSON line per question and flushed to disk as each comes, so a run killed at any
-    moment loses at most the question it was on. A torn last line (killed mid-write) is ignored."""
+    moment loses at most the question it was on. A torn last line (killed mid-write) is ignored when read and
+    cut off before the next answer is appended."""
 
     def __init__(self, path: Path, settings: dict[str, Any]):
         self.path = path
@@ -163,14 +164,48 @@ class SavedAnswers:
         return out
 
     def add(self, answer: SavedAnswer) -> None:
+        """Append the answer as one whole line. A torn last line (a run killed mid-write) is cut off first, or
+        ended when it is whole but for its newline: appended to, it would glue this answer onto itself and
+        both would be lost."""
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        new = not self.path.exists()
-        with self.path.open("a", encoding="utf-8") as fh:
-            if new:
-                fh.write(json.dumps({"settings": self.settings}, default=str) + "\n")
-            fh.write(json.dumps(asdict(answer), ensure_ascii=False) + "\n")
+        with self.path.open("a+b") as fh:
+            size = fh.seek(0, os.SEEK_END)
+            whole = _whole_lines(fh, size)
+            lines = []
+            if whole < size:
+                fh.seek(whole)
+                if _is_json(fh.read()):
+                    lines.append(b"")  # its newline only
+                else:
+                    fh.truncate(whole)
+                    size = whole
+            if size == 0:
+                lines.append(json.dumps({"settings": self.settings}, default=str).encode())
+            lines.append(json.dumps(asdict(answer), ensure_ascii=False).encode())
+            fh.write(b"\n".join(lines) + b"\n")  # one write: appended whole
             fh.flush()
             os.fsync(fh.fileno())
+
+
+def _whole_lines(fh: Any, size: int, block: int = 65536) -> int:
+    """How many bytes of the file end with its last newline (0: none)."""
+    end = size
+    while end > 0:
+        start = max(0, end - block)
+        fh.seek(start)
+        found = fh.read(end - start).rfind(b"\n")
+        if found >= 0:
+            return start + found + 1
+        end = start
+    return 0
+
+
+def _is_json(data: bytes) -> bool:
+    try:
+        json.loads(data)
+    except ValueError:  # JSONDecodeError and UnicodeDecodeError alike
+        return False
+    return True
 
 
 def ask_all(library: Any, questions: Sequence[BenchQuestion], entries: dict[str, str], saved: SavedAnswers,

@@ -115,7 +115,8 @@ def parse_cues(text: str, notes: list[str] | None = None, voices: dict[Cue, str]
     named = {m.group(1).strip() for m in _VOICE.finditer(text)}
     text = _VOICE.sub(lambda m: f"{m.group(1).strip()}: ", text)
     for start_ms, end_ms, words in _events(text.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff"), notes):
-        body = re.sub(r"\s+", " ", _LEFTOVER_TAGS.sub("", words)).strip()
+        # a word joiner is invisible: vidseek's own exports put one where a cue's words looked like syntax
+        body = re.sub(r"\s+", " ", _LEFTOVER_TAGS.sub("", words.replace("\u2060", ""))).strip()
         voice = next((n for n in named if body.startswith(f"{n}: ")), None)
         start, end = start_ms / 1000, end_ms / 1000
         if not body:

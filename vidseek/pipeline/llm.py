@@ -30,6 +30,8 @@ DEFAULT_LLM = "qwen1.5b"  # chosen by measurement: docs/models.md, benchmarks/RE
 MAX_TOKENS = 160
 CONTEXT = 4096
 HTTP_TIMEOUT_S = 300
+CHARS_PER_TOKEN = 16  # a reply's characters read per token asked for (English tokens average about 4)
+BYTES_PER_TOKEN = 1024  # and its bytes on the wire, where each streamed token comes wrapped in JSON
 
 
 def _roles(messages: list[BaseMessage]) -> list[dict[str, str]]:
@@ -216,19 +218,37 @@ class OpenAIChat(BaseChatModel):
             body["stop"] = stop
         return body
 
+    @property
+    def max_chars(self) -> int:
+        """The most characters of a reply read: an endpoint may ignore max_tokens, and what it sends is read,
+        shown while streamed and put into the answer."""
+        return self.max_tokens * CHARS_PER_TOKEN
+
+    @property
+    def max_bytes(self) -> int:
+        """The most bytes read from one reply, its JSON wrapping included (a stream wraps every token)."""
+        return self.max_tokens * BYTES_PER_TOKEN + 65536
+
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None,
                   run_manager: Any = None, **kwargs: Any) -> ChatResult:
-        data = ChatEndpoint(self.url, self.api_key, HTTP_TIMEOUT_S).complete(self._body(messages, stop))
+        data = ChatEndpoint(self.url, self.api_key, HTTP_TIMEOUT_S).complete(self._body(messages, stop),
+                                                                             self.max_bytes)
         usage = data.get("usage") or {}
-        return _result(data["choices"][0]["message"].get("content") or "", usage.get("completion_tokens", 0),
+        content = data["choices"][0]["message"].get("content") or ""
+        return _result(str(content)[: self.max_chars], usage.get("completion_tokens", 0),
                        usage.get("prompt_tokens", 0))
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
-        with ChatEndpoint(self.url, self.api_key, HTTP_TIMEOUT_S).stream(self._body(messages, stop)) as payloads:
+        left = self.max_chars
+        with ChatEndpoint(self.url, self.api_key, HTTP_TIMEOUT_S).stream(self._body(messages, stop),
+                                                                         self.max_bytes) as payloads:
             for payload in payloads:
-                if text := _delta_text(json.loads(payload)):
+                if text := _delta_text(json.loads(payload))[:left]:
                     yield _chunk(text, 1)
+                    left -= len(text)
+                if left <= 0:
+                    return  # read no further: leaving closes the connection
 
 
 # --- the registry -------------------------------------------------------------------------------------------

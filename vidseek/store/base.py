@@ -98,14 +98,21 @@ class EvidenceStore(Protocol):
 @dataclass(frozen=True)
 class StoreKind:
     """One kind of store: which locations it takes, how to open one, how to delete a local one whole (even a
-    damaged one, which cannot be opened; None: a store that is emptied video by video instead), and whether
-    many processes may write it at once (then batch workers publish their own videos)."""
+    damaged one, which cannot be opened; None: a store that is redone video by video instead), and whether
+    many processes may write it at once (then batch workers publish their own videos).
+
+    `beside` and `swap` let `rebuild` make a local store anew without deleting the old one first: the new
+    store is built at `beside(location)` and `swap(location, new)` puts it in the old one's place only when
+    it is complete, so a rebuild that fails (a full disk) leaves the old store as it was. A kind without them
+    is wiped first and rebuilt in place."""
 
     name: str
     accepts: Callable[[str], bool]
     open: Callable[[str], EvidenceStore]
     wipe: Callable[[str], None] | None = None
     shared: bool = False
+    beside: Callable[[str], str] | None = None
+    swap: Callable[[str, str], None] | None = None
 
 
 _KINDS: list[StoreKind] = []

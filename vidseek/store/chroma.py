@@ -112,6 +112,7 @@ class ChromaStore:
     def __init__(self, location: str | os.PathLike[str]):
         self.location = str(location)
         self._epoch = -1
+        self._identity: tuple[int, int] | None = None
         self.read_only = False
         self.full = False
         if self.is_server:
@@ -149,13 +150,40 @@ class ChromaStore:
         folder = str(Path(location).resolve())
         try:
             with store_lock(folder):
-                store = ChromaStore.__new__(ChromaStore)
-                store.location = folder
-                store._forget_system()
+                _close(folder)
                 if Path(folder).exists():
                     shutil.rmtree(folder)
         except OSError as exc:
             raise LibraryError(f"cannot remove the search store {folder}: {exc.strerror or exc}") from None
+
+    @staticmethod
+    def beside(location: str | os.PathLike[str]) -> str:
+        """Where `rebuild` builds a new store for this folder: next to it, on the same disk (so a rename swaps)."""
+        folder = Path(location).resolve()
+        return str(folder.with_name(folder.name + ".rebuild"))
+
+    @staticmethod
+    def swap(location: str | os.PathLike[str], new: str | os.PathLike[str]) -> None:
+        """Put the store built in `new` in place of the one at `location` (two renames under the store's lock),
+        then delete the old one; processes that read the old store reload (their generation token changes)."""
+        import shutil
+
+        folder, built = str(Path(location).resolve()), str(Path(new).resolve())
+        old = folder + ".old"
+        try:
+            with store_lock(folder):
+                _close(folder)
+                _close(built)
+                if Path(old).exists():
+                    shutil.rmtree(old)
+                if Path(folder).exists():
+                    os.rename(folder, old)
+                os.rename(built, folder)
+                shutil.rmtree(old, ignore_errors=True)
+            Path(built + ".lock").unlink(missing_ok=True)
+        except OSError as exc:
+            raise LibraryError(f"cannot put the rebuilt search store {built} in place of {folder}: "
+                               f"{exc.strerror or exc}") from None
 
     @property
     def is_server(self) -> bool:
@@ -178,6 +206,7 @@ class ChromaStore:
                                                         settings=Settings(anonymized_telemetry=False))
                 self._collections()
                 self._epoch = _EPOCH.get(self.location, 0)
+                self._identity = _identity(self.location)
                 _SEEN.setdefault(self.location, self._read_stamp())
             except BaseException:
                 self._drop_broken_system()  # chromadb caches a half-started system: the next try starts anew
@@ -261,6 +290,8 @@ class ChromaStore:
         generation token as it is now; None on a server, which needs no reloading."""
         if self.is_server:
             return None
+        if self._identity != _identity(self.location):
+            self._restart()  # the folder was replaced (a rebuild swapped a new store in): its files are new
         if self._epoch != _EPOCH.get(self.location, 0):
             self._open()  # another store object of this process restarted the system
         stamp = self._read_stamp()
@@ -382,5 +413,22 @@ class ChromaStore:
         return rows["metadatas"][0]["token"] if rows["ids"] else "empty"
 
 
-FOLDER = StoreKind("chroma", accepts=lambda location: "://" not in location, open=ChromaStore, wipe=ChromaStore.wipe)
+def _identity(folder: str) -> tuple[int, int] | None:
+    """Which database file the folder holds now (device, inode): a swapped-in store has another."""
+    try:
+        found = os.stat(os.path.join(folder, "chroma.sqlite3"))
+    except OSError:
+        return None
+    return found.st_dev, found.st_ino
+
+
+def _close(folder: str) -> None:
+    """Stop this process's chromadb system for a folder (its files are closed; the next use opens them anew)."""
+    store = ChromaStore.__new__(ChromaStore)
+    store.location = folder
+    store._forget_system()
+
+
+FOLDER = StoreKind("chroma", accepts=lambda location: "://" not in location, open=ChromaStore, wipe=ChromaStore.wipe,
+                   beside=ChromaStore.beside, swap=ChromaStore.swap)
 SERVER = StoreKind("chroma-server", accepts=is_server, open=ChromaStore, shared=True)

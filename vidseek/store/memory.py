@@ -84,5 +84,11 @@ def _forget(location: str) -> None:
     _STORES.pop(location, None)
 
 
+def _swap(location: str, new: str) -> None:
+    store = _STORES.pop(new, None) or MemoryStore(new)
+    store.location = location
+    _STORES[location] = store
+
+
 KIND = StoreKind("memory", accepts=lambda location: location.startswith("memory://"), open=MemoryStore.named,
-                 wipe=_forget)
+                 wipe=_forget, beside=lambda location: f"{location}#rebuild", swap=_swap)
