@@ -113,6 +113,14 @@ def test_arrows_times_and_blank_lines_in_cue_text_stay_text_when_read_back(fmt) 
     assert [(e.start, e.end) for e in back] == [(round(i.start * 1000), round(i.end * 1000)) for i in items]
     assert [" ".join(e.plaintext.replace(JOINER, "").split("\n")) for e in back] == words
     assert [text for _, _, text in parse_cues(written)] == words  # vidseek's own sidecar reader
+    if fmt == "vtt":  # webvtt-py, the reader the red team's export broke (empty cue text)
+        import io
+
+        import webvtt
+
+        cues = list(webvtt.from_buffer(io.StringIO(written)))
+        assert [" ".join(c.text.replace(JOINER, "").split("\n")) for c in cues] == words
+        assert [(c.start_in_seconds, c.end_in_seconds) for c in cues] == [(int(i.start), int(i.end)) for i in items]
     for block in written.split("\n\n")[1 if fmt == "vtt" else 0:]:  # WebVTT: '-->' only on the timing line
         lines = block.strip("\n").splitlines()
         assert not lines or sum("-->" in line for line in lines) == 1 and "-->" in lines[1], block

@@ -22,7 +22,7 @@ from vidseek.models import ModelUnavailable
 from vidseek.paths import looks_like_id
 from vidseek.pipeline.agent import AgentSettings
 from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_citations, split_choices
-from vidseek.pipeline.cache import ENTRY_PREFIX, EvidenceCache, VideoRecord
+from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.chapters import SummaryCache, VideoSummary, build_summary, summary_key
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
@@ -201,11 +201,11 @@ class Library:
         """Raise LibraryError when videos have evidence (or rows in the old store) but no record: the store is
         rebuilt from the records, so a rebuild would drop them (videos/ deleted, say, with evidence/ whole)."""
         layout = self.cache.layout
+        # an entry's evidence and store rows are named by its record (vidseek.ids), shared content by its content id
         known = {p.stem for p in layout.videos.glob("[!.]*.json")} | {r.video.content_id for r in records}
-        prefixes = {k[:ENTRY_PREFIX] for k in known}  # an entry of its own shares its content's prefix
 
         def unknown(name: str) -> bool:
-            return name not in known and name[:ENTRY_PREFIX] not in prefixes
+            return name not in known
 
         folders = sorted(p.name for p in layout.evidence.glob("[!.]*") if p.is_dir() and unknown(p.name)) \
             if layout.evidence.is_dir() else []
