@@ -63,6 +63,7 @@ class IndexReport:
     model_calls: dict[str, int] = field(default_factory=dict)
     chunks: int = 0
     chunks_run: int = 0
+    new_entry: bool = False  # the library had no finished entry for this path before (its twin's may be)
 
 
 class Indexer:
@@ -129,6 +130,7 @@ class Indexer:
         sampling = self.options.sampling()
         keys = {ext.source: cache_key(ext, sampling if ext.needs else {}) for ext in extractors}
         previous = self.cache.record(video.fingerprint)
+        report.new_entry = previous is None or not previous.complete
         sources = {**(previous.sources if previous else {}), **keys}  # sources not run now keep their output
         skipped = {s: why for s, why in report.skipped.items() if s not in sources}
         # extractors that need no pictures or sound read files beside this path: their output is this entry's
