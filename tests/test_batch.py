@@ -227,3 +227,25 @@ def test_workers_write_to_a_shared_chroma_server(reference, folder, tmp_path, ch
     teammate = Library(tmp_path / "teammate", store=chroma_server)  # another machine's empty library folder
     stored = {Path(v.path).name: v.evidence for v in teammate.stored_videos()}
     assert stored == _counts(reference[0])
+
+
+def test_the_summary_table_keeps_each_row_on_one_line_in_a_pipe() -> None:
+    """Piped or logged, the table is as wide as its widest row: long paths and notes are not wrapped at 80
+    columns into pieces a grep would miss."""
+    import io
+
+    from rich.console import Console
+
+    from vidseek.batch_view import print_table, summary_table
+    from vidseek.pipeline.batch import BatchReport, VideoResult
+
+    long = "/films/the-collected-works/season-one/dashwood-and-the-house-of-many-secrets.mp4"
+    note = "same content as /films/dashwood.mp4: its evidence from the pictures and sound is shared"
+    report = BatchReport([VideoResult(long, "indexed", duration=244, evidence=120, seconds=281.5, notices=[note]),
+                          VideoResult("/films/b.mp4", "failed", error="cannot read '/films/b.mp4': no such file")],
+                         backend="local", workers=1, seconds=300)
+    piped = Console(file=io.StringIO(), width=80)
+    print_table(piped, summary_table(report))
+    lines = piped.file.getvalue().splitlines()
+    assert any("dashwood-and-the-house-of-many-secrets.mp4" in line and note in line for line in lines)
+    assert "\x1b" not in piped.file.getvalue()

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
@@ -82,7 +83,8 @@ def summary_table(report: BatchReport) -> Table:
     table = Table(title=f"batch: {_counts(report)} in {format_time(report.seconds)}", title_justify="left",
                   caption=Text(caption) if caption else None, caption_justify="left")
     for column in ("file", "status", "length", "evidence", "time", "error / notes"):
-        table.add_column(column, overflow="fold")
+        # in a narrow terminal the file and the notes wrap inside their columns; the short ones never do
+        table.add_column(column, overflow="fold", no_wrap=column not in {"file", "error / notes"})
     for r in report.results:
         skipped = [f"{s} skipped: {why}" for s, why in r.skipped.items() if s not in everywhere]
         notes = r.error or "; ".join([*skipped, *r.notices])
@@ -91,6 +93,16 @@ def summary_table(report: BatchReport) -> Table:
                  f"{r.seconds:.1f}s" if r.seconds else "-", notes)
         table.add_row(*(Text(printable(c)) for c in cells))  # file names and notes are text, never markup
     return table
+
+
+def print_table(console: Console, table: Table) -> None:
+    """A table at the terminal's width (long cells wrap inside their columns); to a pipe or a file as wide as
+    its widest row, one line per row however long its paths are (a log or grep reads rows whole)."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    width = Measurement.get(console, console.options.update_width(1 << 16), table).maximum
+    Console(file=console.file, width=max(width, console.width), color_system=None).print(table)
 
 
 def _skipped_everywhere(results: list[VideoResult]) -> dict[str, str]:

@@ -22,7 +22,7 @@ from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.cache import LibraryLayout
 from vidseek.pipeline.index import CHUNK_S, Indexer, IndexOptions, IndexReport
 from vidseek.quiet import quiet_libraries
-from vidseek.text import json_line, printable
+from vidseek.text import aligned, json_line, plural, printable
 from vidseek.types import format_time
 
 
@@ -306,7 +306,7 @@ def batch(
     stopped. A file that fails is reported (table and JSON report) and the others go on; the exit status is
     1 when any file failed.
     """
-    from vidseek.batch_view import BatchProgress, summary_table
+    from vidseek.batch_view import BatchProgress, print_table, summary_table
     from vidseek.pipeline.batch import Batch, BatchSettings
     from vidseek.pipeline.manifest import collect
     from vidseek.pipeline.pools import LocalPool, RayPool, default_workers
@@ -327,7 +327,7 @@ def batch(
             return LocalPool(settings, workers or min(default_workers(), files), view.event)
 
         result = job.run(files, pool, report, view.result, planned)
-    out.print(summary_table(result))
+    print_table(out, summary_table(result))
     _say(err, f"report: {report}")
     if result.failed:
         raise typer.Exit(1)
@@ -385,7 +385,7 @@ def speakers(
                                  "first": s.first.to_dict(), "last": s.last.to_dict()}))
             continue
         name = f" {s.name} (named at {s.named_at.span()})" if s.name and s.named_at else ""
-        _say(out, f"{s.label}{name}  talks {format_time(s.talk_time)} in {s.turns} turns; "
+        _say(out, f"{s.label}{name}  talks {format_time(s.talk_time)} in {plural(s.turns, 'turn')}; "
                   f"first {s.first.span()}, last {s.last.span()}")
 
 
@@ -449,18 +449,20 @@ def list_videos(library: LibraryOption = None, store: StoreOption = None) -> Non
     if not videos and not unstored:
         _say(err, f"no videos in {lib.store_location} (index some: vidseek index FILE, vidseek batch FOLDER)")
         return
-    _say(out, f"{'video':12s}  {'length':8s}  {'items':>6s}  {'sources':28s}  {'file':>8s}  {'cache':>8s}  path")
     rows = [(v.fingerprint, v.path, v.duration, str(v.evidence), v.sources, "") for v in videos]
     rows += [(r.video.fingerprint, r.video.path, r.video.duration, "-", sorted(r.sources),
               "  (not in the search store: index it again, or run vidseek rebuild)") for r in unstored]
+    table = [("video", "length", "items", "sources", "file", "cache", "path")]
     for fp, path, duration, items, sources, state in sorted(rows, key=lambda row: row[1]):
         record = local.get(fp)
         if record is not None and not record.complete:
             state = "  (incomplete: run index again)"
         file_size = os.stat(path).st_size if os.path.isfile(path) else None
         cache_size = lib.cache.disk_usage(fp) if record is not None else None
-        _say(out, f"{fp[:12]}  {format_time(duration)}  {items:>6s}  {','.join(sources):28s}  "
-                  f"{_size(file_size):>8s}  {_size(cache_size):>8s}  {printable(path)}{state}")
+        table.append((fp[:12], format_time(duration), items, printable(",".join(sources)), _size(file_size),
+                      _size(cache_size), f"{printable(path)}{state}"))
+    for line in aligned(table, right=frozenset({2, 4, 5})):  # columns as wide as their widest cell
+        _say(out, line)
 
 
 @app.command("rm")
