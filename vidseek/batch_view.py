@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from rich.console import Console
@@ -13,6 +14,7 @@ from rich.table import Table
 from rich.text import Text
 
 from vidseek.pipeline.batch import BatchReport, Planned, VideoResult, WorkerEvent
+from vidseek.progress_view import PLAIN_EVERY
 from vidseek.text import printable
 from vidseek.types import format_time
 
@@ -28,6 +30,9 @@ class BatchProgress:
         self.seconds_done = 0.0
         self.partial: dict[str, float] = {}  # worker -> seconds of its current file done
         self.lock = threading.Lock()
+        self.console = console
+        self.started = self.shown_at = time.monotonic()
+        self.shown = -1.0  # share done at the last plain line
         # markup off: a file name such as "[red]x" or "[/]" is text, not a style (or a crash)
         self.bars = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                              TextColumn("{task.fields[info]}", markup=False),
@@ -48,6 +53,18 @@ class BatchProgress:
         info = (f"{self.videos_done}/{self.videos_total} videos, "
                 f"{done / 3600:.2f}/{self.seconds_total / 3600:.2f} h of video")
         self.bars.update(self.overall, completed=min(done, self.seconds_total), info=info)
+        if not self.console.is_terminal:  # a pipe or a log: a plain line now and then, no bars
+            self._plain(min(1.0, done / self.seconds_total), info)
+
+    def _plain(self, fraction: float, info: str) -> None:
+        now = time.monotonic()
+        if int(fraction * 10) <= int(self.shown * 10) and now - self.shown_at < PLAIN_EVERY:
+            return
+        self.shown, self.shown_at = fraction, now
+        elapsed = now - self.started
+        left = f", about {format_time(elapsed * (1 - fraction) / fraction)} left" if 0.05 <= fraction < 1 else ""
+        self.console.file.write(f"batch: {100 * fraction:.0f}% ({info}), {format_time(elapsed)} so far{left}\n")
+        self.console.file.flush()
 
     def event(self, event: WorkerEvent) -> None:
         with self.lock:

@@ -13,7 +13,6 @@ from typing import Annotated, Any, get_type_hints
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from vidseek import extractors as ex
 from vidseek.errors import BAD_INPUT, BadRequest, NotIndexed, VidseekError
@@ -21,6 +20,8 @@ from vidseek.extractors import ExtractorSettings
 from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.cache import LibraryLayout
 from vidseek.pipeline.index import CHUNK_S, Indexer, IndexOptions, IndexReport
+from vidseek.pipeline.rates import Estimate
+from vidseek.progress_view import StageProgress
 from vidseek.quiet import quiet_libraries
 from vidseek.text import aligned, json_line, plural, printable
 from vidseek.types import format_time
@@ -98,23 +99,9 @@ def _fail(message: str) -> None:
     _say(err, f"vidseek: {message}")
 
 
-class _StageBars:
-    """One progress bar per indexing stage (decode and each extractor), counted in chunks."""
-
-    def __enter__(self) -> _StageBars:
-        self.bars = Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=err, transient=True)
-        self.bars.__enter__()
-        self.tasks: dict[str, TaskID] = {}
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bars.__exit__(None, None, None)
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bars.add_task(stage, total=total)
-        self.bars.update(self.tasks[stage], completed=done)
+def _progress(label: str, estimate: Estimate | None = None) -> StageProgress:
+    """Progress on stderr: bars in a terminal, plain lines in a pipe or a log (progress_view.py)."""
+    return StageProgress(err, label, estimate.stages if estimate else None, estimate.seconds if estimate else None)
 
 
 def _summary(path: str, report: IndexReport) -> str:
@@ -267,7 +254,7 @@ def index(
     reports = [_index_one(lib, indexer, path) for path in paths]
     if summaries:
         for report in filter(None, reports):
-            with _StageBars() as progress:
+            with _progress(f"summary {Path(report.video.path).name}") as progress:
                 made = lib.summary(report.video.fingerprint, LLMSettings(), progress=progress)
             _say(err, f"  summary: {len(made.chapters)} chapters in {made.seconds:.1f} s"
                       + (f" ({made.model})" if made.model else " (no LLM)"))
@@ -319,6 +306,9 @@ def batch(
     settings = BatchSettings(str(Library(library).path), store, choice.sources, choice.settings, choice.options)
     job = Batch(settings)
     planned = job.plan(files)
+    pending = sum(p.result is None for p in planned)
+    if pending:
+        _say(err, job.estimate(planned).line(f"{pending} of {len(planned)} files"))
     report = report or LibraryLayout(Path(settings.library)).batch_report
     with BatchProgress(err, planned) as view:
         def pool(files: int):
@@ -334,8 +324,15 @@ def batch(
 
 
 def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None:
-    """Index a file with progress bars and a summary; None (after a one-line error) when it cannot be read."""
-    with _StageBars() as progress:
+    """Index a file with an estimate first, progress while it runs and a summary; None (after a one-line error)
+    when it cannot be read."""
+    try:
+        estimate = lib.estimate(path, indexer)
+        if estimate.sources:  # none: lib.add says why nothing in the file can be indexed
+            _say(err, estimate.line(path.name))
+    except (VidseekError, OSError):
+        estimate = None  # lib.add says what is wrong with the file, once
+    with _progress(f"index {path.name}", estimate) as progress:
         try:
             report = lib.add(path, indexer, progress)
         except VidseekError as exc:
@@ -415,7 +412,7 @@ def summary(
     """A video's synopsis and chapters with timestamps, built on first need and cached (docs/asking.md)."""
     quiet_libraries()
     lib = Library(library, store)
-    with _StageBars() as progress:
+    with _progress(f"summary {Path(video).name}") as progress:
         made = lib.summary(video, LLMSettings(llm, llm_url, llm_model, enabled=not no_llm), progress=progress)
     assert made is not None
     if as_json:
@@ -485,7 +482,7 @@ def rebuild(library: LibraryOption = None, store: StoreOption = None) -> None:
     """
     quiet_libraries()
     lib = Library(library, store)
-    with _StageBars() as progress:
+    with _progress("rebuild") as progress:
         report = lib.rebuild(lambda done, total: progress("rebuild", done, total))
     _say(out, f"rebuilt {lib.store_location}: {len(report.videos)} video(s)")
     for path in report.incomplete:
@@ -682,7 +679,7 @@ def evaluate(
     qset = ev.load_questions(questions, split=split)
     lib = Library(library, store, device=choice.device)
     fingerprint = _target(lib, str(video or qset.video), choice.device)
-    with _StageBars() as progress:
+    with _progress("eval") as progress:
         predictions = ev.predict(lib, qset, fingerprint or "", circular, choice.llm, choice.k,
                                  lambda done, total: progress("questions", done, total), mode=choice.mode)
     report = ev.score(qset, predictions, lib.cache.evidence(fingerprint or ""), split=split)

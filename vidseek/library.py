@@ -18,12 +18,14 @@ from vidseek.diarize import resolve as resolve_speaker
 from vidseek.diarize import speakers as speaker_list
 from vidseek.errors import BadRequest, NotIndexed
 from vidseek.models import ModelUnavailable
+from vidseek.pipeline import rates as speed
 from vidseek.pipeline.agent import AgentSettings
 from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_citations, split_choices
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.chapters import SummaryCache, VideoSummary, build_summary, summary_key
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
+from vidseek.quiet import hush_model_noise
 from vidseek.store.base import EvidenceFilter, EvidenceStore, StoredVideo, evidence_id, open_store, store_kind
 from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
@@ -61,6 +63,7 @@ class Library:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, store: str | None = None,
                  embedder: Embedder | None = None, device: str = "auto"):
+        hush_model_noise()
         self.cache = EvidenceCache(path)
         self.path = self.cache.root
         self.store_location = store or os.environ.get(STORE_ENV) or str(self.cache.layout.store)
@@ -111,13 +114,24 @@ class Library:
         extractor's stage, then "embed". `publish=False` leaves the store to another process (an embedded
         store has one writer in a batch: its driver)."""
         report = indexer.index(path, progress)
+        rates = speed.load(self.cache.layout.rates)
+        rates.learn(report, speed.core_share())
         if publish:
             if progress:
                 progress("embed", 0, 1)
-            self.publish(report.video.fingerprint, progress)
+            started = time.perf_counter()
+            if self.publish(report.video.fingerprint, progress):
+                rates.learn_embedding(time.perf_counter() - started, report.video.duration, speed.core_share())
             if progress:
                 progress("embed", 1, 1)
+        if rates.seconds:
+            speed.save(self.cache.layout.rates, rates)
         return report
+
+    def estimate(self, path: str | os.PathLike[str], indexer: Indexer) -> speed.Estimate:
+        """How long `add(path, indexer)` should take, from the work the cache does not hold yet and the rates
+        measured on this machine (pipeline/rates.py). Raises what index raises for an unreadable file."""
+        return speed.load(self.cache.layout.rates).estimate(indexer.workload(path), speed.core_share())
 
     def publish(self, fingerprint_: str, progress: Progress | None = None) -> int:
         """Put a video's cached evidence into the store; only evidence not there yet is embedded.

@@ -21,8 +21,10 @@ from typing import Any, Literal
 
 from vidseek import extractors as ex
 from vidseek.errors import VidseekError
+from vidseek.pipeline import rates as speed
 from vidseek.pipeline.cache import VideoRecord, write_atomic
 from vidseek.pipeline.index import Indexer, IndexOptions
+from vidseek.pipeline.rates import Estimate
 from vidseek.video import probe
 
 Status = Literal["indexed", "unchanged", "done before", "duplicate", "failed"]
@@ -228,6 +230,23 @@ class Batch:
                 item.result = VideoResult(path, "failed", error=f"cannot read '{path}': {exc.strerror or exc}")
             planned.append(item)
         return planned
+
+    def estimate(self, planned: list[Planned]) -> Estimate:
+        """The files still to index, over this machine's cores, at the rates measured here (pipeline/rates.py):
+        each content's work once (a twin adds only its sidecars)."""
+        rates = speed.load(self.library.cache.layout.rates)
+        total = Estimate(0.0, 0.0, [], rates.measured)
+        for item in planned:
+            if item.result is not None or item.note:
+                continue
+            try:
+                one = rates.estimate(self.indexer.workload(item.path))
+            except (VidseekError, OSError):  # the worker reports it
+                continue
+            total.seconds += one.seconds
+            total.video_seconds += one.video_seconds
+            total.sources = sorted(set(total.sources) | set(one.sources))
+        return total
 
     def publish(self, result: VideoResult) -> VideoResult:
         """Put a worker's video into the store (the driver is the embedded store's only writer)."""
