@@ -569,7 +569,11 @@ def ask(
     video = _target(lib, target, device)
     videos = [lib.find(v).video.fingerprint for v in only] if only else video
     live = _Streamed(err) if (stream if stream is not None else err.is_terminal and not as_json) else None
-    answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live, speaker=speaker, mode=choice.mode)
+    # the agent's steps (and the chapters it builds first) as plain lines: a bar would fight the streamed reply
+    # (auto mode streams its quick answer first: its steps only where nothing streams)
+    with StageProgress(err, "ask", plain=True) as steps:
+        answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live, speaker=speaker,
+                         mode=choice.mode, progress=steps if choice.mode == "agent" or not live else None)
     if live is not None:
         live.close()
     if as_json:

@@ -317,10 +317,13 @@ class Library:
     def ask(self, question: str, choices: Sequence[str] | None = None,
             video: str | os.PathLike[str] | Sequence[str] | None = None, k: int = 12,
             llm: LLMSettings | None = None, on_text: Callable[[str], None] | None = None,
-            speaker: str | None = None, mode: str = "quick", agent: AgentSettings | None = None) -> Answer:
+            speaker: str | None = None, mode: str = "quick", agent: AgentSettings | None = None,
+            progress: Progress | None = None) -> Answer:
         """Answer a question (multiple choice when choices are given or written into it) with citations.
 
-        `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal).
+        `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal);
+        `progress(stage, done, total)` hears the agent's steps ("chapters" while summaries are built, then
+        "agent" before each LLM step, of at most the step limit + 1).
         `mode`: quick (one retrieval, one prompt), agent (the tool loop over chapters and synopsis: modes.py),
         auto (quick, then the agent when the quick answer is weak). Raises BadRequest, NotIndexed."""
         from vidseek.modes import agent_answer, check_mode, needs_agent
@@ -357,12 +360,12 @@ class Library:
         if speaker:
             hits = self._said_by(hits, speaker)  # the options' extra hits too
         if mode == "agent":
-            answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent)
+            answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent, progress=progress)
         else:
             answer = reasoner.answer(question, hits, list(choices or []), paths, on_text)
             why = needs_agent(answer, hits, {v.fingerprint: v.duration for v in stored}) if mode == "auto" else ""
             if why and reasoner.llm is not None:
-                answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent)
+                answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent, progress=progress)
             if mode == "auto":
                 answer.details["auto"] = why or "quick answer kept"
         answer.details["asked_mode"] = mode

@@ -29,7 +29,7 @@ class StageProgress:
     `expected` (seconds in all) gives a time left before the first step is done."""
 
     def __init__(self, console: Console, label: str, weights: dict[str, float] | None = None,
-                 expected: float | None = None, clock: Callable[[], float] = time.monotonic):
+                 expected: float | None = None, clock: Callable[[], float] = time.monotonic, plain: bool = False):
         self.console, self.label = console, printable(label)
         self.weights = {s: w for s, w in (weights or {}).items() if w > 0}
         self.expected, self.clock = expected, clock
@@ -42,16 +42,16 @@ class StageProgress:
         self.bars: Progress | None = None
         self.tasks: dict[str, TaskID] = {}
         self.overall: TaskID | None = None
+        self.plain = plain or not console.is_terminal  # plain lines even in a terminal, when asked
 
     def __enter__(self) -> StageProgress:
-        if self.console.is_terminal:
+        if not self.plain:
             self.bars = Progress(TextColumn("{task.description:>10}", markup=False), BarColumn(),
                                  TextColumn("{task.percentage:>3.0f}%"), MofNCompleteColumn(),
                                  TextColumn("{task.fields[left]}", markup=False), TimeElapsedColumn(),
                                  console=self.console, transient=True)
             self.bars.__enter__()
-            self.overall = self.bars.add_task(self.label[-10:] if len(self.label) > 10 else self.label,
-                                              total=100, left=self._left_text(0.0))
+            self.overall = self.bars.add_task("all", total=100, left=self._left_text(0.0))
         return self
 
     def __exit__(self, *exc: object) -> None:
