@@ -115,7 +115,8 @@ class Library:
         store has one writer in a batch: its driver)."""
         report = indexer.index(path, progress)
         rates = speed.load(self.cache.layout.rates)
-        rates.learn(report, speed.core_share())
+        known = dict(rates.seconds)
+        rates.learn(report, speed.core_share())  # how fast this machine is, for the next estimate
         if publish:
             if progress:
                 progress("embed", 0, 1)
@@ -124,7 +125,7 @@ class Library:
                 rates.learn_embedding(time.perf_counter() - started, report.video.duration, speed.core_share())
             if progress:
                 progress("embed", 1, 1)
-        if rates.seconds:
+        if rates.seconds != known:
             speed.save(self.cache.layout.rates, rates)
         return report
 
