@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import subprocess
 import sys
@@ -55,10 +56,20 @@ def cli(*commands: list[str], read_only_root: bool = False, env: dict | None = N
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+PROGRESS_LINE = re.compile(r"^(estimate: .*|\S.*: \d{1,3}% \(.*\), \d\d:\d\d:\d\d so far.*)$")
+
+
+def messages(stderr: str) -> list[str]:
+    """The lines of stderr that are not progress (a command piped shows its estimate and progress as plain
+    lines before whatever it has to say)."""
+    return [line for line in stderr.splitlines() if line.strip() and not PROGRESS_LINE.match(line)]
+
+
 def one_line(result: dict) -> str:
-    """The single line a failed command printed, checking it printed only that (and crashed not)."""
+    """The single line a failed command printed besides its progress, checking it printed only that (and
+    crashed not)."""
     assert result["crash"] is None, result["crash"]
-    lines = [line for line in result["stderr"].splitlines() if line.strip()]
+    lines = messages(result["stderr"])
     assert len(lines) == 1, result["stderr"]
     return lines[0]
 

@@ -191,3 +191,16 @@ def test_ask_takes_mode_and_trace_flags(tmp_path, embedder) -> None:
     assert as_json["code"] == 0 and "Ada Brooks" in json.loads(as_json["stdout"])["text"]
     assert "trace: no agent steps" in as_json["stderr"]  # --help: the steps go to stderr, with --json too
     assert bad["code"] == 2 and one_line(bad) == "vidseek: mode must be quick, agent or auto, not 'deep'"
+
+
+def test_the_agent_tells_its_steps_as_it_goes(tmp_path) -> None:
+    """A CPU LLM step takes seconds to a minute: `progress` hears each one before it starts (issue 30: agent
+    runs showed nothing until the end)."""
+    videos, library = _library(tmp_path)
+    chat = _model(['{"tool": "search", "query": "harbor master"}', '{"tool": "chapters"}'])
+    heard: list[tuple[str, int, int]] = []
+    library.ask("Who runs the harbor?", video=videos[0], llm=scripted(library, chat), mode="agent",
+                agent=AgentSettings(max_steps=3), progress=lambda *step: heard.append(step))
+    agent = [step for step in heard if step[0] == "agent"]
+    assert agent == [("agent", 0, 4), ("agent", 1, 4), ("agent", 2, 4), ("agent", 4, 4)]  # 2 calls, an answer
+    assert heard.index(agent[0]) > 0 and heard[0][0] == "chapters"  # the chapters it built first

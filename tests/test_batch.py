@@ -158,12 +158,39 @@ def test_unreadable_and_repeated_files_are_reported_not_fatal(tmp_path, folder) 
     twin = tmp_path / "gala-copy.mp4"
     twin.write_bytes((folder / "gala.mp4").read_bytes())
     job = Batch(BatchSettings(str(tmp_path / "lib"), sources=SOURCES))
-    planned = job.plan([folder / "gala.mp4", twin, tmp_path / "missing.mp4", folder])
+    again = folder / "." / "gala.mp4"  # the same file, spelled another way
+    planned = job.plan([folder / "gala.mp4", twin, again, tmp_path / "missing.mp4", folder])
     verdicts = [(p.result.status, p.result.error) if p.result else ("to do", "") for p in planned]
-    assert verdicts[0] == ("to do", "")
-    assert verdicts[1] == ("duplicate", f"same content as {folder / 'gala.mp4'}")
-    assert verdicts[2] == ("failed", f"cannot read '{tmp_path / 'missing.mp4'}': no such file")
-    assert verdicts[3] == ("failed", f"cannot read '{folder}': it is a folder (vidseek batch indexes folders)")
+    assert verdicts[0] == verdicts[1] == ("to do", "")  # the same bytes at another path: an entry of its own
+    assert planned[1].note.startswith(f"same content as {folder / 'gala.mp4'}: its evidence")
+    assert verdicts[2] == ("duplicate", f"same file as {folder / 'gala.mp4'}")
+    assert verdicts[3] == ("failed", f"cannot read '{tmp_path / 'missing.mp4'}': no such file")
+    assert verdicts[4] == ("failed", f"cannot read '{folder}': it is a folder (vidseek batch indexes folders)")
+
+
+def test_a_copy_with_its_own_subtitles_is_its_own_entry_sharing_the_content_work(tmp_path) -> None:
+    """Two paths of the same bytes, one with reyes.srt beside it: as `vidseek index` does, each is an entry, the
+    second reads its own subtitles, and the models that read the pictures run once for both."""
+    films = tmp_path / "films"
+    films.mkdir()
+    script = synth.Script(duration=4.0, size=(320, 180), audio=False,
+                          captions=[synth.Caption(0.5, 3.5, "DASHWOOD MANOR", size=28)])
+    synth.write_video(script, films / "dashwood.mp4")
+    (films / "reyes.mp4").write_bytes((films / "dashwood.mp4").read_bytes())
+    synth.write_srt([(0.5, 2.0, "Mr Reyes keeps the keys.")], films / "reyes.srt")
+    settings = BatchSettings(str(tmp_path / "lib"), sources=["ocr", "subtitle"])
+    settings.extractors.device = "cpu"
+    report = Batch(settings).run(collect([films]), lambda n: LocalPool(settings, 1))
+    dashwood, reyes = report.results
+    assert [(r.status, Path(r.path).name) for r in report.results] == [("indexed", "dashwood.mp4"),
+                                                                       ("indexed", "reyes.mp4")]
+    assert "subtitle" not in reyes.skipped and reyes.notices[0].startswith("same content as")
+    assert dashwood.model_calls["ocr"] > 0 and reyes.model_calls["ocr"] == 0  # read from the shared cache
+    lib = Library(tmp_path / "lib")
+    assert {v.path for v in lib.stored_videos()} == {str(films / "dashwood.mp4"), str(films / "reyes.mp4")}
+    assert sorted((e.source, e.text) for e in lib.evidence(films / "reyes.mp4")) == [
+        ("ocr", "DASHWOOD MANOR"), ("subtitle", "Mr Reyes keeps the keys.")]
+    assert [e.source for e in lib.evidence(films / "dashwood.mp4")] == ["ocr"]
 
 
 def test_ray_gives_the_same_evidence_as_the_local_pool(reference, folder, tmp_path) -> None:
@@ -200,3 +227,25 @@ def test_workers_write_to_a_shared_chroma_server(reference, folder, tmp_path, ch
     teammate = Library(tmp_path / "teammate", store=chroma_server)  # another machine's empty library folder
     stored = {Path(v.path).name: v.evidence for v in teammate.stored_videos()}
     assert stored == _counts(reference[0])
+
+
+def test_the_summary_table_keeps_each_row_on_one_line_in_a_pipe() -> None:
+    """Piped or logged, the table is as wide as its widest row: long paths and notes are not wrapped at 80
+    columns into pieces a grep would miss."""
+    import io
+
+    from rich.console import Console
+
+    from vidseek.batch_view import print_table, summary_table
+    from vidseek.pipeline.batch import BatchReport, VideoResult
+
+    long = "/films/the-collected-works/season-one/dashwood-and-the-house-of-many-secrets.mp4"
+    note = "same content as /films/dashwood.mp4: its evidence from the pictures and sound is shared"
+    report = BatchReport([VideoResult(long, "indexed", duration=244, evidence=120, seconds=281.5, notices=[note]),
+                          VideoResult("/films/b.mp4", "failed", error="cannot read '/films/b.mp4': no such file")],
+                         backend="local", workers=1, seconds=300)
+    piped = Console(file=io.StringIO(), width=80)
+    print_table(piped, summary_table(report))
+    lines = piped.file.getvalue().splitlines()
+    assert any("dashwood-and-the-house-of-many-secrets.mp4" in line and note in line for line in lines)
+    assert "\x1b" not in piped.file.getvalue()

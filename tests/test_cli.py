@@ -258,3 +258,31 @@ def test_a_second_serve_on_a_busy_port_says_so_before_serving(tmp_path) -> None:
                                      "-L", str(tmp_path / "lib")])
     assert result.exit_code == 2
     assert result.stderr.strip() == f"vidseek: cannot listen on 127.0.0.1:{port}: Address already in use"
+
+
+def test_ls_columns_stay_aligned_when_a_source_list_is_long(tmp_path: Path, embedder) -> None:
+    """A video with many sources (here three brightness sources with long names) pushes no column of its row
+    out of line with the others'."""
+    from tests.conftest import index_into
+    from tests.plugin.brightness import BrightnessExtractor
+    from vidseek import synth
+    from vidseek.library import Library
+    from vidseek.pipeline.index import IndexOptions
+
+    def named(source: str) -> BrightnessExtractor:
+        extractor = BrightnessExtractor()
+        extractor.name = extractor.source = source
+        return extractor
+
+    lib = Library(tmp_path / "lib", embedder=embedder, device="cpu")
+    short, long = (synth.write_video(synth.Script(duration=seconds, size=(64, 48), fps=5, audio=False),
+                                     tmp_path / name) for name, seconds in (("a.mp4", 2), ("b.mp4", 3)))
+    index_into(lib, short, [named("brightness")], IndexOptions())
+    index_into(lib, long, [named(f"brightness_{side}_half_of_the_picture") for side in ("left", "right", "top")],
+               IndexOptions())
+    header, *rows = runner.invoke(app, ["ls", "-L", str(tmp_path / "lib")]).stdout.splitlines()
+    assert len(rows) == 2 and "brightness_left_half_of_the_picture,brightness_right" in rows[1]
+    for column in ("items", "file", "cache"):  # right-aligned: each cell ends where its heading ends
+        end = header.index(column) + len(column)
+        assert all(row[end - 1] != " " and row[end] == " " for row in rows), (column, header, rows)
+    assert [row.index(str(tmp_path)) for row in rows] == [header.index("path")] * 2

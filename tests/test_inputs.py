@@ -16,6 +16,7 @@ from typer.testing import CliRunner
 
 from tests import bad_media
 from tests.bad_media import TEXT
+from tests.helpers import messages
 from vidseek import synth
 from vidseek.cli import app
 
@@ -36,7 +37,7 @@ def evidence(path: Path, library: Path) -> list[dict]:
 
 
 def one_error_line(result) -> str:
-    lines = [line for line in result.stderr.splitlines() if line.strip()]
+    lines = messages(result.stderr)
     assert len(lines) == 1, result.stderr
     return lines[0]
 

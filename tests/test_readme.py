@@ -99,3 +99,54 @@ def test_the_mcp_client_config_starts_a_server_that_answers(folder) -> None:
     videos, answer = asyncio.run(asyncio.wait_for(session(), 240))
     assert [v["name"] for v in videos["videos"]] == ["talk.mp4"]
     assert answer["choice"] == "B" and answer["citations"][0]["start"] == SAID[0]
+
+
+# the kinds of line the README's session shows, each as the commands print it
+SHAPES = {
+    "command": r"\$ vidseek .+",
+    "indexing first": r"\S+ is not indexed yet: indexing it first",
+    "estimate": r"estimate: \S+ \(\d\d:\d\d:\d\d to read; [a-z]+(, [a-z]+)*\): about \d\d:\d\d:\d\d at "
+                r"(default rates \(none measured here yet\)|rates measured on this machine)",
+    "indexed": r"indexed \S+ \(\d\d:\d\d:\d\d\): \d+ [a-z]+(, \d+ [a-z]+)*",
+    "skipped": r"  [a-z]+: skipped, .+",
+    "citation": r"  \[\d\d:\d\d:\d\d–\d\d:\d\d:\d\d [a-z]+\] \S+",
+    "evidence": r"\d\d:\d\d:\d\d–\d\d:\d\d:\d\d \[[a-z]+\] .+",
+    "answer": r"[A-J]\) .+|[A-Z][^\[]+\.",
+    "more": r"…",
+}
+
+
+def _shape(line: str) -> str | None:
+    return next((kind for kind, shape in SHAPES.items() if re.fullmatch(shape, line)), None)
+
+
+def test_the_sample_session_has_the_shape_the_commands_print(tmp_path) -> None:
+    """The README's session is illustrative (its counts and lines change with model versions), but each of its
+    lines has the shape of a line the commands print now: checked against a real index, evidence and ask."""
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## What it does"):]
+    session = re.search(r"```\n(\$ vidseek .*?)```", section, re.S).group(1).splitlines()
+    kinds = [_shape(line) for line in session]
+    assert None not in kinds, [line for line, kind in zip(session, kinds) if kind is None]
+    assert {"estimate", "indexed", "skipped", "citation", "evidence", "answer"} <= set(kinds)
+
+    synth.write_video(synth.Script(duration=5, size=(64, 48), fps=5, audio=False), tmp_path / "talk.mp4")
+    synth.write_srt([SAID], tmp_path / "talk.srt")
+    env = {**ENV, "VIDSEEK_LIBRARY": str(tmp_path / "lib")}
+
+    def vidseek(*args: str) -> subprocess.CompletedProcess:
+        done = subprocess.run([sys.executable, "-m", "vidseek", *args], cwd=tmp_path, env=env, text=True,
+                              capture_output=True, timeout=300)
+        assert done.returncode == 0, done.stderr
+        return done
+
+    indexed = vidseek("index", "talk.mp4", "--sources", "subtitle,caption")
+    printed = {
+        "estimate": indexed.stderr.splitlines()[0],
+        "indexed": indexed.stdout.splitlines()[0],
+        "skipped": next(line for line in indexed.stderr.splitlines() if "caption: skipped" in line),
+        "evidence": vidseek("evidence", "talk.mp4").stdout.splitlines()[0],
+        "citation": vidseek("ask", "talk.mp4", "When does the meeting move?", "--no-llm").stdout.splitlines()[1],
+    }
+    assert {kind: _shape(line) for kind, line in printed.items()} == {kind: kind for kind in printed}, printed
+    assert printed["indexed"] == "indexed talk.mp4 (00:00:05): 1 subtitle"

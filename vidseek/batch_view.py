@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import os
 import threading
+import time
 from pathlib import Path
 
 from rich.console import Console
+from rich.measure import Measurement
 from rich.progress import BarColumn, Progress, TaskID, TextColumn, TimeElapsedColumn, TimeRemainingColumn
 from rich.table import Table
 from rich.text import Text
 
 from vidseek.pipeline.batch import BatchReport, Planned, VideoResult, WorkerEvent
+from vidseek.progress_view import PLAIN_EVERY
 from vidseek.text import printable
 from vidseek.types import format_time
 
@@ -27,6 +30,9 @@ class BatchProgress:
         self.seconds_done = 0.0
         self.partial: dict[str, float] = {}  # worker -> seconds of its current file done
         self.lock = threading.Lock()
+        self.console = console
+        self.started = self.shown_at = time.monotonic()
+        self.shown = -1.0  # share done at the last plain line
         # markup off: a file name such as "[red]x" or "[/]" is text, not a style (or a crash)
         self.bars = Progress(TextColumn("{task.description}", markup=False), BarColumn(),
                              TextColumn("{task.fields[info]}", markup=False),
@@ -47,6 +53,18 @@ class BatchProgress:
         info = (f"{self.videos_done}/{self.videos_total} videos, "
                 f"{done / 3600:.2f}/{self.seconds_total / 3600:.2f} h of video")
         self.bars.update(self.overall, completed=min(done, self.seconds_total), info=info)
+        if not self.console.is_terminal:  # a pipe or a log: a plain line now and then, no bars
+            self._plain(min(1.0, done / self.seconds_total), info)
+
+    def _plain(self, fraction: float, info: str) -> None:
+        now = time.monotonic()
+        if int(fraction * 10) <= int(self.shown * 10) and now - self.shown_at < PLAIN_EVERY:
+            return
+        self.shown, self.shown_at = fraction, now
+        elapsed = now - self.started
+        left = f", about {format_time(elapsed * (1 - fraction) / fraction)} left" if 0.05 <= fraction < 1 else ""
+        self.console.file.write(f"batch: {100 * fraction:.0f}% ({info}), {format_time(elapsed)} so far{left}\n")
+        self.console.file.flush()
 
     def event(self, event: WorkerEvent) -> None:
         with self.lock:
@@ -82,7 +100,8 @@ def summary_table(report: BatchReport) -> Table:
     table = Table(title=f"batch: {_counts(report)} in {format_time(report.seconds)}", title_justify="left",
                   caption=Text(caption) if caption else None, caption_justify="left")
     for column in ("file", "status", "length", "evidence", "time", "error / notes"):
-        table.add_column(column, overflow="fold")
+        # in a narrow terminal the file and the notes wrap inside their columns; the short ones never do
+        table.add_column(column, overflow="fold", no_wrap=column not in {"file", "error / notes"})
     for r in report.results:
         skipped = [f"{s} skipped: {why}" for s, why in r.skipped.items() if s not in everywhere]
         notes = r.error or "; ".join([*skipped, *r.notices])
@@ -91,6 +110,16 @@ def summary_table(report: BatchReport) -> Table:
                  f"{r.seconds:.1f}s" if r.seconds else "-", notes)
         table.add_row(*(Text(printable(c)) for c in cells))  # file names and notes are text, never markup
     return table
+
+
+def print_table(console: Console, table: Table) -> None:
+    """A table at the terminal's width (long cells wrap inside their columns); to a pipe or a file as wide as
+    its widest row, one line per row however long its paths are (a log or grep reads rows whole)."""
+    if console.is_terminal:
+        console.print(table)
+        return
+    width = Measurement.get(console, console.options.update_width(1 << 16), table).maximum
+    Console(file=console.file, width=max(width, console.width), color_system=None).print(table)
 
 
 def _skipped_everywhere(results: list[VideoResult]) -> dict[str, str]:

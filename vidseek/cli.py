@@ -13,7 +13,6 @@ from typing import Annotated, Any, get_type_hints
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from vidseek import extractors as ex
 from vidseek.errors import BAD_INPUT, BadRequest, NotIndexed, VidseekError
@@ -22,8 +21,10 @@ from vidseek.ids import shown_ids
 from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.cache import LibraryLayout
 from vidseek.pipeline.index import CHUNK_S, Indexer, IndexOptions, IndexReport
+from vidseek.pipeline.rates import Estimate
+from vidseek.progress_view import StageProgress
 from vidseek.quiet import quiet_libraries
-from vidseek.text import json_line, printable
+from vidseek.text import aligned, json_line, plural, printable
 from vidseek.types import format_time
 
 
@@ -99,23 +100,9 @@ def _fail(message: str) -> None:
     _say(err, f"vidseek: {message}")
 
 
-class _StageBars:
-    """One progress bar per indexing stage (decode and each extractor), counted in chunks."""
-
-    def __enter__(self) -> _StageBars:
-        self.bars = Progress(TextColumn("{task.description:>10}"), BarColumn(), MofNCompleteColumn(),
-                             TimeElapsedColumn(), console=err, transient=True)
-        self.bars.__enter__()
-        self.tasks: dict[str, TaskID] = {}
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.bars.__exit__(None, None, None)
-
-    def __call__(self, stage: str, done: int, total: int) -> None:
-        if stage not in self.tasks:
-            self.tasks[stage] = self.bars.add_task(stage, total=total)
-        self.bars.update(self.tasks[stage], completed=done)
+def _progress(label: str, estimate: Estimate | None = None) -> StageProgress:
+    """Progress on stderr: bars in a terminal, plain lines in a pipe or a log (progress_view.py)."""
+    return StageProgress(err, label, estimate.stages if estimate else None, estimate.seconds if estimate else None)
 
 
 def _summary(path: str, report: IndexReport) -> str:
@@ -268,7 +255,7 @@ def index(
     reports = [_index_one(lib, indexer, path) for path in paths]
     if summaries:
         for report in filter(None, reports):
-            with _StageBars() as progress:
+            with _progress(f"summary {Path(report.video.path).name}") as progress:
                 made = lib.summary(report.video.fingerprint, LLMSettings(), progress=progress)
             _say(err, f"  summary: {len(made.chapters)} chapters in {made.seconds:.1f} s"
                       + (f" ({made.model})" if made.model else " (no LLM)"))
@@ -307,7 +294,7 @@ def batch(
     stopped. A file that fails is reported (table and JSON report) and the others go on; the exit status is
     1 when any file failed.
     """
-    from vidseek.batch_view import BatchProgress, summary_table
+    from vidseek.batch_view import BatchProgress, print_table, summary_table
     from vidseek.pipeline.batch import Batch, BatchSettings
     from vidseek.pipeline.manifest import collect
     from vidseek.pipeline.pools import LocalPool, RayPool, default_workers
@@ -320,6 +307,9 @@ def batch(
     settings = BatchSettings(str(Library(library).path), store, choice.sources, choice.settings, choice.options)
     job = Batch(settings)
     planned = job.plan(files)
+    pending = sum(p.result is None for p in planned)
+    if pending:
+        _say(err, job.estimate(planned).line(f"{pending} of {len(planned)} files"))
     report = report or LibraryLayout(Path(settings.library)).batch_report
     with BatchProgress(err, planned) as view:
         def pool(files: int):
@@ -328,15 +318,22 @@ def batch(
             return LocalPool(settings, workers or min(default_workers(), files), view.event)
 
         result = job.run(files, pool, report, view.result, planned)
-    out.print(summary_table(result))
+    print_table(out, summary_table(result))
     _say(err, f"report: {report}")
     if result.failed:
         raise typer.Exit(1)
 
 
 def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None:
-    """Index a file with progress bars and a summary; None (after a one-line error) when it cannot be read."""
-    with _StageBars() as progress:
+    """Index a file with an estimate first, progress while it runs and a summary; None (after a one-line error)
+    when it cannot be read."""
+    try:
+        estimate = lib.estimate(path, indexer)
+        if estimate.sources:  # none: lib.add says why nothing in the file can be indexed
+            _say(err, estimate.line(path.name))
+    except (VidseekError, OSError):
+        estimate = None  # lib.add says what is wrong with the file, once
+    with _progress(f"index {path.name}", estimate) as progress:
         try:
             report = lib.add(path, indexer, progress)
         except VidseekError as exc:
@@ -386,7 +383,7 @@ def speakers(
                                  "first": s.first.to_dict(), "last": s.last.to_dict()}))
             continue
         name = f" {s.name} (named at {s.named_at.span()})" if s.name and s.named_at else ""
-        _say(out, f"{s.label}{name}  talks {format_time(s.talk_time)} in {s.turns} turns; "
+        _say(out, f"{s.label}{name}  talks {format_time(s.talk_time)} in {plural(s.turns, 'turn')}; "
                   f"first {s.first.span()}, last {s.last.span()}")
 
 
@@ -461,7 +458,7 @@ def summary(
     """A video's synopsis and chapters with timestamps, built on first need and cached (docs/asking.md)."""
     quiet_libraries()
     lib = Library(library, store)
-    with _StageBars() as progress:
+    with _progress(f"summary {Path(video).name}") as progress:
         made = lib.summary(video, LLMSettings(llm, llm_url, llm_model, enabled=not no_llm), progress=progress)
     assert made is not None
     if as_json:
@@ -500,19 +497,20 @@ def list_videos(library: LibraryOption = None, store: StoreOption = None) -> Non
         _say(err, f"no videos in {lib.store_location} (index some: vidseek index FILE, vidseek batch FOLDER)")
         return
     ids = shown_ids(list(local) + [v.fingerprint for v in videos])  # what Library.ids() gives
-    width = max(len(i) for i in ids.values())
-    _say(out, f"{'video':{width}s}  {'length':8s}  {'items':>6s}  {'sources':28s}  {'file':>8s}  {'cache':>8s}  path")
     rows = [(v.fingerprint, v.path, v.duration, str(v.evidence), v.sources, "") for v in videos]
     rows += [(r.video.fingerprint, r.video.path, r.video.duration, "-", sorted(r.sources),
               "  (not in the search store: index it again, or run vidseek rebuild)") for r in unstored]
+    table = [("video", "length", "items", "sources", "file", "cache", "path")]
     for fp, path, duration, items, sources, state in sorted(rows, key=lambda row: row[1]):
         record = local.get(fp)
         if record is not None and not record.complete:
             state = "  (incomplete: run index again)"
         file_size = os.stat(path).st_size if os.path.isfile(path) else None
         cache_size = lib.cache.disk_usage(fp) if record is not None else None
-        _say(out, f"{ids[fp]:{width}s}  {format_time(duration)}  {items:>6s}  {','.join(sources):28s}  "
-                  f"{_size(file_size):>8s}  {_size(cache_size):>8s}  {printable(path)}{state}")
+        table.append((ids[fp], format_time(duration), items, printable(",".join(sources)), _size(file_size),
+                      _size(cache_size), f"{printable(path)}{state}"))
+    for line in aligned(table, right=frozenset({2, 4, 5})):  # columns as wide as their widest cell
+        _say(out, line)
 
 
 @app.command("rm")
@@ -539,7 +537,7 @@ def rebuild(library: LibraryOption = None, store: StoreOption = None) -> None:
     """
     quiet_libraries()
     lib = Library(library, store)
-    with _StageBars() as progress:
+    with _progress("rebuild") as progress:
         report = lib.rebuild(lambda done, total: progress("rebuild", done, total))
     _say(out, f"rebuilt {lib.store_location}: {len(report.videos)} video(s)")
     for path in report.incomplete:
@@ -626,7 +624,11 @@ def ask(
     video = _target(lib, target, device)
     videos = [lib.find(v).video.fingerprint for v in only] if only else video
     live = _Streamed(err) if (stream if stream is not None else err.is_terminal and not as_json) else None
-    answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live, speaker=speaker, mode=choice.mode)
+    # the agent's steps (and the chapters it builds first) as plain lines: a bar would fight the streamed reply
+    # (auto mode streams its quick answer first: its steps only where nothing streams)
+    with StageProgress(err, "ask", plain=True) as steps:
+        answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live, speaker=speaker,
+                         mode=choice.mode, progress=steps if choice.mode == "agent" or not live else None)
     if live is not None:
         live.close()
     if as_json:
@@ -748,7 +750,7 @@ def evaluate(
     qset = ev.load_questions(questions, split=split)
     lib = Library(library, store, device=choice.device)
     fingerprint = _target(lib, str(video or qset.video), choice.device)
-    with _StageBars() as progress:
+    with _progress("eval") as progress:
         predictions = ev.predict(lib, qset, fingerprint or "", circular, choice.llm, choice.k,
                                  lambda done, total: progress("questions", done, total), mode=choice.mode)
     report = ev.score(qset, predictions, lib.cache.evidence(fingerprint or ""), split=split)

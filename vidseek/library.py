@@ -20,6 +20,7 @@ from vidseek.errors import BadRequest, NotFound, NotIndexed
 from vidseek.ids import Named, ambiguous, pick, shown_ids
 from vidseek.models import ModelUnavailable
 from vidseek.paths import looks_like_id
+from vidseek.pipeline import rates as speed
 from vidseek.pipeline.agent import AgentSettings
 from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_citations, split_choices
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
@@ -27,6 +28,7 @@ from vidseek.pipeline.chapters import SummaryCache, VideoSummary, build_summary,
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
 from vidseek.pipeline.scenes import Scene, merged, scenes, shots
+from vidseek.quiet import hush_model_noise
 from vidseek.store.base import EvidenceFilter, EvidenceStore, StoredVideo, evidence_id, open_store, store_kind
 from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
@@ -65,6 +67,7 @@ class Library:
 
     def __init__(self, path: str | os.PathLike[str] | None = None, store: str | None = None,
                  embedder: Embedder | None = None, device: str = "auto"):
+        hush_model_noise()
         self.cache = EvidenceCache(path)
         self.path = self.cache.root
         self.store_location = store or os.environ.get(STORE_ENV) or str(self.cache.layout.store)
@@ -115,13 +118,25 @@ class Library:
         extractor's stage, then "embed". `publish=False` leaves the store to another process (an embedded
         store has one writer in a batch: its driver)."""
         report = indexer.index(path, progress)
+        rates = speed.load(self.cache.layout.rates)
+        known = dict(rates.seconds)
+        rates.learn(report, speed.core_share())  # how fast this machine is, for the next estimate
         if publish:
             if progress:
                 progress("embed", 0, 1)
-            self.publish(report.video.fingerprint, progress)
+            started = time.perf_counter()
+            if self.publish(report.video.fingerprint, progress):
+                rates.learn_embedding(time.perf_counter() - started, report.video.duration, speed.core_share())
             if progress:
                 progress("embed", 1, 1)
+        if rates.seconds != known:
+            speed.save(self.cache.layout.rates, rates)
         return report
+
+    def estimate(self, path: str | os.PathLike[str], indexer: Indexer) -> speed.Estimate:
+        """How long `add(path, indexer)` should take, from the work the cache does not hold yet and the rates
+        measured on this machine (pipeline/rates.py). Raises what index raises for an unreadable file."""
+        return speed.load(self.cache.layout.rates).estimate(indexer.workload(path), speed.core_share())
 
     def publish(self, fingerprint_: str, progress: Progress | None = None) -> int:
         """Put a video's cached evidence into the store; only evidence not there yet is embedded.
@@ -404,10 +419,13 @@ class Library:
     def ask(self, question: str, choices: Sequence[str] | None = None,
             video: str | os.PathLike[str] | Sequence[str] | None = None, k: int = 12,
             llm: LLMSettings | None = None, on_text: Callable[[str], None] | None = None,
-            speaker: str | None = None, mode: str = "quick", agent: AgentSettings | None = None) -> Answer:
+            speaker: str | None = None, mode: str = "quick", agent: AgentSettings | None = None,
+            progress: Progress | None = None) -> Answer:
         """Answer a question (multiple choice when choices are given or written into it) with citations.
 
-        `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal).
+        `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal);
+        `progress(stage, done, total)` hears the agent's steps ("chapters" while summaries are built, then
+        "agent" before each LLM step, of at most the step limit + 1).
         `mode`: quick (one retrieval, one prompt), agent (the tool loop over chapters and synopsis: modes.py),
         auto (quick, then the agent when the quick answer is weak). Raises BadRequest, NotIndexed."""
         from vidseek.modes import agent_answer, check_mode, needs_agent
@@ -444,12 +462,12 @@ class Library:
         if speaker:
             hits = self._said_by(hits, speaker)  # the options' extra hits too
         if mode == "agent":
-            answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent)
+            answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent, progress=progress)
         else:
             answer = reasoner.answer(question, hits, list(choices or []), paths, on_text)
             why = needs_agent(answer, hits, {v.fingerprint: v.duration for v in stored}) if mode == "auto" else ""
             if why and reasoner.llm is not None:
-                answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent)
+                answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent, progress=progress)
             if mode == "auto":
                 answer.details["auto"] = why or "quick answer kept"
         answer.details["asked_mode"] = mode

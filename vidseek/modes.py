@@ -18,6 +18,7 @@ from vidseek.types import Answer, Evidence, format_time
 
 if TYPE_CHECKING:
     from vidseek.library import Library, LLMSettings
+    from vidseek.pipeline.index import Progress
 
 Mode = Literal["quick", "agent", "auto"]
 MODES: tuple[str, ...] = ("quick", "agent", "auto")
@@ -66,7 +67,7 @@ def _tools(lib: Library, videos: list[str], paths: dict[str, str], durations: di
 
 def agent_answer(lib: Library, question: str, choices: Sequence[str], videos: list[str] | None,
                  hits: list[Hit], llm: LLMSettings | None, settings: AgentSettings | None = None,
-                 quick: Answer | None = None) -> Answer:
+                 quick: Answer | None = None, progress: Progress | None = None) -> Answer:
     """Answer with the tool loop; a model that cannot follow it, or no LLM, answers single-shot with a note."""
     reasoner = lib.reasoner(llm)
     stored = lib.store.list_videos(videos) if videos else lib.store.list_videos()
@@ -83,8 +84,10 @@ def agent_answer(lib: Library, question: str, choices: Sequence[str], videos: li
         return single_shot("agent mode needs an LLM; answered single-shot")
     local = {r.video.fingerprint for r in lib.videos()}
     summaries: list[VideoSummary | None] = [
-        lib.summary(fp, llm, build=n < SUMMARIZED_VIDEOS) if fp in local else None for n, fp in enumerate(scope)]
-    agent = Agent(lambda text: reasoner._chat(reasoner.llm, text), _tools(lib, scope, paths, durations), settings)
+        lib.summary(fp, llm, build=n < SUMMARIZED_VIDEOS, progress=progress) if fp in local else None
+        for n, fp in enumerate(scope)]
+    agent = Agent(lambda text: reasoner._chat(reasoner.llm, text), _tools(lib, scope, paths, durations), settings,
+                  progress)
     settings = agent.settings
     first = [h.evidence for h in sorted((h for h in hits if not h.neighbour), key=lambda h: -h.score)
              if not h.evidence.meta.get("derived")][: settings.first_items]

@@ -8,6 +8,23 @@ import sys
 import warnings
 from pathlib import Path
 
+# what model libraries say on every load or call that nobody using vidseek can act on (easyocr's quantized
+# recogniser, its DataLoader on a machine without a GPU); matched by their text, so every other warning still
+# reaches a program that uses vidseek
+KNOWN_NOISE = (
+    r"torch\.quantize_per_tensor",
+    r"'pin_memory' argument is set as true but no accelerator",
+)
+
+
+def hush_model_noise() -> None:
+    """Keep the Python API silent (issue 30): the known load-time warnings filtered, and download/loading bars
+    of huggingface libraries off unless the program set HF_HUB_DISABLE_PROGRESS_BARS itself. Progress comes
+    through a `progress` callback, diagnostics through `logging`."""
+    for message in KNOWN_NOISE:
+        warnings.filterwarnings("ignore", message=message)
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")  # read when huggingface_hub is imported
+
 
 def quiet_libraries() -> None:
     """Model libraries warn about things a user cannot act on; keep the terminal for vidseek's own output."""

@@ -75,3 +75,23 @@ def json_line(data: Any) -> str:
     the same JSON to a parser, inert in a terminal."""
     text = json.dumps(data, ensure_ascii=False)
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
+
+
+def plural(n: int, word: str, words: str | None = None) -> str:
+    """'1 turn', '3 turns'."""
+    return f"{n} {word if n == 1 else (words or word + 's')}"
+
+
+def aligned(rows: list[tuple[str, ...]], right: frozenset[int] = frozenset()) -> list[str]:
+    """Rows of cells as lines, each column as wide as its widest cell (in terminal cells, so wide characters
+    count double); columns in `right` are right-aligned; the last column is not padded."""
+    from rich.cells import cell_len
+
+    widths = [max(cell_len(row[i]) for row in rows) for i in range(len(rows[0]))] if rows else []
+
+    def cell(i: int, text: str) -> str:
+        pad = " " * (widths[i] - cell_len(text))
+        return pad + text if i in right else text + pad
+
+    return ["  ".join(cell(i, text) if i < len(row) - 1 else (text if i not in right else cell(i, text))
+                      for i, text in enumerate(row)).rstrip() for row in rows]

@@ -261,15 +261,26 @@ def chapter_evidence(summary: VideoSummary | None) -> list[Evidence]:
 class Agent:
     """Runs the tool loop with one chat function (prompt -> reply)."""
 
-    def __init__(self, chat: Callable[[str], str], tools: AgentTools, settings: AgentSettings | None = None):
+    def __init__(self, chat: Callable[[str], str], tools: AgentTools, settings: AgentSettings | None = None,
+                 progress: Callable[[str, int, int], None] | None = None):
         self.chat = chat
         self.tools = tools
         self.settings = settings or AgentSettings()
+        # told ("agent", steps done, the most there can be) before each LLM step and once at the end: a CPU
+        # LLM step takes seconds to a minute, and a silent minute looks hung
+        self.progress = progress or (lambda stage, done, total: None)
 
     def run(self, question: str, summaries: Sequence[VideoSummary | None], choices: Sequence[str] = (),
             first: Sequence[Evidence] = ()) -> AgentResult:
         """`first`: what the question's own retrieval found, shown before any look-up (step 0 of the trace),
         so the agent starts where the quick path ends."""
+        try:
+            return self._run(question, summaries, choices, first)
+        finally:
+            self.progress("agent", self.settings.max_steps + 1, self.settings.max_steps + 1)
+
+    def _run(self, question: str, summaries: Sequence[VideoSummary | None], choices: Sequence[str],
+             first: Sequence[Evidence]) -> AgentResult:
         s = self.settings
         result = AgentResult([], None, [])
         ids: dict[str, int] = {}
@@ -303,6 +314,7 @@ class Agent:
                 continue
             spent += cost
             started = time.perf_counter()
+            self.progress("agent", step_no, s.max_steps + 1)
             reply = self.chat(text)
             step = Step(len(result.steps) + (0 if first else 1), "answer", reply=reply[:300], prompt_tokens=int(cost))
             result.steps.append(step)

@@ -21,8 +21,10 @@ from typing import Any, Literal
 
 from vidseek import extractors as ex
 from vidseek.errors import VidseekError
+from vidseek.pipeline import rates as speed
 from vidseek.pipeline.cache import VideoRecord, write_atomic
 from vidseek.pipeline.index import Indexer, IndexOptions
+from vidseek.pipeline.rates import Estimate
 from vidseek.video import probe
 
 Status = Literal["indexed", "unchanged", "done before", "duplicate", "failed"]
@@ -62,6 +64,7 @@ class VideoResult:
     skipped: dict[str, str] = field(default_factory=dict)
     notices: list[str] = field(default_factory=list)
     published: bool = False
+    model_calls: dict[str, int] = field(default_factory=dict)  # per source: 0 where the cache had the work
 
     @property
     def ok(self) -> bool:
@@ -109,7 +112,9 @@ class Worker:
             result.fingerprint, result.duration = report.video.fingerprint, report.video.duration
             result.evidence = sum(report.counts.values())
             result.skipped, result.notices = report.skipped, report.notices
-            result.status = "indexed" if report.chunks_run or any(report.model_calls.values()) else "unchanged"
+            result.model_calls = report.model_calls
+            worked = report.chunks_run or any(report.model_calls.values()) or report.new_entry
+            result.status = "indexed" if worked else "unchanged"
             result.published = self.settings.workers_publish
         except VidseekError as exc:
             result.status, result.error = "failed", str(exc)
@@ -128,6 +133,7 @@ class Planned:
     duration: float = 0.0
     fingerprint: str = ""
     result: VideoResult | None = None  # set when no worker needs to see the file
+    note: str = ""  # told with the file's result (a twin of another file's content)
 
 
 def finished(record: VideoRecord | None, indexer: Indexer) -> bool:
@@ -189,22 +195,33 @@ class Batch:
     def plan(self, paths: Sequence[str | os.PathLike[str]]) -> list[Planned]:
         """Look at every file once: unreadable ones fail here, finished and repeated ones need no worker."""
         stored = {v.fingerprint: v.evidence for v in self.library.stored_videos()}
-        first_path: dict[str, str] = {}
+        first_path: dict[str, str] = {}  # the file given first for each path (spelled another way) …
+        first_content: dict[str, str] = {}  # … and for each content
+        entries: set[str] = set()
         planned = []
         for raw in paths:
             path = str(raw)
             item = Planned(path)
             try:
                 video = probe(path)  # the same one-line reasons as `vidseek index` gives
-                fp = video.fingerprint
-                if fp in first_path:
-                    item.result = VideoResult(path, "duplicate", fp, error=f"same content as {first_path[fp]}")
+                if video.path in first_path:  # one file named twice: one entry
+                    item.result = VideoResult(path, "duplicate", video.fingerprint,
+                                              error=f"same file as {first_path[video.path]}")
                 else:
+                    # another path with the same bytes is an entry of its own, as `vidseek index` makes it:
+                    # it shares the evidence drawn from the content (its models run once, under the cache's
+                    # lock) and keeps its own sidecars (its .srt)
                     entry = self.library.cache.entry_for(video).fingerprint  # the library entry of this path
-                    item.fingerprint, item.duration = entry, video.duration
-                    first_path[fp] = path
+                    first_path[video.path] = path
+                    item.duration = video.duration
+                    twin = first_content.setdefault(video.fingerprint, path)
+                    if twin != path:
+                        item.note = f"same content as {twin}: its evidence from the pictures and sound is shared"
+                    # two new twins both look like the content's first entry now: the second is named when indexed
+                    item.fingerprint = "" if entry in entries else entry
+                    entries.add(entry)
                     record = self.library.cache.record(entry)
-                    if entry in stored and finished(record, self.indexer):
+                    if item.fingerprint and entry in stored and finished(record, self.indexer):
                         item.result = VideoResult(path, "done before", entry, video.duration,
                                                   evidence=stored[entry], published=True)
             except VidseekError as exc:
@@ -213,6 +230,23 @@ class Batch:
                 item.result = VideoResult(path, "failed", error=f"cannot read '{path}': {exc.strerror or exc}")
             planned.append(item)
         return planned
+
+    def estimate(self, planned: list[Planned]) -> Estimate:
+        """The files still to index, over this machine's cores, at the rates measured here (pipeline/rates.py):
+        each content's work once (a twin adds only its sidecars)."""
+        rates = speed.load(self.library.cache.layout.rates)
+        total = Estimate(0.0, 0.0, [], rates.measured)
+        for item in planned:
+            if item.result is not None or item.note:
+                continue
+            try:
+                one = rates.estimate(self.indexer.workload(item.path))
+            except (VidseekError, OSError):  # the worker reports it
+                continue
+            total.seconds += one.seconds
+            total.video_seconds += one.video_seconds
+            total.sources = sorted(set(total.sources) | set(one.sources))
+        return total
 
     def publish(self, result: VideoResult) -> VideoResult:
         """Put a worker's video into the store (the driver is the embedded store's only writer)."""
@@ -256,6 +290,8 @@ class Batch:
                 for result in pool.results(pending):
                     if not result.duration:
                         result.duration = by_path[result.path].duration
+                    if by_path[result.path].note and result.ok:
+                        result.notices.insert(0, by_path[result.path].note)
                     record(self.publish(result))
             finally:
                 pool.close()

@@ -79,6 +79,11 @@ class LibraryLayout:
     def batch_report(self) -> Path:
         return self.root / "batch-report.json"
 
+    @property
+    def rates(self) -> Path:
+        """How fast this machine indexes (pipeline/rates.py)."""
+        return self.root / "rates.json"
+
     def is_library(self) -> bool:
         """Whether the folder already is a library (has video records)."""
         return self.videos.is_dir()

@@ -64,6 +64,16 @@ class IndexReport:
     model_calls: dict[str, int] = field(default_factory=dict)
     chunks: int = 0
     chunks_run: int = 0
+    new_entry: bool = False  # the library had no finished entry for this path before (its twin's may be)
+
+
+@dataclass
+class Workload:
+    """What indexing a file would do now: per source that applies, the seconds of video it still has to read
+    (0 where the cache has all its chunks). What an estimate is made from."""
+
+    video: Video
+    sources: dict[str, float] = field(default_factory=dict)
 
 
 class Indexer:
@@ -111,6 +121,25 @@ class Indexer:
             chosen.append(ext)
         return chosen
 
+    def workload(self, path: str | Path) -> Workload:
+        """The work `index(path)` would do now, read from the cache without running a model. Raises what
+        index raises for a file that cannot be read."""
+        video = self.cache.entry_for(media.probe(path))
+        extractors = self._applicable(video, IndexReport(video=video))
+        record = self.cache.record(video.fingerprint)
+        sampling, step = self.options.sampling(), self.options.chunk_seconds
+        chunks = max(1, math.ceil(video.duration / step - 1e-9))
+        work = Workload(video)
+        for ext in extractors:
+            key = cache_key(ext, sampling if ext.needs else {})
+            if not ext.needs:  # a sidecar is read again on every run, but costs nothing once indexed
+                done = record is not None and record.complete and record.sources.get(ext.source) == key
+                work.sources[ext.source] = 0.0 if done else video.duration
+                continue
+            work.sources[ext.source] = sum(min((i + 1) * step, video.duration) - i * step for i in range(chunks)
+                                           if not self.cache.has(video.content_id, key, _part(i)))
+        return work
+
     def index(self, path: str | Path, progress: Progress | None = None,
               after_chunk: Callable[[int], None] | None = None) -> IndexReport:
         """Index one file. Raises UnreadableInput, before writing anything, when nothing in it can be indexed."""
@@ -130,6 +159,7 @@ class Indexer:
         sampling = self.options.sampling()
         keys = {ext.source: cache_key(ext, sampling if ext.needs else {}) for ext in extractors}
         previous = self.cache.record(video.fingerprint)
+        report.new_entry = previous is None or not previous.complete
         sources = {**(previous.sources if previous else {}), **keys}  # sources not run now keep their output
         skipped = {s: why for s, why in report.skipped.items() if s not in sources}
         # extractors that need no pictures or sound read files beside this path: their output is this entry's
@@ -204,7 +234,11 @@ class Indexer:
                         report.chunks_run += 1
                     if pending or uncut:
                         chunk = self._load_chunk(video, reader, i, start, end, pending, report, pictures=uncut)
-                        self._run_extractors(video, chunk, pending, keys, report)
+                        # each source's step is told as soon as it is done, not when the whole chunk is: a
+                        # chunk holds minutes of model work on a small machine (finer than a source's chunk
+                        # is not cheap: the models read a chunk's frames as one batch)
+                        told = (lambda ext, n=i + 1: progress(ext.source, n, total)) if progress else None
+                        self._run_extractors(video, chunk, pending, keys, report, told)
                         if uncut:
                             self.cache.put_cuts(video.fingerprint, cuts, _part(i),
                                                 ChunkCuts.of(start, end, chunk.cuts, chunk.frames, opts.cut_threshold))
@@ -236,12 +270,14 @@ class Indexer:
                                   "(the file looks cut off): indexed up to there")
 
     def _run_extractors(self, video: Video, chunk: Chunk, pending: list[Extractor], keys: dict[str, str],
-                        report: IndexReport) -> None:
+                        report: IndexReport, done: Callable[[Extractor], None] | None = None) -> None:
         for ext in pending:
             tick = time.perf_counter()
             found = list(ext.run(video, chunk))
             self.cache.put(video.fingerprint, keys[ext.source], _part(chunk.index), found)
             report.seconds[ext.source] += time.perf_counter() - tick
+            if done:
+                done(ext)
 
     def _run_sound(self, video: Video, index: int, span: tuple[float, float], pending: list[Extractor],
                    keys: dict[str, str], report: IndexReport) -> None:
