@@ -219,8 +219,11 @@ def _park(draw: ImageDraw.ImageDraw, signs: str) -> None:
     draw.rectangle((180, 470, 420, 495), fill=(140, 95, 55))  # bench
     draw.rectangle((200, 495, 215, 540), fill=(90, 60, 35))
     draw.rectangle((385, 495, 400, 540), fill=(90, 60, 35))
-    for x in range(480, 640, 26):  # the flower stall's sunflowers
-        draw.ellipse((x, 520, x + 22, 542), fill=(250, 200, 20))
+    draw.rectangle((470, 500, 650, 600), fill=(60, 90, 160))  # the flower stall, a heap of sunflowers on it
+    heap = random.Random(3)
+    for _ in range(40):
+        x, y = heap.randrange(470, 630), heap.randrange(450, 500)
+        draw.ellipse((x, y, x + 24, y + 24), fill=(250, 200, 20), outline=(120, 70, 10), width=3)
 
 
 def _office(draw: ImageDraw.ImageDraw, signs: str) -> None:

@@ -105,7 +105,7 @@ card five | CHAPTER FIVE: PLATFORM THREE
 scene platform
 sam t.ask | Are you two looking for a dog? One came running along this platform about an hour ago.
 nora t.yes | Yes! A brown and white dog with one white ear. Is he all right?
-sam t.train | He's fine. But he jumped onto the five fifteen to Holloway before I could catch him, so I phoned ahead.
+sam t.train | He's fine. But he jumped onto the train to Holloway before I could catch him, so I phoned ahead.
 leo t.alone | He took a train? All by himself?
 sam t.office | The guard at Holloway has got him in her office. She gave him a bowl of water and a biscuit.
 nora t.next | A biscuit. Of course she did. Thank you so much, Sam. When does the next train go?
@@ -113,10 +113,10 @@ sam t.twenty | In twenty minutes, from this platform. I'll let her know that you
 shot horses
 card six | CHAPTER SIX: HOME AT NIGHT
 scene night
-leo n.lap | Home at last. He slept on your lap the whole way back, Nora.
+leo n.lap | Home at last, Nora. He slept on your lap the whole way back.
 nora n.pill | And he had his pill at six, right on time. That guard at Holloway was so kind to him.
 leo n.lock | I've put a new lock on the back gate. It won't happen again, I promise.
-nora n.cake | Good. Tomorrow we'll bake Martha a cake, and thank her properly for the flowers.
+nora n.cake | Good. Tomorrow we'll bake a cake for Martha, and thank her properly for the flowers.
 leo n.night | Goodnight, Biscuit. No more train rides for you.
 shot dog
 card end | THE END
