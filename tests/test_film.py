@@ -126,7 +126,7 @@ def test_not_said_questions_are_about_what_nobody_says_or_shows(plan: generate.P
     assert holloway and not any(name in text for text in holloway for name in ("Martha", "Ruth"))
 
 
-def test_heldout_is_about_a_third_and_spread_over_tasks() -> None:
+def test_heldout_is_about_a_third_of_each_kind_and_spread_over_tasks() -> None:
     for seed in range(5):
         questions = generate.plan(seed).questions
         heldout = [q for q in questions if q["split"] == "heldout"]
@@ -134,6 +134,10 @@ def test_heldout_is_about_a_third_and_spread_over_tasks() -> None:
         for task in {q["task"] for q in questions}:
             splits = {q["split"] for q in questions if q["task"] == task}
             assert splits == {"dev", "heldout"}, (seed, task)
+        choice = [q for q in questions if "options" in q]
+        graded = [q for q in questions if "options" not in q and not q.get("unanswerable")]  # open, by keywords
+        for kind in (choice, graded):
+            assert abs(sum(q["split"] == "heldout" for q in kind) - len(kind) / 3) <= 1, seed
 
 
 def test_the_question_file_is_one_the_evaluator_reads(plan: generate.Plan, tmp_path: Path) -> None:

@@ -30,7 +30,8 @@ from PIL import Image, ImageDraw, ImageFont
 from benchmarks.film import voices
 from benchmarks.film.questions import ASKS
 from benchmarks.film.script import BEATS, LINES, PEOPLE, PHOTOS
-from benchmarks.meeting.generate import _heldout, _level, _question
+from benchmarks.meeting.generate import _level, _question
+from benchmarks.meeting.questions import Ask
 from vidseek import synth
 
 FPS = 2
@@ -141,6 +142,34 @@ def plan(seed: int = 0, durations: Mapping[str, float] | None = None) -> Plan:
         entry["split"] = "heldout" if n in heldout else "dev"
         p.questions.append(entry)
     return p
+
+
+def _kind(ask: Ask) -> str:
+    return "unanswerable" if ask.unanswerable else "choice" if ask.options else "open"
+
+
+def _heldout(rng: random.Random, asks: tuple[Ask, ...]) -> set[int]:
+    """About a third of the questions, a third of each kind (multiple choice, open, unanswerable) and some of
+    every task: each kind's questions in a seeded order of tasks, every third from a seeded offset; drawn
+    again (seeded) until every task has questions on both sides. With only 38 questions, a draw by task
+    alone (the meeting's) can leave three open questions held out."""
+    kinds = sorted({_kind(a) for a in asks})
+    tasks = sorted({a.task for a in asks})
+    for _ in range(1000):
+        rng.shuffle(tasks)
+        held: set[int] = set()
+        for kind in kinds:
+            order: list[int] = []
+            for task in tasks:
+                mine = [i for i, a in enumerate(asks) if a.task == task and _kind(a) == kind]
+                rng.shuffle(mine)
+                order += mine
+            offset = rng.randrange(3)
+            held |= {i for n, i in enumerate(order) if n % 3 == offset}
+        if all(0 < sum(i in held for i, a in enumerate(asks) if a.task == t) < sum(a.task == t for a in asks)
+               for t in tasks):
+            return held
+    raise ValueError("no heldout draw splits every task")
 
 
 def _close(pictures: list[Placed], scene: str, t: float) -> None:
