@@ -54,7 +54,7 @@ BAND = (18, 84, 62)  # a green title band: the talk is about trees
 
 def slide_text(slide: Slide) -> str:
     """What the slide shows, line by line: title, bullets, the chart's caption and its labelled values."""
-    rows = [f"{label} {value:g}" for label, value in slide.chart]
+    rows = [f"{label}: {value:g}" for label, value in slide.chart]
     return "\n".join((slide.title, *slide.bullets, *([slide.chart_title] if slide.chart else []), *rows))
 
 
@@ -103,16 +103,15 @@ def _font(size: int) -> ImageFont.ImageFont:
 
 
 def _chart(draw: ImageDraw.ImageDraw, slide: Slide, top: int) -> None:
-    """A horizontal bar chart: the caption, then one row per value with its label and its number in large
-    type (so OCR reads the figures, as a viewer would)."""
+    """A horizontal bar chart: the caption, then one row per value, its label and number in large type
+    next to each other and the bar after them. A number drawn at the far end of its bar is read by OCR as
+    an item of its own, with nothing to say which row it belongs to; a viewer would see that, OCR cannot."""
     draw.text((104, top), slide.chart_title, fill=(90, 90, 90), font=_font(30))
     biggest = max(value for _, value in slide.chart)
-    left, span, y = 480, 560, top + 52
+    left, span, y = 560, 600, top + 52
     for label, value in slide.chart:
-        draw.text((104, y), label, fill=INK, font=_font(34))
-        right = left + int(span * value / biggest)
-        draw.rectangle((left, y + 2, right, y + 44), fill=(214, 120, 40))
-        draw.text((right + 14, y), f"{value:g}", fill=INK, font=_font(34))
+        draw.text((104, y), f"{label}: {value:g}", fill=INK, font=_font(34))
+        draw.rectangle((left, y + 2, left + int(span * value / biggest), y + 44), fill=(214, 120, 40))
         y += 68
 
 

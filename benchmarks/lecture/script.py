@@ -104,7 +104,7 @@ questions ruth qa.open | Thank you, Martin. We have time for a few questions. Pl
 questions nadia qa.nadia | Hello, I'm Nadia, and I live near Maple Street. Doesn't a thick roof of leaves keep the heat in at night, like a blanket?
 questions martin qa.nadia.answer | It does, a little. Under dense trees the nights were about a quarter of a degree warmer. But the cooling during the day is many times larger, so the balance is clearly positive.
 questions ruth qa.next | Next question, the gentleman by the window.
-questions tom qa.tom | Tom, from the parks department. Who paid for all that watering?
+questions tom qa.tom | Hello, my name is Tom, and I work for the parks department. Who paid for all that watering?
 questions martin qa.tom.answer | The city paid for the first summer, with a water truck. After that, the residents took over, the forty households I mentioned.
 questions tom qa.tom2 | And how many of the trees didn't make it?
 questions martin qa.tom2.answer | Eighteen of the hundred and twenty. Most of them died in the dry summer of twenty twenty two.
