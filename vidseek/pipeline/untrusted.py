@@ -38,7 +38,8 @@ _STRONG: dict[str, re.Pattern[str]] = {
         r"\b(?i:correct|right|true|real|valid)\s+(?i:answer|option|choice|letter)\s*(?i:is|was|would\s+be|=|:)|"
         r"\b(?i:answer)\s*(?i:is|was|=|:)?\s*" + _LETTER + r"|"
         r"\b(?i:answer|respond|reply|output)\s+(?i:with\s+)?(?i:(?:the\s+)?(?:option|letter|choice)\s+)?" + _LETTER
-        + r"|\b(?i:option|choice|letter)\s+[A-J]\s+(?i:is|was)\s+(?i:correct|right|the\s+answer)\b"),
+        + r"|\b(?i:option|choice|letter)\s+[A-J]\s+(?i:is|was)\s+(?i:correct|right|the\s+answer)\b"
+        r"|\b(?i:answer\s+key|answer\s+sheet)\s*[:=-]\s*" + _LETTER),
     "addresses an AI": re.compile(
         r"\b(?i:note\s+to|dear|attention|message\s+to)\s+(?i:any\s+|all\s+|the\s+|every\s+)?" + _AI + r"s?\b|"
         r"\b(?i:if\s+you\s+are\s+an?)\s+" + _AI + r"\b|"
@@ -51,7 +52,8 @@ _WEAK: dict[str, re.Pattern[str]] = {
                               r"(?i:message|prompt|note|override|update)?\s*[:>\]]"),
     "sets the question aside": re.compile(
         r"\b(?i:ignore|disregard|forget|override)\s+(?:\w+\s+){0,2}?(?i:the\s+)?(?i:instructions?|prompts?|question|"
-        r"context|evidence|options|choices)\b"),
+        r"context|evidence|options|choices|(?:other\s+)?lines|subtitles|transcript)\b"),
+    "calls on the assistant": re.compile(r"(?:^|[.!?]\s+|[\"'(]\s*)(?i:assistant|chatbot|model|ai)\s*,"),
     "you are an AI": re.compile(r"\b(?i:you\s+are|you're)\s+(?i:now\s+)?(?i:an?\s+|the\s+)?" + _AI + r"\b"),
     "an order to answer": re.compile(
         r"\b(?i:answer|respond|reply|output|choose|pick|select)\s+(?i:with|only|option|letter|choice)\b|"
