@@ -3,7 +3,7 @@
 #   bash benchmarks/film/run.sh [--seed N] [--llm NAME]... [EXTRA EVAL ARGS]
 # Each `--llm NAME` is one more eval with `vidseek eval --llm NAME`; any other argument goes to every eval
 # (e.g. `--k 16 --circular`). Needs the voices of docs/eval.md (Piper, festival HTS, flite, Kokoro, a real recording:
-# bash benchmarks/film/fetch_voices.sh) and darknet's sample photos (/usr/share/darknet/data).
+# bash benchmarks/fetch_voices.sh) and darknet's sample photos (/usr/share/darknet/data).
 # Leaves benchmarks/film/out-SEED/{film.mp4,questions.json,subtitles/,library/,report-*.json} and prints the tables.
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -1,6 +1,6 @@
 """The film's voices beyond vidseek.synth's engines: Kokoro-82M and real recorded speech.
 
-Both come from the test-voice folder that benchmarks/film/fetch_voices.sh fills ($VIDSEEK_VOICES, default
+Both come from the test-voice folder that benchmarks/fetch_voices.sh fills ($VIDSEEK_VOICES, default
 /tmp/vidseek-voices). Kokoro runs in that folder's own venv, in a subprocess, so kokoro-onnx never enters
 vidseek's environment; every Kokoro line of the film is spoken in one call, so the model loads once.
 """
@@ -18,7 +18,7 @@ import numpy as np
 
 from vidseek import synth
 
-SETUP = "bash benchmarks/film/fetch_voices.sh"
+SETUP = "bash benchmarks/fetch_voices.sh"
 KOKORO_TIMEOUT_S = 1800  # the whole film's Kokoro lines on a busy 2-core machine
 
 _KOKORO = """

@@ -1,6 +1,6 @@
 """The host's voice: Kokoro-82M, run in the test-voice folder's own venv so kokoro-onnx never enters vidseek's.
 
-benchmarks/lecture/fetch_voices.sh fills that folder ($VIDSEEK_VOICES, default /tmp/vidseek-voices): the
+benchmarks/fetch_voices.sh fills that folder ($VIDSEEK_VOICES, default /tmp/vidseek-voices): the
 venv with kokoro-onnx, the int8 model and the voice packs. Every Kokoro line is spoken in one subprocess, so
 the model loads once; onnxruntime is seeded first, so a seed gives the same samples.
 """
@@ -18,7 +18,7 @@ import numpy as np
 
 from vidseek import synth
 
-SETUP = "bash benchmarks/lecture/fetch_voices.sh"
+SETUP = "bash benchmarks/fetch_voices.sh"
 TIMEOUT_S = 1800  # the host's lines on a busy 2-core machine
 
 _SPEAK = """

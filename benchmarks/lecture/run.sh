@@ -3,7 +3,7 @@
 #   bash benchmarks/lecture/run.sh [--seed N] [--llm NAME]... [EXTRA EVAL ARGS]
 # Each `--llm NAME` is one more eval with `vidseek eval --llm NAME`; any other argument goes to every eval
 # (e.g. `--k 16 --circular`). Needs the speech engines of docs/eval.md (flite, festival + HTS voice, espeak-ng, Piper, Kokoro:
-# bash benchmarks/lecture/fetch_voices.sh).
+# bash benchmarks/fetch_voices.sh).
 # Leaves benchmarks/lecture/out-SEED/{lecture.mp4,questions.json,library/,report-*.json} and prints the tables.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
