@@ -867,7 +867,7 @@ def export(
     `vidseek export talk.mp4 --format srt -o talk.srt`; `--format vtt` for the web, `txt`, `json` or `md`
     for reading. Several sources in one file say which line came from which.
     """
-    text = Library(library).export(video, fmt, ex.source_filter(source))
+    text = Library(library).export(video, fmt, ex.parse_sources(source))  # checked there (no model-written rows)
     if out_file is not None:
         out_file.write_text(text, encoding="utf-8")
         _say(err, f"wrote {out_file}")
