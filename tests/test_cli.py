@@ -119,6 +119,46 @@ def test_search_prints_evidence_with_its_rank_score_and_the_video_name(indexed) 
     assert rank == "1." and float(score) > 0 and hit == f" 00:00:03–00:00:07 [ocr] {WORD}  (movie.mp4)"
 
 
+def _shown_id(library: Path) -> str:
+    """The id `vidseek ls` shows for the library's one video (under the header line)."""
+    return runner.invoke(app, ["ls", "-L", str(library)]).stdout.splitlines()[1].split()[0]
+
+
+def test_json_output_names_the_video_by_the_id_ls_shows_not_its_fingerprint(indexed) -> None:
+    movie, library = indexed
+    shown = _shown_id(library)
+    assert len(shown) == 12
+    searched = runner.invoke(app, ["search", "4821", "--json", "--context", "30", "-L", str(library)])
+    listed = runner.invoke(app, ["evidence", str(movie), "--json", "-L", str(library)])
+    asked = runner.invoke(app, ["ask", "all", "What code is written on the screen?", "--no-llm", "--json",
+                                "-L", str(library)])
+    assert searched.exit_code == listed.exit_code == asked.exit_code == 0, (searched.output, asked.output)
+    hits = [json.loads(line) for line in searched.stdout.splitlines()]
+    items = [json.loads(line) for line in listed.stdout.splitlines()]
+    answer = json.loads(asked.stdout)
+    named = [*hits, *(c for h in hits for c in h["context"]), *items, *answer["citations"], *answer["evidence"]]
+    assert hits and items and answer["citations"]
+    assert {n["video"] for n in named} == {shown} and not any("fingerprint" in n for n in named)
+    again = runner.invoke(app, ["evidence", hits[0]["video"], "-L", str(library)])  # the id names it
+    assert again.exit_code == 0 and WORD in again.stdout
+
+
+@pytest.mark.parametrize("command", [["search", "4821"], ["evidence", "{movie}"], ["export", "{movie}"]])
+def test_an_unknown_source_filter_is_refused_in_one_line_as_mcp_refuses_it(indexed, command) -> None:
+    movie, library = indexed
+    args = [a.format(movie=movie) for a in command]
+    result = runner.invoke(app, [*args, "--source", "nonsense", "-L", str(library)])
+    assert result.exit_code == 2 and result.stdout == ""
+    assert result.stderr.strip().startswith("vidseek: unknown source(s) nonsense; choose from subtitle, speech, ")
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_scenes_help_names_the_video_by_its_id() -> None:
+    result = runner.invoke(app, ["scenes", "--help"])
+    assert result.exit_code == 0 and "its id from vidseek ls" in result.stdout
+    assert "fingerprint" not in result.stdout
+
+
 def test_ask_indexes_a_new_file_first_and_rm_forgets_it(tmp_path: Path) -> None:
     from vidseek import synth
 

@@ -32,10 +32,10 @@ def test_a_chain_over_the_retriever_gets_documents_that_point_at_the_right_secon
     docs = retriever.invoke("Who is the harbor master?")
     assert len(docs) == 1
     best = docs[0]
-    fingerprint = library.find(video).video.fingerprint
+    shown = library.ids()[library.find(video).video.fingerprint]  # the id vidseek ls shows, not the fingerprint
     assert best.page_content == CUES[0][2]
     assert {k: best.metadata[k] for k in ("video", "path", "start", "end", "source", "at")} == {
-        "video": fingerprint, "path": str(video.resolve()), "start": 0.5, "end": 2.0, "source": "subtitle",
+        "video": shown, "path": str(video.resolve()), "start": 0.5, "end": 2.0, "source": "subtitle",
         "at": "00:00:00"}
     narrow = VidseekRetriever(library=library, span=(2.2, 4.0)).invoke("harbor master")
     assert [d.page_content for d in narrow] == [CUES[1][2]]  # only what overlaps 2.2–4 s

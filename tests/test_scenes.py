@@ -107,7 +107,15 @@ def test_scenes_prints_a_table_and_json_lines(harbor) -> None:
     items = [json.loads(line) for line in as_json["stdout"].splitlines()]
     assert [(i["index"], i["start"], i["end"], i["thumbnail_at"]) for i in items] == [
         (1, 0.0, 10.0, 5.0), (2, 10.0, 16.0, 13.0), (3, 16.0, 20.0, 18.0)]
-    assert {i["video"] for i in items} == {fp} and items[0]["shown"] == "HARBOR TOUR"
+    assert {i["video"] for i in items} == {library.ids()[fp]} == {fp[:12]} and items[0]["shown"] == "HARBOR TOUR"
+
+
+def test_a_bad_sheet_argument_is_refused_before_the_table_is_printed(tmp_path, harbor) -> None:
+    video, library, _ = harbor
+    sheet = tmp_path / "x.png"
+    result = cli(["scenes", video, "--columns", "0", "--sheet", sheet, "-L", library.path])[0]
+    assert result["code"] == 2 and result["stdout"] == "" and not sheet.exists()
+    assert one_line(result) == "vidseek: a sheet needs 1 to 50 columns of tiles 64 to 1280 pixels wide"
 
 
 def _tiles(png: Path) -> list[tuple[int, int, int, int]]:
@@ -157,7 +165,7 @@ def test_the_api_lists_a_video_s_scenes_with_their_pictures(harbor) -> None:
     scenes = client.get(f"/api/videos/{fp[:12]}/scenes").json()
     assert [(s["index"], s["start"], s["end"], s["said"][:5], s["shown"]) for s in scenes] == [
         (1, 0.0, 10.0, "GUIDE", "HARBOR TOUR"), (2, 10.0, 16.0, "The l", ""), (3, 16.0, 20.0, "We re", "")]
-    assert scenes[1]["thumbnail"] == f"/api/videos/{fp}/thumbnail?t=13.0"
+    assert scenes[1]["thumbnail"] == f"/api/videos/{library.ids()[fp]}/thumbnail?t=13.0"  # the id ls shows
     picture = client.get(scenes[1]["thumbnail"])
     assert picture.status_code == 200 and picture.headers["content-type"] == "image/jpeg"
     assert len(client.get(f"/api/videos/{fp}/scenes?max=2").json()) == 2

@@ -165,6 +165,18 @@ def test_a_video_outside_the_roots_is_listed_but_not_served(served, embedder, tm
         assert response.status_code == 403 and "not under a folder" in response.json()["error"]
 
 
+def test_a_video_deleted_from_a_served_folder_is_gone_not_forbidden(embedder, tmp_path) -> None:
+    video = make_served_folder(tmp_path)
+    library = Library(tmp_path / "library", embedder=embedder, device="cpu")
+    fp = library.index(video, sources=["subtitle"]).video.fingerprint
+    shown = library.ids()[fp]
+    video.unlink()
+    client = local_client(create_app(ServerConfig(roots=[video.parent], llm=False), library))
+    for url in (f"/api/videos/{shown}/file", f"/api/videos/{shown}/thumbnail?t=1"):
+        response = client.get(url)
+        assert (response.status_code, response.json()) == (404, {"error": f"'{video}' is gone (moved or deleted)"})
+
+
 def test_missing_or_wrong_token(served) -> None:
     root, library, fp = served
     client = local_client(create_app(ServerConfig(roots=[root / "videos"], token=TOKEN, llm=False), library))

@@ -357,9 +357,19 @@ def evidence(
     library: LibraryOption = None,
 ) -> None:
     """Print a video's evidence in time order: `00:12:03–00:12:07 \\[ocr] THE SECRET WORD IS …`."""
-    items = Library(library).evidence(video, set(ex.parse_sources(source) or []) if source else None)
+    lib = Library(library)
+    chosen = ex.source_filter(source)
+    items = lib.evidence(video, set(chosen) if chosen else None)
+    ids = lib.ids() if as_json else {}
     for item in items:
-        _say(out, json_line(item.to_dict()) if as_json else item.line())
+        _say(out, json_line(_named(item.to_dict(), ids)) if as_json else item.line())
+
+
+def _named(item: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
+    """A record's JSON with its video named as people name it (`video`: the id vidseek ls shows, which every
+    command takes) instead of the full fingerprint."""
+    fp = item.pop("fingerprint", "")
+    return {"video": ids.get(fp, fp), **item}
 
 
 @app.command()
@@ -393,7 +403,7 @@ SHEET_TILES = 150  # a sheet joins scenes down to this many unless --max says ot
 @app.command()
 def scenes(
     video: Annotated[str, typer.Argument(
-        help="An indexed video: its file, or its fingerprint (prefix) when the file is gone.")],
+        help="An indexed video: its file, or its id from vidseek ls when the file is gone.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per scene per line.")] = False,
     sheet: Annotated[Path | None, typer.Option(
         help="Also write a contact sheet here (PNG): one tile per scene, its picture, time and first words. "
@@ -413,11 +423,18 @@ def scenes(
     if sheet is not None and most is None and len(found) > SHEET_TILES:
         _say(err, f"note: {len(found)} scenes joined into {SHEET_TILES} for the sheet (--max N to choose)")
         found = lib.scenes(record.video.fingerprint, SHEET_TILES)
+    if sheet is not None:  # the sheet's arguments are checked before the table is printed, not after it
+        from vidseek.sheet import check_sheet
+
+        check_sheet(len(found), columns)
+        if not sheet.resolve().parent.is_dir():
+            raise BadRequest(f"cannot write the sheet: '{sheet.parent}' is not a folder")
     if not found:
         _say(err, f"no scenes: '{record.video.path}' has no pictures")
+    entry = lib.ids().get(record.video.fingerprint, record.video.fingerprint) if as_json else ""
     for scene in found:
         if as_json:
-            _say(out, json_line({"video": record.video.fingerprint, **scene.to_dict()}))
+            _say(out, json_line({"video": entry, **scene.to_dict()}))
         else:
             said, shown = _clip(scene.said or "-", 44), _clip(scene.shown or "-", 28)
             _say(out, f"{scene.index:>4}  {format_time(scene.start)}–{format_time(scene.end)}  {said:<44}  {shown}")
@@ -632,7 +649,10 @@ def ask(
     if live is not None:
         live.close()
     if as_json:
-        _say(out, json_line(answer.to_dict()))
+        made, ids = answer.to_dict(), lib.ids()
+        made["citations"] = [_named(c, ids) for c in made["citations"]]
+        made["evidence"] = [_named(e, ids) for e in made["evidence"]]
+        _say(out, json_line(made))
     else:
         _say(out, answer.text, lines=True)
         for c in answer.citations:
@@ -679,15 +699,16 @@ def search(
     their scores; the moments around each with --context."""
     quiet_libraries()
     lib = Library(library, store)
-    hits = lib.search(query, k, video, ex.parse_sources(source), speaker=speaker, context=context, derived=derived)
+    hits = lib.search(query, k, video, ex.source_filter(source), speaker=speaker, context=context, derived=derived)
     paths = {v.fingerprint: v.path for v in lib.store.list_videos(sorted({h.evidence.fingerprint for h in hits}))}
+    ids = lib.ids() if as_json and hits else {}
     for rank, hit in enumerate(hits, 1):
         e = hit.evidence
         if as_json:
-            item = {"rank": rank, **e.to_dict(), "score": hit.score, "derived": e.derived,
+            item = {"rank": rank, **_named(e.to_dict(), ids), "score": hit.score, "derived": e.derived,
                     "path": paths.get(e.fingerprint, "")}
             if context:
-                item["context"] = [{**c.to_dict(), "derived": c.derived} for c in hit.context]
+                item["context"] = [{**_named(c.to_dict(), ids), "derived": c.derived} for c in hit.context]
             _say(out, json_line(item))
             continue
         _say(out, f"{rank}. {hit.score:.4f}  {e.line()}  ({Path(paths.get(e.fingerprint, e.fingerprint)).name})")
@@ -846,7 +867,7 @@ def export(
     `vidseek export talk.mp4 --format srt -o talk.srt`; `--format vtt` for the web, `txt`, `json` or `md`
     for reading. Several sources in one file say which line came from which.
     """
-    text = Library(library).export(video, fmt, ex.parse_sources(source))
+    text = Library(library).export(video, fmt, ex.parse_sources(source))  # checked there (no model-written rows)
     if out_file is not None:
         out_file.write_text(text, encoding="utf-8")
         _say(err, f"wrote {out_file}")

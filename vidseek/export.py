@@ -19,7 +19,7 @@ from urllib.parse import quote
 from pysubs2 import SSAEvent, SSAFile
 
 from vidseek.errors import BadRequest, NotFound
-from vidseek.extractors import source_names
+from vidseek.extractors import check_filter
 from vidseek.types import Evidence, format_time
 
 Format = Literal["srt", "vtt", "txt", "json", "md"]
@@ -62,10 +62,7 @@ def check_format(fmt: str) -> Format:
 
 def check_sources(sources: Iterable[str] | None) -> tuple[str, ...]:
     chosen = tuple(dict.fromkeys(sources or SPOKEN))
-    known = source_names()
-    unknown = [s for s in chosen if s not in known]
-    if unknown:
-        raise BadRequest(f"unknown source(s) {', '.join(unknown)} (known: {', '.join(known)})")
+    check_filter(chosen, derived=False)  # rows a model wrote are no transcript
     return chosen
 
 

@@ -33,7 +33,7 @@ from mcp.types import CallToolResult, TextContent, ToolAnnotations
 from pydantic import BeforeValidator, Field, ValidationError
 
 from vidseek.errors import BadRequest, VidseekError
-from vidseek.extractors import source_names
+from vidseek.extractors import check_filter, source_names
 from vidseek.library import MAX_K, Library, LLMSettings
 from vidseek.paths import looks_like_id
 from vidseek.pipeline.index import Indexer
@@ -160,14 +160,6 @@ def _span(start: float | None, end: float | None) -> tuple[float, float] | None:
     return low, high
 
 
-def _check_filter(sources: list[str] | None) -> None:
-    """A source filter names sources that exist: an unknown one would silently match nothing."""
-    known = [*source_names(), *DERIVED_SOURCES]
-    unknown = [name for name in sources or [] if name not in known]
-    if unknown:
-        raise BadRequest(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(known)}")
-
-
 def _first_problem(error: ValidationError) -> str:
     """A tool argument's validation error as one line, as the HTTP API words it: 'k: a number, not true'."""
     first = error.errors()[0]
@@ -253,7 +245,7 @@ def create_server(options: McpOptions) -> FastMCP:
         k: Annotated[Whole, Field(description=f"Hits to return, 1 to {MAX_K}, best first.")] = 12,
     ) -> CallToolResult:
         def work() -> dict[str, Any]:
-            _check_filter(sources)
+            check_filter(sources)
             # best first; no model-written text unless its source is named
             hits = lib.search(query, k, video and video_key(video), sources, _span(start, end))
             paths = paths_of({h.evidence.fingerprint for h in hits})
@@ -273,7 +265,7 @@ def create_server(options: McpOptions) -> FastMCP:
         sources: FilterList = None,
     ) -> CallToolResult:
         def work() -> dict[str, Any]:
-            _check_filter(sources)
+            check_filter(sources)
             low, high = _span(start, end) or (0.0, math.inf)
             record = lib.find(video_key(video)).video
             items = [e for e in lib.evidence(record.fingerprint, set(sources) if sources else None)

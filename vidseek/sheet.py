@@ -60,6 +60,16 @@ def layout(count: int, columns: int, picture: tuple[int, int]) -> SheetLayout:
                        picture[1] + 2 * PAD + TEXT_LINES * LINE_HEIGHT + PAD)
 
 
+def check_sheet(count: int, columns: int = 5, width: int = 240) -> None:
+    """Raises BadRequest when a sheet of `count` tiles cannot be made with these arguments: checked before
+    anything else is printed, so a command refuses a bad --columns instead of failing after its table."""
+    if count > MAX_TILES:
+        raise BadRequest(f"{count} scenes are too many tiles for one sheet (at most {MAX_TILES}): "
+                         "join them with --max")
+    if not (1 <= columns <= 50 and 64 <= width <= 1280):
+        raise BadRequest("a sheet needs 1 to 50 columns of tiles 64 to 1280 pixels wide")
+
+
 def contact_sheet(path: str | os.PathLike[str], scenes: list[Scene], out: str | os.PathLike[str],
                   columns: int = 5, width: int = 240, aspect: float = 16 / 9) -> SheetLayout:
     """Write the sheet of these scenes of the video file at `path` to `out` (PNG); its layout. `aspect` is the
@@ -68,11 +78,7 @@ def contact_sheet(path: str | os.PathLike[str], scenes: list[Scene], out: str | 
     written)."""
     if not scenes:
         raise BadRequest("no scenes to put on a sheet")
-    if len(scenes) > MAX_TILES:
-        raise BadRequest(f"{len(scenes)} scenes are too many tiles for one sheet (at most {MAX_TILES}): "
-                         "join them with --max")
-    if not (1 <= columns <= 50 and 64 <= width <= 1280):
-        raise BadRequest("a sheet needs 1 to 50 columns of tiles 64 to 1280 pixels wide")
+    check_sheet(len(scenes), columns, width)
     if not Path(path).is_file():
         raise UnreadableInput(f"cannot make a sheet: '{path}' is gone (moved or deleted); the scene list "
                               "itself needs no file")

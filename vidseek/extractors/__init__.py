@@ -16,7 +16,7 @@ from __future__ import annotations
 import importlib
 import logging
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, fields
 from importlib.metadata import entry_points
 from typing import Any
@@ -33,7 +33,7 @@ from vidseek.extractors.base import (
     merge_adjacent,
     option,
 )
-from vidseek.types import Evidence
+from vidseek.types import DERIVED_SOURCES, Evidence
 
 log = logging.getLogger(__name__)
 
@@ -140,6 +140,23 @@ def parse_sources(text: str | list[str] | None) -> list[str] | None:
     parts = text.split(",") if isinstance(text, str) else [p for t in text for p in t.split(",")]
     names = [ALIASES.get(n.strip(), n.strip()) for n in parts if n.strip()]
     return names or None
+
+
+def check_filter(sources: Iterable[str] | None, derived: bool = True) -> None:
+    """A filter names sources that exist: an unknown one would silently match nothing (a search that finds
+    nothing, exit 0). `derived`: the rows a model wrote (chapter, synopsis) may be named too. The CLI, MCP
+    and export refuse with this one message."""
+    known = [*source_names(), *(sorted(DERIVED_SOURCES) if derived else [])]
+    unknown = [name for name in sources or [] if name not in known]
+    if unknown:
+        raise BadRequest(f"unknown source(s) {', '.join(unknown)}; choose from {', '.join(known)}")
+
+
+def source_filter(text: str | list[str] | None) -> list[str] | None:
+    """`--source` as given on the command line (aliases allowed), checked: None when not given."""
+    names = parse_sources(text)
+    check_filter(names)
+    return names
 
 
 @dataclass

@@ -29,7 +29,7 @@ from vidseek.types import Answer, format_time
 class VidseekRetriever(BaseRetriever):
     """The k moments of a vidseek library that best match a query, dense and keyword hits fused, best first.
 
-    `video` narrows to one video or several (file paths or fingerprints), `sources` to some evidence sources
+    `video` narrows to one video or several (file paths or ids), `sources` to some evidence sources
     (speech, ocr, objects, caption, subtitle), `span` to moments overlapping (start, end) seconds. The chapters
     and synopsis a model wrote (`vidseek summary`) come back only with `include_derived` or when `sources`
     names them (chapter, synopsis), with `derived: True` in their metadata. Raises vidseek's NotIndexed for
@@ -48,8 +48,10 @@ class VidseekRetriever(BaseRetriever):
         hits = self.library.search(query, self.k, self.video, self.sources, self.span, derived=self.include_derived)
         fingerprints = sorted({h.evidence.fingerprint for h in hits})
         paths = {v.fingerprint: v.path for v in self.library.store.list_videos(fingerprints)} if hits else {}
+        ids = self.library.ids() if hits else {}  # the id vidseek ls, the page and MCP show
         return [Document(page_content=h.evidence.text, id=h.id, metadata={
-            "video": h.evidence.fingerprint, "path": paths.get(h.evidence.fingerprint, ""),
+            "video": ids.get(h.evidence.fingerprint, h.evidence.fingerprint),
+            "path": paths.get(h.evidence.fingerprint, ""),
             "start": h.evidence.start, "end": h.evidence.end, "at": format_time(h.evidence.start),
             "source": h.evidence.source, "score": h.score, "rank": rank, "derived": h.evidence.derived})
             for rank, h in enumerate(hits, 1)]

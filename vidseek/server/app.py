@@ -78,6 +78,8 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         """A video whose file this server may stream (it lies under a served root)."""
         video = video_of(video_id)
         if not config.playable(video.path):
+            if config.under_roots(video.path):  # the CLI's words for it
+                raise HTTPException(404, f"'{video.path}' is gone (moved or deleted)")
             raise HTTPException(403, f"'{video.path}' is not under a folder this server may read")
         return video
 
@@ -169,8 +171,9 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
     def video_scenes(video_id: Annotated[str, Path_(max_length=64)],
                      most: Annotated[int | None, Query(alias="max", ge=1, le=2000)] = None) -> list[s.SceneOut]:
         video = video_of(video_id)
+        shown = lib.ids().get(video.fingerprint, video.fingerprint)
         return [s.SceneOut(index=c.index, start=c.start, end=c.end, said=c.said, shown=c.shown,
-                           thumbnail=thumb_url(video.fingerprint, c.start, c.end))
+                           thumbnail=thumb_url(shown, c.start, c.end))
                 for c in lib.scenes(video.fingerprint, most)]
 
     @api.get("/videos/{video_id}/file", summary="The video file, with HTTP range requests for seeking",

@@ -97,6 +97,14 @@ class ServerConfig:
     def _under_roots(self, resolved: Path) -> bool:
         return any(resolved.is_relative_to(root) for root in self.roots)
 
+    def under_roots(self, path: str) -> bool:
+        """Whether a path lies under a served root, file or not: a missing file there is gone (404), while of a
+        path elsewhere nothing is said, not even whether it exists (403)."""
+        try:
+            return self._under_roots(Path(path).resolve())
+        except (OSError, ValueError, RuntimeError):
+            return False
+
     def playable(self, path: str) -> bool:
         try:
             resolved = Path(path).resolve()
