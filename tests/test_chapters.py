@@ -38,6 +38,11 @@ TOPICS = [
 ]
 
 
+def _first_quoted(prompt: str) -> str:
+    """The first evidence line's words in a chapter prompt: what a model that writes from its evidence says."""
+    return prompt.split("<evidence>")[1].split('"')[1]
+
+
 def _cues() -> list[tuple[float, float, str]]:
     return [(t * TOPIC_S + n * 4.0 + 0.5, t * TOPIC_S + n * 4.0 + 3.5, text)
             for t, lines in enumerate(TOPICS) for n, text in enumerate(lines)]
@@ -80,7 +85,7 @@ def test_without_an_llm_chapters_are_quoted_evidence_and_nothing_invented(topics
 def test_the_llm_writes_each_chapter_from_its_own_evidence_then_the_synopsis(topics, tmp_path) -> None:
     video, library = topics
     chat = ScriptedChat(replies=lambda text: "The ships, bread and music." if "<chapters>" in text
-                        else f"Title: Part {text.count('[')}\nSummary: About the harbor ship and bread.")
+                        else f"Title: {_first_quoted(text)[:20]}\nSummary: {_first_quoted(text)}")
     summary = library.summary(video, scripted(library, chat))
     assert summary.llm_calls == 4 and summary.model == "qwen1.5b"
     chapter_prompts = [p for p in chat.prompts if "<chapters>" not in p]
@@ -88,7 +93,7 @@ def test_the_llm_writes_each_chapter_from_its_own_evidence_then_the_synopsis(top
     assert "harbor" in chapter_prompts[0] and "bread" not in chapter_prompts[0].split("<evidence>")[1]
     assert "symphony" in chapter_prompts[2] and "harbor" not in chapter_prompts[2].split("<evidence>")[1]
     assert summary.synopsis == "The ships, bread and music."
-    assert all(c.title.startswith("Part") and c.summary for c in summary.chapters)
+    assert all(c.title and c.summary and c.summary in {t for _, _, t in _cues()} for c in summary.chapters)
     # cached: asked again, no model call
     assert library.summary(video, LLMSettings()).key == summary.key and len(chat.prompts) == 4
     # published as derived evidence, searchable and marked
@@ -97,6 +102,35 @@ def test_the_llm_writes_each_chapter_from_its_own_evidence_then_the_synopsis(top
     assert len(rows) == 4 and all(e.meta.get("derived") == "chapters" for e in rows)
     assert not any(h.evidence.derived for h in library.search("ships bread music", k=3))  # unless asked
     assert any(h.evidence.source == "synopsis" for h in library.search("ships bread music", k=3, derived=True))
+
+
+def test_chapter_sentences_their_evidence_does_not_hold_are_left_out_and_never_searchable(topics, tmp_path,
+                                                                                         embedder) -> None:
+    """A small model invents scenes ("a speedboat blocking the road"): each chapter keeps only the sentences
+    whose words are mostly in its own evidence; a chapter left with nothing quotes its lines; the synopsis
+    likewise. What was left out is said in the notes, and nothing invented reaches the store."""
+    video, _ = topics
+    library = Library(tmp_path / "lib", embedder=embedder, device="cpu")  # a summary cache of its own
+    library.index(video, sources=["subtitle"])
+    invented = "A speedboat with five people blocks the road in a traffic jam."
+
+    def reply(text: str) -> str:
+        if "<chapters>" in text:
+            return f"The harbor ship is unloaded. {invented}"
+        if "harbor" in text.split("<evidence>")[1]:
+            return f"Title: The harbor crane\nSummary: The harbor crane lifts containers onto the ship. {invented}"
+        return f"Title: Traffic jam\nSummary: {invented}"
+
+    summary = library.summary(video, scripted(library, ScriptedChat(replies=reply)))
+    harbor, *others = summary.chapters
+    assert (harbor.title, harbor.summary) == ("The harbor crane", "The harbor crane lifts containers onto the ship.")
+    for chapter in others:  # nothing it wrote is in its evidence: its own lines, quoted
+        assert chapter.title == chapter.lines[0].text[:60]
+        assert chapter.summary == " / ".join(e.text for e in chapter.lines)
+    assert summary.synopsis == "The harbor ship is unloaded."
+    assert sum("left out" in note for note in summary.notes) == len(summary.chapters) + 1
+    texts = " ".join(e.text for e in summary.derived_evidence())
+    assert "speedboat" not in texts and "Traffic" not in texts
 
 
 def test_chapter_replies_are_read_with_or_without_labels() -> None:

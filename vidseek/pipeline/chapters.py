@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from vidseek.pipeline.extractive import supported_share
+from vidseek.pipeline.extractive import SENTENCES, supported_share, trim_to_supported
 from vidseek.pipeline.prompting import estimate_tokens, line, prompt, quote
 from vidseek.store.base import evidence_id
 from vidseek.store.embeddings import Embedder
@@ -234,6 +234,24 @@ def parse_chapter_reply(reply: str) -> tuple[str, str]:
     return text_title[:80], text_summary[:400]
 
 
+def keep_supported(chapter: Chapter, items: Sequence[Evidence]) -> list[str]:
+    """Keep of an LLM's chapter title and summary only the sentences whose content words are mostly in the
+    chapter's evidence (a small model invents scenes: "a speedboat blocking the road"); a summary left empty
+    quotes the chapter's representative lines instead, and an unsupported title gives way to the first of
+    them. Returns what was left out. Nothing a model wrote reaches search unchecked (derived rows)."""
+    sources = [e.text for e in items]
+    dropped = []
+    summary = trim_to_supported(chapter.summary, sources)
+    if summary != chapter.summary:
+        kept = set(SENTENCES.split(summary))
+        dropped += [s for s in SENTENCES.split(chapter.summary) if s not in kept]
+        chapter.summary = summary or " / ".join(e.text for e in chapter.lines)[:400]
+    if chapter.title and not trim_to_supported(chapter.title, sources):
+        dropped.append(chapter.title)
+        chapter.title = chapter.lines[0].text[:60] if chapter.lines else ""
+    return dropped
+
+
 def _shown(items: Sequence[Evidence], budget: float) -> list[Evidence]:
     """A chapter's evidence under the prompt budget: evenly spaced items, so the whole stretch is seen."""
     cost = [estimate_tokens(line(n + 1, e)) for n, e in enumerate(items)]
@@ -264,13 +282,20 @@ def build_summary(fingerprint: str, evidence: Sequence[Evidence], duration: floa
                                                   evidence=block))
             result.llm_calls += 1
             chapter.title, chapter.summary = parse_chapter_reply(reply)
+            dropped = keep_supported(chapter, items)
+            if dropped:
+                result.notes.append(f"chapter at {format_time(chapter.start)}: left out what its evidence does not "
+                                    f"hold ({'; '.join(dropped)[:120]!r})")
             chapter.support = round(supported_share(f"{chapter.title} {chapter.summary}",
                                                     [e.text for e in items]), 3)
             if progress:
                 progress("chapters", n + 1, total)
         listing = "\n".join(f"{format_time(c.start)}-{format_time(c.end)} {quote(c.title, 80)}: "
                             f"{quote(c.summary, 300)}" for c in chapters)
-        result.synopsis = re.sub(r"\s+", " ", chat(prompt("synopsis").format(chapters=listing))).strip()[:800]
+        synopsis = re.sub(r"\s+", " ", chat(prompt("synopsis").format(chapters=listing))).strip()[:800]
+        result.synopsis = trim_to_supported(synopsis, [e.text for e in evidence] + [c.title for c in chapters])
+        if result.synopsis != synopsis:
+            result.notes.append("the synopsis: left out sentences its evidence does not hold")
         result.llm_calls += 1
         weak = [c for c in chapters if c.support is not None and c.support < 0.5]
         if weak:

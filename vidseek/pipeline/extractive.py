@@ -26,6 +26,7 @@ MIN_SUPPORT = 0.5  # share of an open answer's content words that must appear in
 LABEL_SOURCES = GUESSED_SOURCES
 _SCORED = re.compile(r"([^;,():]+?) (\d\.\d\d)(?::| \()([^;)]*)")
 _LABEL_SPLIT = re.compile(r"[;,():]")
+SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")  # where one sentence ends and the next begins
 MAX_LABELS = 24
 
 
@@ -56,6 +57,16 @@ def supported_share(answer: str, sources: Sequence[str]) -> float:
         return 0.0
     known = set().union(*(content_words(s) for s in sources))
     return len(words & known) / len(words)
+
+
+def trim_to_supported(answer: str, sources: Sequence[str]) -> str:
+    """The answer's sentences whose content words are mostly in the sources (the evidence and the question);
+    "" when none is. Sentences with no content words ("Yes.") stay beside a supported one."""
+    sentences = [s for s in SENTENCES.split(answer.strip()) if s.strip()]
+    kept = [s for s in sentences if not content_words(s) or supported_share(s, sources) >= MIN_SUPPORT]
+    if not any(content_words(s) for s in kept):
+        return ""
+    return " ".join(kept)
 
 
 @dataclass
