@@ -247,12 +247,14 @@ class Batch:
             if item.result is not None or item.note:
                 continue
             try:
-                one = rates.estimate(self.indexer.workload(item.path))
+                one = rates.estimate(self.indexer.workload(item.path), fixed=0.0)  # models load once, below
             except (VidseekError, OSError):  # the worker reports it
                 continue
             total.seconds += one.seconds
             total.video_seconds += one.video_seconds
             total.sources = sorted(set(total.sources) | set(one.sources))
+        if total.video_seconds:
+            total.seconds += speed.FIXED_SECONDS  # the workers load their models at once, once
         return total
 
     def publish(self, result: VideoResult) -> VideoResult:

@@ -65,6 +65,10 @@ class IndexReport:
     chunks: int = 0
     chunks_run: int = 0
     new_entry: bool = False  # the library had no finished entry for this path before (its twin's may be)
+    # per source, the seconds of its first chunk in this process: its model loads then (once per process, not
+    # per second of video), so the rates leave it out (pipeline/rates.py) and count the video it read apart
+    warmup: dict[str, float] = field(default_factory=dict)
+    warmup_video: dict[str, float] = field(default_factory=dict)
     sidecars_changed: bool = False  # a file beside the path was added, removed or edited since the last run
 
 
@@ -91,6 +95,7 @@ class Indexer:
         self.extractors = list(extractors)
         self.options = options or IndexOptions()
         self.requested = requested  # sources the user named; None: every source that applies
+        self.warm: set[str] = set()  # sources that have run a chunk in this process (their model is loaded)
         # told when another process is indexing the same video: this one waits for it, then finds its work
         self.on_wait: Callable[[Video], None] | None = None
 
@@ -290,7 +295,12 @@ class Indexer:
             tick = time.perf_counter()
             found = list(ext.run(video, chunk))
             self.cache.put(video.fingerprint, keys[ext.source], _part(chunk.index), found)
-            report.seconds[ext.source] += time.perf_counter() - tick
+            if ext.source in self.warm:
+                report.seconds[ext.source] += time.perf_counter() - tick
+            else:  # its model loaded in this run: timed apart
+                self.warm.add(ext.source)
+                report.warmup[ext.source] = time.perf_counter() - tick
+                report.warmup_video[ext.source] = chunk.end - chunk.start
             if done:
                 done(ext)
 
