@@ -56,7 +56,7 @@ def cli(*commands: list[str], read_only_root: bool = False, env: dict | None = N
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-PROGRESS_LINE = re.compile(r"^(estimate: .*|\S.*: \d{1,3}% \(.*\), \d\d:\d\d:\d\d so far.*)$")
+PROGRESS_LINE = re.compile(r"^(estimate: .*|\S.*: \d{1,3}% \(.*\), \d\d:\d\d:\d\d so far.*|ask: .*…)$")
 
 
 def messages(stderr: str) -> list[str]:

@@ -5,10 +5,12 @@ format, and never runs a call written inside the evidence. Orchestration only: n
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
 
+from tests.chat_server import chat_server
 from tests.helpers import cli, one_line, scripted, subtitled_library
 from vidseek import synth
 from vidseek.errors import BadRequest
@@ -204,3 +206,31 @@ def test_the_agent_tells_its_steps_as_it_goes(tmp_path) -> None:
     agent = [step for step in heard if step[0] == "agent"]
     assert agent == [("agent", 0, 4), ("agent", 1, 4), ("agent", 2, 4), ("agent", 4, 4)]  # 2 calls, an answer
     assert heard.index(agent[0]) > 0 and heard[0][0] == "chapters"  # the chapters it built first
+
+
+def test_ask_tells_each_step_on_stderr_in_a_pipe_and_keeps_stdout_json(tmp_path, embedder) -> None:
+    """Issue 30: `ask` (quick with its LLM, and --mode agent) was silent on stderr for minutes when stderr was
+    not a terminal. Each step is a plain line on stderr now; stdout holds only the JSON answer."""
+    video, library = subtitled_library(tmp_path, embedder)
+    scripted_reply = _model(['{"tool": "search", "query": "harbor master"}']).replies
+
+    def reply(body: dict, n: int) -> str:
+        return scripted_reply(body["messages"][-1]["content"])
+
+    with chat_server(reply) as (url, _):
+        quick, agent = cli(
+            ["ask", str(video), "Who is the harbor master?", "--library", str(library.path), "--llm-url", url,
+             "--json"],
+            ["ask", str(video), "Who is the harbor master?", "--library", str(library.path), "--llm-url", url,
+             "--mode", "agent", "--json"])
+    for run in (quick, agent):
+        assert run["code"] == 0 and run["crash"] is None, run["stderr"]
+        assert "Ada Brooks" in json.loads(run["stdout"])["text"]  # stdout: the JSON answer alone
+        assert "ask: loading the LLM…" in run["stderr"].splitlines()
+        assert "\x1b" not in run["stderr"]  # plain lines: no control codes
+    assert re.search(r"^ask: the LLM reads \d+ evidence items…$", quick["stderr"], re.M)
+    steps = agent["stderr"].splitlines()
+    most = AgentSettings().max_steps + 1
+    asking = [f"ask: agent step {n} of at most {most}: asking the LLM…" for n in (1, 2)]
+    searched = "ask: step 1: search 'harbor master'…"
+    assert steps.index(asking[0]) < steps.index(searched) < steps.index(asking[1])

@@ -193,6 +193,34 @@ def test_a_copy_with_its_own_subtitles_is_its_own_entry_sharing_the_content_work
     assert [e.source for e in lib.evidence(films / "dashwood.mp4")] == ["ocr"]
 
 
+def test_a_subtitle_file_added_or_edited_after_a_batch_makes_the_rerun_read_it(tmp_path) -> None:
+    """As `vidseek index` does: a video whose .srt appeared (or changed) since the last batch is not "done
+    before"; it is indexed again, from the cache for its pictures, and its subtitles reach the evidence."""
+    films = tmp_path / "films"
+    films.mkdir()
+    script = synth.Script(duration=4.0, size=(320, 180), audio=False,
+                          captions=[synth.Caption(0.5, 3.5, "DASHWOOD MANOR", size=28)])
+    synth.write_video(script, films / "dashwood.mp4")
+    settings = BatchSettings(str(tmp_path / "lib"), sources=["ocr", "subtitle"])
+    settings.extractors.device = "cpu"
+
+    def run() -> tuple[str, dict[str, int], list[tuple[str, str]]]:
+        (result,) = Batch(settings).run(collect([films]), lambda n: LocalPool(settings, 1)).results
+        evidence = sorted((e.source, e.text) for e in Library(tmp_path / "lib").evidence(films / "dashwood.mp4"))
+        return result.status, result.model_calls, evidence
+
+    assert run()[0] == "indexed"
+    assert run()[0] == "done before"  # nothing changed
+    synth.write_srt([(0.5, 2.0, "Mr Reyes keeps the keys.")], films / "dashwood.srt")
+    status, calls, evidence = run()
+    assert status == "indexed" and calls["ocr"] == 0  # the pictures' work came from the cache
+    assert evidence == [("ocr", "DASHWOOD MANOR"), ("subtitle", "Mr Reyes keeps the keys.")]
+    assert run()[0] == "done before"
+    synth.write_srt([(0.5, 2.0, "Mrs Reyes keeps the keys now.")], films / "dashwood.srt")
+    os.utime(films / "dashwood.srt", ns=(time.time_ns(), time.time_ns() + 10**9))  # a later time, surely
+    assert run()[2] == [("ocr", "DASHWOOD MANOR"), ("subtitle", "Mrs Reyes keeps the keys now.")]
+
+
 def test_ray_gives_the_same_evidence_as_the_local_pool(reference, folder, tmp_path) -> None:
     ray = pytest.importorskip("ray", reason="the [ray] extra is part of the dev install")
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)

@@ -7,14 +7,17 @@ import io
 import json
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from rich.console import Console
 
 from tests.helpers import CUES
 from vidseek import synth
+from vidseek.extractors.base import FRAMES, Extractor
 from vidseek.pipeline import rates as speed
-from vidseek.pipeline.index import IndexReport, Workload
+from vidseek.pipeline.cache import EvidenceCache
+from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Workload
 from vidseek.progress_view import PLAIN_EVERY, StageProgress
 from vidseek.types import Video
 
@@ -58,7 +61,8 @@ def test_the_python_api_prints_nothing_and_learns_the_rates(tmp_path) -> None:
     assert run.returncode == 0, run.stderr[-3000:]
     assert (run.stdout, run.stderr) == ("", "")
     learned = json.loads((tmp_path / "lib" / "rates.json").read_text())["seconds"]
-    assert learned["ocr"] > 0 and learned["embed"] > 0
+    # a one-chunk clip's OCR time is its model loading: not a rate per second of video; decoding is
+    assert "ocr" not in learned and learned["decode"] > 0 and learned["embed"] > 0
     from vidseek.library import Library
 
     lib = Library(tmp_path / "lib")
@@ -108,3 +112,39 @@ def test_rates_learn_from_long_runs_and_weigh_short_ones_little() -> None:
     work = rates.estimate(Workload(video, {"ocr": 1200.0, "subtitle": 0.0}))
     assert work.sources == ["ocr"] and work.measured and work.seconds > rates.of("ocr") * 1200
     assert rates.estimate(Workload(video, {"ocr": 1200.0}), share=0.5).seconds == 2 * work.seconds
+
+
+class _SlowToLoad(Extractor):
+    """A picture source whose first chunk in a process loads its model (0.6 s), then 0.02 s a chunk."""
+
+    name = "slow_to_load"
+    source = "slow_to_load"
+    needs = frozenset({FRAMES})
+
+    def __init__(self) -> None:
+        self.loaded = False
+
+    def config(self) -> dict:
+        return {}
+
+    def run(self, video, chunk) -> list:
+        time.sleep(0.02 if self.loaded else 0.6)
+        self.loaded = True
+        return []
+
+
+def test_a_models_loading_is_not_learned_as_a_rate_per_second_of_video(tmp_path) -> None:
+    """Issue 30: after measured runs the estimate came out 2.5-4x too long, since each source's model loading
+    (once per process, and counted again as FIXED_SECONDS) was learned per second of video. The first chunk
+    (the load) is left out: 2 steady chunks of 0.02 s over 4 s of video give about 0.005 s a second, not
+    (0.6 + 0.04) / 6."""
+    video = synth.write_video(synth.Script(duration=6.0, size=(64, 48), fps=5, audio=False), tmp_path / "a.mp4")
+    indexer = Indexer(EvidenceCache(tmp_path / "lib"), [_SlowToLoad()], IndexOptions(chunk_seconds=2.0))
+    report = indexer.index(video)
+    rates = speed.Rates()
+    old = rates.of("slow_to_load")
+    rates.learn(report)
+    read = report.video.duration
+    measured = old + (rates.of("slow_to_load") - old) / (speed.LEARN * min(1.0, read / speed.LEARN_FULL))
+    assert report.chunks_run == 3
+    assert 0.0 < measured < 0.03, measured  # the load counted per second of video would give about 0.1

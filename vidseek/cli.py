@@ -22,7 +22,7 @@ from vidseek.library import Library, LLMSettings
 from vidseek.pipeline.cache import LibraryLayout
 from vidseek.pipeline.index import CHUNK_S, Indexer, IndexOptions, IndexReport
 from vidseek.pipeline.rates import Estimate
-from vidseek.progress_view import StageProgress
+from vidseek.progress_view import StageProgress, StepLines
 from vidseek.quiet import quiet_libraries
 from vidseek.text import aligned, json_line, plural, printable
 from vidseek.types import format_time
@@ -605,6 +605,7 @@ class _Streamed:
         if self.started:
             self.console.file.write("\n")
             self.console.file.flush()
+            self.started = False  # a step line may follow; more text starts a line of its own
 
 
 @app.command()
@@ -641,11 +642,11 @@ def ask(
     video = _target(lib, target, device)
     videos = [lib.find(v).video.fingerprint for v in only] if only else video
     live = _Streamed(err) if (stream if stream is not None else err.is_terminal and not as_json) else None
-    # the agent's steps (and the chapters it builds first) as plain lines: a bar would fight the streamed reply
-    # (auto mode streams its quick answer first: its steps only where nothing streams)
-    with StageProgress(err, "ask", plain=True) as steps:
-        answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live, speaker=speaker,
-                         mode=choice.mode, progress=steps if choice.mode == "agent" or not live else None)
+    # each step (loading the LLM, the chapters the agent builds first, each agent step) as one plain line on
+    # stderr, in a terminal or not: a bar would fight the streamed reply, which ends its line before a step's
+    steps = StepLines(err, "ask", interrupt=live.close if live else None)
+    answer = lib.ask(question, choices, videos, choice.k, choice.llm, on_text=live, speaker=speaker,
+                     mode=choice.mode, progress=steps)
     if live is not None:
         live.close()
     if as_json:

@@ -424,8 +424,9 @@ class Library:
         """Answer a question (multiple choice when choices are given or written into it) with citations.
 
         `on_text` receives the LLM's final reply while it is generated (the CLI streams it to the terminal);
-        `progress(stage, done, total)` hears the agent's steps ("chapters" while summaries are built, then
-        "agent" before each LLM step, of at most the step limit + 1).
+        `progress(stage, done, total)` hears the steps: "loading the LLM", "the LLM reads N evidence items"
+        (quick), the agent's ("chapters" while summaries are built, "agent" before each LLM step, of at most the
+        step limit + 1, and "step N: search 'x'" for each tool call). Without it nothing is told.
         `mode`: quick (one retrieval, one prompt), agent (the tool loop over chapters and synopsis: modes.py),
         auto (quick, then the agent when the quick answer is weak). Raises BadRequest, NotIndexed."""
         from vidseek.modes import agent_answer, check_mode, needs_agent
@@ -454,6 +455,9 @@ class Library:
             extra = retriever.search(f"{question} {choice}", max(2, k // 4), videos, neighbours=False)
             hits = _union(hits, extra)
         retrieved = time.perf_counter()
+        settings = llm or LLMSettings()
+        if progress and settings.enabled and reasoner_key(settings) not in self._reasoners:
+            progress("loading the LLM", 0, 1)  # a local model takes seconds to a minute to load
         reasoner = self.reasoner(llm)
         tokens_before, prompt_before = reasoner.tokens_used, reasoner.prompt_tokens
         cited_videos = sorted({h.evidence.fingerprint for h in hits})
@@ -464,6 +468,8 @@ class Library:
         if mode == "agent":
             answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent, progress=progress)
         else:
+            if progress and reasoner.llm is not None and hits:
+                progress(f"the LLM reads {len(hits)} evidence items", 0, 1)
             answer = reasoner.answer(question, hits, list(choices or []), paths, on_text)
             why = needs_agent(answer, hits, {v.fingerprint: v.duration for v in stored}) if mode == "auto" else ""
             if why and reasoner.llm is not None:

@@ -109,3 +109,33 @@ class StageProgress:
         left = self._left_text(fraction)
         return printable(f"{self.label}: {100 * fraction:.0f}% ({stage} {done}/{total}), {elapsed} so far"
                          + (f", {left}" if left else ""))
+
+
+class StepLines:
+    """A `Progress` callback for short jobs made of slow steps (`vidseek ask`): one plain line per step on
+    stderr, in a terminal or not, so a minute of LLM work never looks hung: `ask: loading the LLM…`,
+    `ask: chapters 2/5`, `ask: agent step 3 of at most 9…`, `ask: step 2: search 'harbor master'`.
+    A stage's closing call (done == total) prints nothing. `interrupt` is called before each line (the
+    streamed reply ends its line)."""
+
+    def __init__(self, console: Console, label: str, interrupt: Callable[[], None] | None = None):
+        self.console, self.label = console, printable(label)
+        self.interrupt = interrupt
+        self.last: tuple[str, int] | None = None
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if (total > 0 and done >= total) or self.last == (stage, done):
+            return
+        self.last = (stage, done)
+        if stage == "agent":
+            text = f"agent step {done + 1} of at most {total}: asking the LLM…"
+        elif stage.startswith("step "):  # the agent's tool call, already in words
+            text = f"{stage}…"
+        elif total > 1:
+            text = f"{stage} {done + 1}/{total}…"
+        else:
+            text = f"{stage}…"
+        if self.interrupt:
+            self.interrupt()
+        self.console.file.write(printable(f"{self.label}: {text}") + "\n")
+        self.console.file.flush()

@@ -112,6 +112,11 @@ class Extractor(ABC):
         run no model, since it runs on every read. By default: the evidence as stored."""
         return items
 
+    def sidecar_stamp(self, video: Video) -> str:
+        """A stamp of the files beside the video this source reads (names, sizes, times), for a source that
+        needs no pictures or sound: a changed stamp means its output is out of date. By default: none."""
+        return ""
+
     def notices(self) -> list[str]:
         """Problems met by the last run that the user should hear about (an unreadable subtitle file)."""
         return []

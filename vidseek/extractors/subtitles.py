@@ -290,6 +290,19 @@ class SubtitleExtractor(Extractor):
     def notices(self) -> list[str]:
         return list(self.problems)
 
+    def sidecar_stamp(self, video: Video) -> str:
+        """The subtitle files beside the video as they are now: one added, removed or edited changes it."""
+        if not self.sidecar:
+            return ""
+        parts = []
+        for path in sidecar_files(video.path, self.folders):
+            try:
+                st = path.stat()
+            except OSError:
+                continue
+            parts.append(f"{path}:{st.st_size}:{st.st_mtime_ns}")
+        return "|".join(parts)
+
     def check(self, video: Video) -> None:
         if not self.available(video):
             unreadable = [p.name for p in sidecar_files(video.path, self.folders)] if self.sidecar else []

@@ -258,6 +258,14 @@ def chapter_evidence(summary: VideoSummary | None) -> list[Evidence]:
     return derived or [e for c in summary.chapters for e in c.lines]
 
 
+def describe(call: ToolCall) -> str:
+    """A tool call in a few words for a progress line: `search 'harbor master'`, `read 00:01:00–00:02:00`."""
+    said = call.tool + (f" '{call.query[:60]}'" if call.query else "")
+    if call.start is not None or call.end is not None:
+        said += f" {format_time(call.start or 0.0)}–{format_time(call.end or 0.0)}"
+    return said
+
+
 class Agent:
     """Runs the tool loop with one chat function (prompt -> reply)."""
 
@@ -266,8 +274,9 @@ class Agent:
         self.chat = chat
         self.tools = tools
         self.settings = settings or AgentSettings()
-        # told ("agent", steps done, the most there can be) before each LLM step and once at the end: a CPU
-        # LLM step takes seconds to a minute, and a silent minute looks hung
+        # told ("agent", steps done, the most there can be) before each LLM step and once at the end, and
+        # ("step N: search 'x'", …) for each tool call it runs: a CPU LLM step takes seconds to a minute, and a
+        # silent minute looks hung
         self.progress = progress or (lambda stage, done, total: None)
 
     def run(self, question: str, summaries: Sequence[VideoSummary | None], choices: Sequence[str] = (),
@@ -350,6 +359,7 @@ class Agent:
                     step_no = s.max_steps
                 continue
             done_calls[parsed] = step.n
+            self.progress(f"step {step.n}: {describe(parsed)}", step_no, s.max_steps + 1)
             found = self._call(parsed, summaries)
             for e in found:
                 key = evidence_id(e)

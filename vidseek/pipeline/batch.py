@@ -25,6 +25,7 @@ from vidseek.pipeline import rates as speed
 from vidseek.pipeline.cache import VideoRecord, write_atomic
 from vidseek.pipeline.index import Indexer, IndexOptions
 from vidseek.pipeline.rates import Estimate
+from vidseek.types import Video
 from vidseek.video import probe
 
 Status = Literal["indexed", "unchanged", "done before", "duplicate", "failed"]
@@ -113,7 +114,8 @@ class Worker:
             result.evidence = sum(report.counts.values())
             result.skipped, result.notices = report.skipped, report.notices
             result.model_calls = report.model_calls
-            worked = report.chunks_run or any(report.model_calls.values()) or report.new_entry
+            worked = (report.chunks_run or any(report.model_calls.values()) or report.new_entry
+                      or report.sidecars_changed)
             result.status = "indexed" if worked else "unchanged"
             result.published = self.settings.workers_publish
         except VidseekError as exc:
@@ -136,9 +138,13 @@ class Planned:
     note: str = ""  # told with the file's result (a twin of another file's content)
 
 
-def finished(record: VideoRecord | None, indexer: Indexer) -> bool:
-    """True when an earlier run indexed the video completely with the extractors and settings asked now."""
+def finished(record: VideoRecord | None, indexer: Indexer, video: Video | None = None) -> bool:
+    """True when an earlier run indexed the video completely with the extractors and settings asked now, and
+    (given the entry `video`, at its path) no subtitle file beside it was added, removed or edited since: as
+    `vidseek index` does, such a video is indexed again (only its sidecar sources run; the rest is cached)."""
     if record is None or not record.complete:
+        return False
+    if video is not None and indexer.sidecars_changed(video, record):
         return False
     sampling = indexer.options.sampling()
     for ext in indexer.extractors:
@@ -211,7 +217,8 @@ class Batch:
                     # another path with the same bytes is an entry of its own, as `vidseek index` makes it:
                     # it shares the evidence drawn from the content (its models run once, under the cache's
                     # lock) and keeps its own sidecars (its .srt)
-                    entry = self.library.cache.entry_for(video).fingerprint  # the library entry of this path
+                    named = self.library.cache.entry_for(video)  # the library entry of this path
+                    entry = named.fingerprint
                     first_path[video.path] = path
                     item.duration = video.duration
                     twin = first_content.setdefault(video.fingerprint, path)
@@ -221,7 +228,7 @@ class Batch:
                     item.fingerprint = "" if entry in entries else entry
                     entries.add(entry)
                     record = self.library.cache.record(entry)
-                    if item.fingerprint and entry in stored and finished(record, self.indexer):
+                    if item.fingerprint and entry in stored and finished(record, self.indexer, named):
                         item.result = VideoResult(path, "done before", entry, video.duration,
                                                   evidence=stored[entry], published=True)
             except VidseekError as exc:
@@ -240,12 +247,14 @@ class Batch:
             if item.result is not None or item.note:
                 continue
             try:
-                one = rates.estimate(self.indexer.workload(item.path))
+                one = rates.estimate(self.indexer.workload(item.path), fixed=0.0)  # models load once, below
             except (VidseekError, OSError):  # the worker reports it
                 continue
             total.seconds += one.seconds
             total.video_seconds += one.video_seconds
             total.sources = sorted(set(total.sources) | set(one.sources))
+        if total.video_seconds:
+            total.seconds += speed.FIXED_SECONDS  # the workers load their models at once, once
         return total
 
     def publish(self, result: VideoResult) -> VideoResult:

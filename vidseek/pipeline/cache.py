@@ -121,6 +121,8 @@ class VideoRecord:
     # their output lies under the entry's own folder, not the content's, and is never shared
     cuts: str = ""  # the folder of its shot cuts (pipeline/scenes.py), under the content's; empty: none kept
     # (indexed before vidseek kept them, or with no picture source)
+    sidecars: dict[str, str] = field(default_factory=dict)  # source -> stamp of the files beside the path it
+    # read (Extractor.sidecar_stamp), whether it found any: a file added, removed or edited since changes it
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)

@@ -65,6 +65,11 @@ class IndexReport:
     chunks: int = 0
     chunks_run: int = 0
     new_entry: bool = False  # the library had no finished entry for this path before (its twin's may be)
+    # per source, the seconds of its first chunk in this process: its model loads then (once per process, not
+    # per second of video), so the rates leave it out (pipeline/rates.py) and count the video it read apart
+    warmup: dict[str, float] = field(default_factory=dict)
+    warmup_video: dict[str, float] = field(default_factory=dict)
+    sidecars_changed: bool = False  # a file beside the path was added, removed or edited since the last run
 
 
 @dataclass
@@ -90,6 +95,7 @@ class Indexer:
         self.extractors = list(extractors)
         self.options = options or IndexOptions()
         self.requested = requested  # sources the user named; None: every source that applies
+        self.warm: set[str] = set()  # sources that have run a chunk in this process (their model is loaded)
         # told when another process is indexing the same video: this one waits for it, then finds its work
         self.on_wait: Callable[[Video], None] | None = None
 
@@ -121,6 +127,17 @@ class Indexer:
             chosen.append(ext)
         return chosen
 
+    def sidecar_stamps(self, video: Video) -> dict[str, str]:
+        """Per source that reads files beside the path (needs no pictures or sound), a stamp of those files now,
+        kept in the record: the files found there, or none."""
+        return {x.source: x.sidecar_stamp(video) for x in self.extractors if not x.needs}
+
+    def sidecars_changed(self, video: Video, record: VideoRecord | None) -> bool:
+        """Whether a file beside the path was added, removed or edited since the record was made: then the
+        entry is out of date, though every cache key still matches (its sidecar sources must run again)."""
+        kept = record.sidecars if record is not None else {}
+        return any(kept.get(source, "") != stamp for source, stamp in self.sidecar_stamps(video).items())
+
     def workload(self, path: str | Path) -> Workload:
         """The work `index(path)` would do now, read from the cache without running a model. Raises what
         index raises for a file that cannot be read."""
@@ -130,10 +147,12 @@ class Indexer:
         sampling, step = self.options.sampling(), self.options.chunk_seconds
         chunks = max(1, math.ceil(video.duration / step - 1e-9))
         work = Workload(video)
+        changed = self.sidecars_changed(video, record)
         for ext in extractors:
             key = cache_key(ext, sampling if ext.needs else {})
             if not ext.needs:  # a sidecar is read again on every run, but costs nothing once indexed
-                done = record is not None and record.complete and record.sources.get(ext.source) == key
+                done = (record is not None and record.complete and record.sources.get(ext.source) == key
+                        and not changed)
                 work.sources[ext.source] = 0.0 if done else video.duration
                 continue
             work.sources[ext.source] = sum(min((i + 1) * step, video.duration) - i * step for i in range(chunks)
@@ -160,6 +179,7 @@ class Indexer:
         keys = {ext.source: cache_key(ext, sampling if ext.needs else {}) for ext in extractors}
         previous = self.cache.record(video.fingerprint)
         report.new_entry = previous is None or not previous.complete
+        report.sidecars_changed = self.sidecars_changed(video, previous)
         sources = {**(previous.sources if previous else {}), **keys}  # sources not run now keep their output
         skipped = {s: why for s, why in report.skipped.items() if s not in sources}
         # extractors that need no pictures or sound read files beside this path: their output is this entry's
@@ -168,7 +188,7 @@ class Indexer:
         # the shot cuts come with the pictures: kept whenever a picture source decodes them (pipeline/scenes.py)
         cuts = cuts_key(sampling) if any(FRAMES in x.needs for x in extractors) else ""
         record = VideoRecord(video=video, sources=sources, skipped=skipped, owned=owned,
-                             cuts=cuts or (previous.cuts if previous else ""))
+                             cuts=cuts or (previous.cuts if previous else ""), sidecars=self.sidecar_stamps(video))
         self.cache.save_record(record)
         calls_before = {ext.source: ext.model_calls for ext in extractors}
 
@@ -275,7 +295,12 @@ class Indexer:
             tick = time.perf_counter()
             found = list(ext.run(video, chunk))
             self.cache.put(video.fingerprint, keys[ext.source], _part(chunk.index), found)
-            report.seconds[ext.source] += time.perf_counter() - tick
+            if ext.source in self.warm:
+                report.seconds[ext.source] += time.perf_counter() - tick
+            else:  # its model loaded in this run: timed apart
+                self.warm.add(ext.source)
+                report.warmup[ext.source] = time.perf_counter() - tick
+                report.warmup_video[ext.source] = chunk.end - chunk.start
             if done:
                 done(ext)
 

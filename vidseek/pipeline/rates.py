@@ -69,34 +69,44 @@ class Rates:
     def measured(self) -> bool:
         return bool(self.seconds)
 
-    def estimate(self, work: Workload, share: float = 1.0) -> Estimate:
-        """The wall time for `work` on `share` of this machine's cores (a batch worker has less than 1)."""
+    def estimate(self, work: Workload, share: float = 1.0, fixed: float = FIXED_SECONDS) -> Estimate:
+        """The wall time for `work` on `share` of this machine's cores (a batch worker has less than 1);
+        `fixed`: the seconds of loading models on top (a batch's workers load them once, not per file)."""
         left = {s: v for s, v in work.sources.items() if v > 0}
         if not left:
             return Estimate(0.0, 0.0, sorted(work.sources), self.measured)
         stages = {s: self.of(s) * v for s, v in left.items()}
         stages["embed"] = self.of("embed") * work.video.duration
         parts = sum(stages.values()) + self.of("decode") * max(left.values())
-        seconds = (self.of("wall") * parts + FIXED_SECONDS) / max(share, 1e-3)
+        seconds = (self.of("wall") * parts + fixed) / max(share, 1e-3)
         return Estimate(seconds, max(left.values()), list(left), self.measured, stages)
 
     def learn(self, report: IndexReport, share: float = 1.0) -> None:
         """Move the rates towards what an index run measured (a run served from the cache teaches nothing).
         "wall" is how the run's wall time compares with the sum of its parts (under 1 where sound and
-        pictures overlap)."""
+        pictures overlap).
+        Each source's first chunk in a process (report.warmup: its model loading, which FIXED_SECONDS counts
+        once per file) is left out, with the video it read: counted per second of video, a load made a short
+        video's rates several times too slow."""
         if not report.chunks or not report.chunks_run:
             return
         read = report.video.duration * report.chunks_run / report.chunks  # seconds of video the models read
         if read <= 0:
             return
         measured: dict[str, float] = {}
+        spent: dict[str, float] = {}  # seconds of steady work, per rate
         for key, seconds in report.seconds.items():
-            if key != "total":
-                name = "decode" if key == "audio" else key
-                measured[name] = measured.get(name, 0.0) + seconds * share / read
-        parts = sum(measured.values())
-        if parts > 0 and report.seconds.get("total"):
-            measured["wall"] = report.seconds["total"] * share / read / parts
+            if key == "total":
+                continue
+            name = "decode" if key == "audio" else key
+            steady = read - report.warmup_video.get(key, 0.0)  # the video it read with its model loaded
+            if steady <= 0:
+                continue  # all of its work was its first chunk: it says nothing about the rate
+            measured[name] = measured.get(name, 0.0) + seconds * share / steady
+            spent[name] = spent.get(name, 0.0) + seconds
+        parts = sum(spent.values())
+        if parts > 0 and report.seconds.get("total"):  # the wall time of the same steady work
+            measured["wall"] = max(0.0, report.seconds["total"] - sum(report.warmup.values())) / parts
         for name, rate in measured.items():
             self._move(name, rate, read)
 
