@@ -74,7 +74,8 @@ def test_transcript_formats_from_the_cli(harbor) -> None:
 @pytest.mark.parametrize(("args", "message"), [
     (["--format", "docx"], "vidseek: unknown export format 'docx' (one of srt, vtt, txt, json, md)"),
     (["--source", "ocr"], "vidseek: harbor.mp4 has no ocr evidence to export (it has: subtitle)"),
-    (["--source", "smell"], "vidseek: unknown source(s) smell; choose from subtitle, speech, ocr, objects, tags, caption"),
+    (["--source", "smell"],
+     "vidseek: unknown source(s) smell; choose from subtitle, speech, ocr, objects, tags, caption"),
 ])
 def test_export_errors_are_one_line(harbor, args, message) -> None:
     video, library = harbor
