@@ -887,7 +887,8 @@ def mcp_server(
     token: Annotated[str | None, typer.Option(
         envvar="VIDSEEK_TOKEN", help="--http: token clients must send (X-Vidseek-Token header or Bearer).")] = None,
     root: Annotated[list[Path] | None, typer.Option(
-        help="A folder whose files may be indexed (repeat for several; default: the current folder).")] = None,
+        help="A folder whose files may be indexed or named by a tool's video argument; nothing outside is "
+             "opened (repeat for several; default: the current folder).")] = None,
     no_llm: Annotated[bool, typer.Option("--no-llm", help="Answer extractively, without an LLM.")] = False,
     max_sessions: Annotated[int, typer.Option(
         help="--http: live client sessions at most; one more is refused (503) until one ends or expires.")] = 32,

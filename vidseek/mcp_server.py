@@ -53,8 +53,8 @@ INSTRUCTIONS = f"""vidseek answers questions about videos that were indexed into
 cites the moments it used. A moment is: video (an id), path (the file), start and end (seconds from the
 start of the video), at (the same start as HH:MM:SS), source and text, plus link (a file URL with #t=start,end
 that a player can open at that moment). Sources: speech (transcribed audio), ocr (text on screen), objects
-(people and faces seen), tags (what the picture shows), caption (a description of the picture), subtitle
-(the video's subtitles).
+(what a detector counted in the picture), tags (what the picture shows), caption (a description of the
+picture), subtitle (the video's subtitles).
 Start with list_videos; use search_evidence to find moments, read_window to read everything around a time,
 ask for an answer with citations. Search returns evidence from the video itself; model-written chapter
 summaries (sources chapter and synopsis, made by `vidseek summary`) come back only when asked for by source.
