@@ -5,27 +5,4 @@
 # (e.g. `--k 16 --circular`). Needs the voices of docs/eval.md (Piper, festival HTS, flite, Kokoro, a real recording:
 # bash benchmarks/fetch_voices.sh) and darknet's sample photos (/usr/share/darknet/data).
 # Leaves benchmarks/film/out-SEED/{film.mp4,questions.json,subtitles/,library/,report-*.json} and prints the tables.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-seed=0
-llms=()
-extra=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --seed) seed="$2"; shift 2 ;;
-    --llm) llms+=("$2"); shift 2 ;;
-    *) extra+=("$1"); shift ;;
-  esac
-done
-out="benchmarks/film/out-$seed"
-py=.venv/bin/python
-$py -m benchmarks.film.generate --seed "$seed" --out "$out"  # the same bytes for a seed: the index is reused
-export VIDSEEK_LIBRARY="$out/library"
-/usr/bin/time -f "index: %e s, peak %M KB" .venv/bin/vidseek index "$out/film.mp4"
-echo "== extractive"
-.venv/bin/vidseek eval "$out/questions.json" --no-llm --out "$out/report-extractive.json" ${extra[@]+"${extra[@]}"}
-for llm in ${llms[@]+"${llms[@]}"}; do
-  echo "== $llm"
-  name="$(printf '%s' "$(basename "$llm")" | tr -c 'A-Za-z0-9._-' '_')"
-  .venv/bin/vidseek eval "$out/questions.json" --llm "$llm" --out "$out/report-$name.json" ${extra[@]+"${extra[@]}"}
-done
+exec bash "$(dirname "$0")/../run_set.sh" film "$@"

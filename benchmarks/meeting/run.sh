@@ -4,27 +4,4 @@
 # Each `--llm NAME` is one more eval with `vidseek eval --llm NAME`; any other argument goes to every eval
 # (e.g. `--k 16 --circular`). Needs the speech engines of docs/eval.md (flite, festival + HTS voice, espeak-ng, Piper).
 # Leaves benchmarks/meeting/out-SEED/{meeting.mp4,questions.json,library/,report-*.json} and prints the tables.
-set -euo pipefail
-cd "$(dirname "$0")/../.."
-seed=0
-llms=()
-extra=()
-while [ $# -gt 0 ]; do
-  case "$1" in
-    --seed) seed="$2"; shift 2 ;;
-    --llm) llms+=("$2"); shift 2 ;;
-    *) extra+=("$1"); shift ;;
-  esac
-done
-out="benchmarks/meeting/out-$seed"
-py=.venv/bin/python
-$py -m benchmarks.meeting.generate --seed "$seed" --out "$out"  # the same bytes for a seed: the index is reused
-export VIDSEEK_LIBRARY="$out/library"
-/usr/bin/time -f "index: %e s, peak %M KB" .venv/bin/vidseek index "$out/meeting.mp4"
-echo "== extractive"
-.venv/bin/vidseek eval "$out/questions.json" --no-llm --out "$out/report-extractive.json" ${extra[@]+"${extra[@]}"}
-for llm in ${llms[@]+"${llms[@]}"}; do
-  echo "== $llm"
-  name="$(printf '%s' "$(basename "$llm")" | tr -c 'A-Za-z0-9._-' '_')"
-  .venv/bin/vidseek eval "$out/questions.json" --llm "$llm" --out "$out/report-$name.json" ${extra[@]+"${extra[@]}"}
-done
+exec bash "$(dirname "$0")/../run_set.sh" meeting "$@"
