@@ -29,6 +29,7 @@ import numpy as np
 
 from vidseek.pipeline.extractive import SENTENCES, supported_share, trim_to_supported
 from vidseek.pipeline.prompting import estimate_tokens, line, prompt, quote
+from vidseek.pipeline.untrusted import is_untrusted
 from vidseek.store.base import evidence_id
 from vidseek.store.embeddings import Embedder
 from vidseek.text import normalise_text
@@ -240,15 +241,16 @@ def keep_supported(chapter: Chapter, items: Sequence[Evidence]) -> list[str]:
     quotes the chapter's representative lines instead, and an unsupported title gives way to the first of
     them. Returns what was left out. Nothing a model wrote reaches search unchecked (derived rows)."""
     sources = [e.text for e in items]
+    quotable = [e.text for e in chapter.lines if not is_untrusted(e)]  # a line that instructs the model is no summary
     dropped = []
     summary = trim_to_supported(chapter.summary, sources)
     if summary != chapter.summary:
         kept = set(SENTENCES.split(summary))
         dropped += [s for s in SENTENCES.split(chapter.summary) if s not in kept]
-        chapter.summary = summary or " / ".join(e.text for e in chapter.lines)[:400]
+        chapter.summary = summary or " / ".join(quotable)[:400]
     if chapter.title and not trim_to_supported(chapter.title, sources):
         dropped.append(chapter.title)
-        chapter.title = chapter.lines[0].text[:60] if chapter.lines else ""
+        chapter.title = quotable[0][:60] if quotable else ""
     return dropped
 
 
