@@ -277,3 +277,35 @@ def test_the_summary_table_keeps_each_row_on_one_line_in_a_pipe() -> None:
     lines = piped.file.getvalue().splitlines()
     assert any("dashwood-and-the-house-of-many-secrets.mp4" in line and note in line for line in lines)
     assert "\x1b" not in piped.file.getvalue()
+
+
+def test_the_overall_progress_never_steps_back_and_an_all_done_batch_says_so(monkeypatch) -> None:
+    """A worker's partial seconds leave when its file ends, before the file's result counts them: the shown
+    share must not drop then (a newcomer saw 0.03/0.03 h, then 0.01/0.03 h). With every file done before,
+    the line says so instead of "0% (0/3 videos, 0.00/0.00 h of video)"."""
+    import io
+    import re
+
+    from rich.console import Console
+
+    from vidseek import batch_view
+    from vidseek.batch_view import BatchProgress
+    from vidseek.pipeline.batch import Planned, VideoResult, WorkerEvent
+
+    monkeypatch.setattr(batch_view, "PLAIN_EVERY", 0.0)  # a plain line at every change
+    out = io.StringIO()
+    planned = [Planned("/v/a.mp4", 60.0), Planned("/v/b.mp4", 60.0)]
+    with BatchProgress(Console(file=out, force_terminal=False), planned) as bar:
+        for path in ("/v/a.mp4", "/v/b.mp4"):
+            bar.event(WorkerEvent("w1", "start", path))
+            bar.event(WorkerEvent("w1", "progress", path, 9, 10, "ocr"))
+            bar.event(WorkerEvent("w1", "done", path))
+            bar.result(VideoResult(path, "indexed", duration=60.0))
+    shares = [float(m) for m in re.findall(r"batch: (\d+)%", out.getvalue())]
+    assert shares == sorted(shares) and shares[-1] == 100, out.getvalue()
+
+    out = io.StringIO()
+    done = [Planned(f"/v/{n}.mp4", 60.0, result=VideoResult(f"/v/{n}.mp4", "done before")) for n in "xyz"]
+    with BatchProgress(Console(file=out, force_terminal=False), done):
+        pass
+    assert "nothing to do: 3 videos done before" in out.getvalue() and "batch: 0%" not in out.getvalue()

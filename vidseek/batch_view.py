@@ -25,9 +25,12 @@ class BatchProgress:
     def __init__(self, console: Console, planned: list[Planned]):
         self.durations = {p.path: p.duration for p in planned}
         self.videos_total = len(planned)
-        self.seconds_total = sum(p.duration for p in planned if p.result is None) or 1.0
+        pending = sum(p.duration for p in planned if p.result is None)
+        self.nothing_to_do = not any(p.result is None for p in planned)
+        self.seconds_total = pending or 1.0
         self.videos_done = 0
         self.seconds_done = 0.0
+        self.shown_done = 0.0  # never less than before: a file's partial seconds leave before its result counts
         self.partial: dict[str, float] = {}  # worker -> seconds of its current file done
         self.lock = threading.Lock()
         self.console = console
@@ -49,9 +52,14 @@ class BatchProgress:
         self.bars.__exit__(None, None, None)
 
     def _refresh(self) -> None:
-        done = self.seconds_done + sum(self.partial.values())
-        info = (f"{self.videos_done}/{self.videos_total} videos, "
-                f"{done / 3600:.2f}/{self.seconds_total / 3600:.2f} h of video")
+        if self.nothing_to_do:  # every file was done before: no share of zero hours to show
+            done = self.seconds_total
+            info = f"nothing to do: {self.videos_total} videos done before"
+        else:
+            done = self.shown_done = min(max(self.shown_done, self.seconds_done + sum(self.partial.values())),
+                                         self.seconds_total)
+            info = (f"{self.videos_done}/{self.videos_total} videos, "
+                    f"{done / 3600:.2f}/{self.seconds_total / 3600:.2f} h of video")
         self.bars.update(self.overall, completed=min(done, self.seconds_total), info=info)
         if not self.console.is_terminal:  # a pipe or a log: a plain line now and then, no bars
             self._plain(min(1.0, done / self.seconds_total), info)
