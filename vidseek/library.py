@@ -26,6 +26,7 @@ from vidseek.pipeline.answer import LETTERS, Reasoner, ReasonerSettings, check_c
 from vidseek.pipeline.cache import EvidenceCache, VideoRecord
 from vidseek.pipeline.chapters import SummaryCache, VideoSummary, build_summary, summary_key
 from vidseek.pipeline.index import Indexer, IndexOptions, IndexReport, Progress
+from vidseek.pipeline.prompting import without_letters
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
 from vidseek.pipeline.scenes import Scene, merged, scenes, shots
 from vidseek.quiet import hush_model_noise
@@ -437,6 +438,7 @@ class Library:
             raise BadRequest("the question is empty")
         if not choices:
             question, choices = split_choices(question)
+        choices = without_letters(choices)
         if len(choices) > len(LETTERS):
             raise BadRequest(f"at most {len(LETTERS)} options ({LETTERS[0]}–{LETTERS[-1]}); got {len(choices)}")
         blank = [LETTERS[i] for i, c in enumerate(choices) if not c.strip()]

@@ -99,6 +99,16 @@ def split_choices(question: str) -> tuple[str, list[str]]:
     return stem, options
 
 
+def without_letters(choices: Sequence[str]) -> list[str]:
+    """Options given already lettered in order ("A) Ferry", "B. Train") without their letters, which the
+    answer adds again ("A) A) Ferry"); options not all lettered in order are kept as they are."""
+    marks = [re.match(rf"\s*\(?{LETTERS[i]}[).:]\s+(?=\S)", c) if i < len(LETTERS) else None
+             for i, c in enumerate(choices)]
+    if len(choices) < 2 or not all(marks):
+        return list(choices)
+    return [c[m.end():] for c, m in zip(choices, marks)]
+
+
 def option_span(option: str) -> tuple[float, float] | None:
     times = [int(h or 0) * 3600 + int(m) * 60 + int(s) for h, m, s in _TIME.findall(option)]
     if not times:
