@@ -169,6 +169,14 @@ def test_a_failing_llm_falls_back_to_extractive_with_a_note(needle_library) -> N
     assert reasoner.llm is not None  # still there for the next question
 
 
+def test_a_long_failure_is_cut_at_a_word_with_an_ellipsis() -> None:
+    from vidseek.text import clipped
+
+    long = "the endpoint failed (its reply is longer than 229,376 bytes: does it ignore max_tokens?)"
+    assert clipped(long, 200) == long
+    assert clipped(long, 80) == "the endpoint failed (its reply is longer than 229,376 bytes: does it ignore…"
+
+
 def test_an_llm_that_finds_no_answer_says_the_video_does_not_say(needle_library) -> None:
     llm = FakeListChatModel(responses=["The evidence does not say who chaired the meeting."])
     answer = Reasoner(needle_library.embedder, llm).answer("Who chaired the meeting?", needle_library.search("meeting"))

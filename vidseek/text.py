@@ -77,6 +77,14 @@ def json_line(data: Any) -> str:
     return _UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", text)
 
 
+def clipped(text: str, limit: int) -> str:
+    """At most `limit` characters, cut at a word's end with "…" when cut, so a note never ends mid-word."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit].rsplit(" ", 1)[0] if " " in text[:limit] else text[:limit]
+    return cut.rstrip(" ,;:(") + "…"
+
+
 def plural(n: int, word: str, words: str | None = None) -> str:
     """'1 turn', '3 turns'."""
     return f"{n} {word if n == 1 else (words or word + 's')}"

@@ -38,6 +38,7 @@ from vidseek.pipeline.prompting import (
 )
 from vidseek.pipeline.retrieve import Hit
 from vidseek.store.embeddings import Embedder
+from vidseek.text import clipped
 from vidseek.types import Answer, Evidence
 
 if TYPE_CHECKING:  # langchain-core is imported where an LLM is used: an extractive answer needs none of it
@@ -107,7 +108,8 @@ class Reasoner:
                 raise
             result.mode, result.citations, result.details = "extractive", [], {}
             self._reason(result, question, hits, choices, None, None)
-            result.notes.append(f"the LLM failed ({type(exc).__name__}: {str(exc)[:120]}); answered extractively")
+            result.notes.append(f"the LLM failed ({type(exc).__name__}: {clipped(str(exc), 200)}); answered "
+                                "extractively")
         result.citations = [replace(c, path=(paths or {}).get(c.fingerprint, "")) for c in result.citations]
         result.timings["answer"] = time.perf_counter() - started
         return result
