@@ -122,6 +122,17 @@ def test_a_prefix_shorter_than_the_shown_id_is_refused_by_the_cli_the_server_and
     assert library.find(fingerprint).video.fingerprint == fingerprint  # the whole id always
 
 
+def test_mcp_takes_an_id_in_either_case_and_refuses_an_empty_video(twins) -> None:
+    """The CLI and the HTTP API take an upper-case id; MCP read it as a path under the root. An empty video
+    was a path too (the root itself): a one-line refusal instead."""
+    _, library = twins
+    shown = library.ids()[library.videos()[0].video.fingerprint]
+    upper, empty = _mcp(library, [("read_window", {"video": shown.upper(), "start": 0, "end": 60}),
+                                  ("read_window", {"video": " ", "start": 0, "end": 4})])
+    assert not upper.isError and json.loads(upper.content[0].text)["moments"]
+    assert empty.isError and "video is empty" in empty.content[0].text
+
+
 def _legacy_copy(library: Library, folder: Path) -> Library:
     """The library as vidseek before ids wrote it: the second entry of the same bytes named after the content's
     first 16 digits (content[:16] + a hash of the path), its record, own evidence and store rows so named."""

@@ -211,7 +211,11 @@ def create_server(options: McpOptions) -> FastMCP:
         """The `video` argument as the library may look it up: an id as given (hex digits: the library reads
         no file for it), a path only once it lies inside the roots (vidseek.paths), so nothing outside a
         root is stat'ed, opened or hashed, and outside is one line whether or not the file exists."""
-        return video if looks_like_id(video) else str(config.folders.inside(video))
+        if not video.strip():
+            raise BadRequest("video is empty: give an id from list_videos or a file's path")
+        if looks_like_id(video.lower()):  # the CLI and the HTTP API take an id in either case
+            return video.lower()
+        return str(config.folders.inside(video))
 
     def paths_of(fingerprints: set[str]) -> dict[str, str]:
         return {v.fingerprint: v.path for v in lib.store.list_videos(sorted(fingerprints))} if fingerprints else {}
