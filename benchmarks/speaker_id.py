@@ -1,7 +1,7 @@
 """Speaker identification on real voices (issue 31): enrol a speaker from one video, name them in others.
 
     python -m benchmarks.speaker_id [--cache /tmp/vidseek-spid] [--media DIR] [--mode real|simulated]
-                                    [--seed 0] [--snr 15] [--rounds 30] [--passes 2]
+                                    [--seed 0] [--snr 15] [--rounds 30] [--passes 2] [--centre]
 
 Voices are real recordings installed from the registries into `--cache` (never committed): the tortoise-tts
 3.0.0 sdist's voice clips (27 people; `pat` and `pat2` are taken as one person, since both folders are the
@@ -61,7 +61,7 @@ MAX_CLIP_S = 16.0
 LEVEL_RMS = 0.08
 PAUSE_S = (0.4, 1.5)
 PRECISION_AIM, FALSE_AIM = 0.97, 0.02  # what the tuning half must show (the issue's bars: 0.95 and 3%)
-GRID = np.round(np.arange(0.50, 0.995, 0.005), 3)
+GRID = np.round(np.arange(0.0, 0.995, 0.005), 3)
 
 
 # ---- voices ------------------------------------------------------------------------------------------------
@@ -276,6 +276,11 @@ def pieces_real(indexer, cache, path: Path) -> tuple[list[Evidence], float]:
     tick = time.perf_counter()
     report = indexer.index(path)
     seconds = time.perf_counter() - tick if report.chunks_run else 0.0
+    timing = path.with_suffix(".index.json")  # kept so a rerun on the cached library still knows the cost
+    if seconds:
+        timing.write_text(json.dumps({"seconds": seconds}))
+    elif timing.exists():
+        seconds = float(json.loads(timing.read_text())["seconds"])
     record = cache.record(report.video.fingerprint)
     folder = report.video.fingerprint if "speech" in record.owned else record.video.content_id
     return cache.load(folder, record.sources["speech"]), seconds
@@ -395,6 +400,7 @@ class Tally:
     right: int = 0
     strangers: int = 0
     misnamed: int = 0
+    merged: int = 0  # of `misnamed`: the stranger's label is mostly someone else (diarization joined them)
 
     def add(self, other: Tally) -> None:
         for k in vars(self):
@@ -428,6 +434,7 @@ def tally(scenes: list[Scene], prints: dict[str, np.ndarray], threshold: float) 
             else:
                 out.strangers += 1
                 out.misnamed += label in named
+                out.merged += label in named and s.majority.get(label) != who
     return out
 
 
@@ -511,6 +518,12 @@ def run(args: argparse.Namespace) -> dict:
         print(f"[{n + 1}/{len(videos)}] {video.name}: {len(items)} pieces, {len(s.voices)} speakers "
               f"({len({t.speaker for t in video.turns})} true), index {index_s:.1f} s", file=sys.stderr, flush=True)
 
+    if args.centre:  # tried: every vector less the tuning half's mean voice (vidseek does not do this)
+        mean = np.mean([v for s in scenes["tuning"] for v in s.voices.values()], axis=0)
+        unit = lambda v: (v - mean) / max(float(np.linalg.norm(v - mean)), 1e-9)  # noqa: E731
+        for s in scenes["tuning"] + scenes["heldout"]:
+            s.voices = {label: unit(v) for label, v in s.voices.items()}
+        prints = defaultdict(dict, {h: {w: unit(p) for w, p in ps.items()} for h, ps in prints.items()})
     enrolled = {half: rounds(halves[half], args.rounds, args.seed + i) for i, half in enumerate(halves)}
     curves = {half: sweep(scenes[half], prints[half], enrolled[half]) for half in halves}
     threshold = choose(curves["tuning"])
@@ -526,7 +539,8 @@ def run(args: argparse.Namespace) -> dict:
     index_s = sum(s.index_s for s in timed) * len(every) / max(1, len(timed))
     impostors = _closest_strangers(scenes, prints)
     return {
-        "mode": args.mode, "seed": args.seed, "snr_db": args.snr, "rounds": args.rounds, "threshold": threshold,
+        "mode": args.mode, "centre": args.centre, "seed": args.seed, "snr_db": args.snr, "rounds": args.rounds,
+        "threshold": threshold,
         "speakers": {half: len(halves[half]) for half in halves}, "never_enrolled": [c.speaker for c in visitors],
         "halves": halves,
         "clips": sum(len(c) for c in speakers.values()) + len(visitors),
@@ -536,8 +550,8 @@ def run(args: argparse.Namespace) -> dict:
         "prints": {half: len(prints[half]) for half in halves},
         "enrol_label_clean": f"{sum(enrol_clean)}/{len(enrol_clean)}",
         **result,
-        "curve_tuning": {f"{t:.3f}": _figures(c) for t, c in curves["tuning"].items() if t >= 0.6},
-        "curve_heldout": {f"{t:.3f}": _figures(c) for t, c in curves["heldout"].items() if t >= 0.6},
+        "curve_tuning": {f"{t:.2f}": _figures(c) for t, c in curves["tuning"].items() if round(t * 200) % 4 == 0},
+        "curve_heldout": {f"{t:.2f}": _figures(c) for t, c in curves["heldout"].items() if round(t * 200) % 4 == 0},
         "match_seconds_per_pass": round(match_s, 4), "index_seconds": round(index_s, 1),
         "match_share_of_index": round(match_s / index_s, 5) if index_s else None,
         "closest_strangers": impostors,
@@ -546,7 +560,8 @@ def run(args: argparse.Namespace) -> dict:
 
 def _figures(t: Tally) -> dict:
     return {"precision": round(t.precision, 4), "recall": round(t.recall, 4), "false_names": round(t.false_names, 4),
-            "names_given": t.given, "enrolled_appearances": t.positives, "unenrolled_appearances": t.strangers}
+            "unenrolled_named_in_merged_label": t.merged, "names_given": t.given,
+            "enrolled_appearances": t.positives, "unenrolled_appearances": t.strangers}
 
 
 def _closest_strangers(scenes: dict[str, list[Scene]], prints: dict[str, dict[str, np.ndarray]]) -> list:
@@ -574,6 +589,8 @@ def main() -> None:
     parser.add_argument("--snr", type=float, default=15.0, help="speech over the noise/music bed, dB")
     parser.add_argument("--rounds", type=int, default=30)
     parser.add_argument("--passes", type=int, default=2, help="conversations each test clip is in")
+    parser.add_argument("--centre", action="store_true",
+                        help="tried, not vidseek's rule: take the tuning half's mean voice off every vector first")
     parser.add_argument("--out", type=Path, help="write the JSON result here too")
     args = parser.parse_args()
     result = run(args)
