@@ -35,6 +35,8 @@ VOICE = "voice"  # meta keys of a stored piece (removed when speakers are assign
 VOICE_THRESHOLD = "voice_threshold"
 SEGMENT = "segment"
 SPEAKER = "speaker"  # meta key of the label on speech evidence
+VOICE_LABEL = "voice_label"  # meta keys on speech whose speaker was recognised by an enrolled voice (voiceprints.py):
+VOICE_SIMILARITY = "voice_similarity"  # SPEAKER then holds the name, these the video's own label and how alike
 LABEL = re.compile(r"S[1-9][0-9]*")
 
 
@@ -120,21 +122,12 @@ def assign(items: Sequence[Evidence]) -> list[Evidence]:
     first appearance, pieces of one Whisper segment with the same speaker joined again, and the label put
     before the text ("S2: we release on March fourteenth") and into meta. Evidence without a voice vector
     (indexed with --no-speakers, or by an older version) is passed through unchanged."""
-    pieces = [e for e in items if isinstance(e.meta.get(VOICE), str)]
-    if not pieces:
+    labelled = labelled_pieces(items)
+    if not labelled:
         return list(items)
     rest = [e for e in items if not isinstance(e.meta.get(VOICE), str)]
-    pieces.sort(key=lambda e: (e.start, e.end))
-    vectors = np.stack([unpack(e.meta[VOICE]) for e in pieces])
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-    threshold = float(pieces[0].meta.get(VOICE_THRESHOLD, THRESHOLD))
-    groups = cluster(vectors, [e.end - e.start for e in pieces], threshold)
-    order: dict[int, str] = {}
-    for g in groups:
-        order.setdefault(g, f"S{len(order) + 1}")
     joined: list[Evidence] = []
-    for item, g in zip(pieces, groups):
-        label = order[g]
+    for item, label, _ in labelled:
         meta = {k: v for k, v in item.meta.items() if k not in (VOICE, VOICE_THRESHOLD)}
         meta[SPEAKER] = label
         prev = joined[-1] if joined else None
@@ -143,9 +136,26 @@ def assign(items: Sequence[Evidence]) -> list[Evidence]:
             joined[-1] = replace(prev, end=max(prev.end, item.end), text=f"{prev.text} {item.text}")
             continue
         joined.append(replace(item, meta=meta, text=item.text))
-    labelled = [replace(e, text=f"{e.meta[SPEAKER]}: {e.text}",
-                        meta={k: v for k, v in e.meta.items() if k != SEGMENT}) for e in joined]
-    return sorted(rest + labelled, key=lambda e: (e.start, e.end))
+    said = [replace(e, text=f"{e.meta[SPEAKER]}: {e.text}",
+                    meta={k: v for k, v in e.meta.items() if k != SEGMENT}) for e in joined]
+    return sorted(rest + said, key=lambda e: (e.start, e.end))
+
+
+def labelled_pieces(items: Sequence[Evidence]) -> list[tuple[Evidence, str, np.ndarray]]:
+    """The stored pieces that carry a voice vector, in time order, each with its speaker label (S1, S2 … by
+    first appearance) and its unit voice vector: the one grouping `assign` labels by, and that voice prints
+    (vidseek/voiceprints.py) are made and matched from, so both always agree on who S2 is."""
+    pieces = sorted((e for e in items if isinstance(e.meta.get(VOICE), str)), key=lambda e: (e.start, e.end))
+    if not pieces:
+        return []
+    vectors = np.stack([unpack(e.meta[VOICE]) for e in pieces])
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    threshold = float(pieces[0].meta.get(VOICE_THRESHOLD, THRESHOLD))
+    groups = cluster(vectors, [e.end - e.start for e in pieces], threshold)
+    order: dict[int, str] = {}
+    for g in groups:
+        order.setdefault(g, f"S{len(order) + 1}")
+    return [(item, order[g], vector) for item, g, vector in zip(pieces, groups, vectors)]
 
 
 def speaker_of(item: Evidence) -> str:
@@ -237,6 +247,7 @@ class Speaker:
     last: Evidence
     name: str = ""
     named_at: Evidence | None = None
+    similarity: float | None = None  # set when the name is an enrolled voice recognised here (voiceprints.py)
 
 
 def speakers(items: Sequence[Evidence]) -> list[Speaker]:
@@ -260,6 +271,8 @@ def resolve(wanted: str, items: Sequence[Evidence]) -> str:
     key = wanted.strip().lower()
     for item in items:
         if speaker_of(item).lower() == key:
+            return speaker_of(item)
+        if str(item.meta.get(VOICE_LABEL, "")).lower() == key:  # S2 of a speaker recognised by name
             return speaker_of(item)
     for naming in names(items).values():
         if naming.name.lower() == key:
