@@ -281,7 +281,7 @@ class Library:
 
     def evidence(self, path_or_id: str | os.PathLike[str], sources: set[str] | None = None) -> list[Evidence]:
         """Every piece of evidence of one video in time order (speakers recognised by an enrolled voice named)."""
-        return self._named(self.cache.evidence(self.find(path_or_id).video.fingerprint, sources))
+        return self.named(self.cache.evidence(self.find(path_or_id).video.fingerprint, sources))
 
     def export(self, path_or_id: str | os.PathLike[str], fmt: str = "srt", sources: Sequence[str] | None = None) -> str:
         """A video's evidence as subtitles or a transcript: srt, vtt, txt, json or md (vidseek.export), from
@@ -292,7 +292,7 @@ class Library:
         check_format(fmt)
         record = self.find(path_or_id)
         video = record.video
-        items = self._named(self.cache.evidence(video.fingerprint))
+        items = self.named(self.cache.evidence(video.fingerprint))
         shown = self.ids().get(video.fingerprint, video.fingerprint)
         return render(transcript(shown, video.path, video.duration, items, sources), fmt)
 
@@ -388,7 +388,7 @@ class Library:
             hits = self._named_hits(retriever.ranked(query, k, videos, sources, span, derived))
         if context:
             for hit, nearby in zip(hits, retriever.around(hits, float(context), sources, span)):
-                hit.context = self._named([e for _, e in nearby])
+                hit.context = self.named([e for _, e in nearby])
         return hits
 
     def speakers(self, path_or_id: str | os.PathLike[str]) -> list[Speaker]:
@@ -404,7 +404,7 @@ class Library:
         S2 of another; a name is an enrolled voice recognised there, or one that video gives)."""
         wanted: dict[str, str] = {}
         for fp in sorted({h.evidence.fingerprint for h in hits}):
-            local = self._named(self.cache.evidence(fp)) if self.cache.record(fp) else [h.evidence for h in hits]
+            local = self.named(self.cache.evidence(fp)) if self.cache.record(fp) else [h.evidence for h in hits]
             wanted[fp] = resolve_speaker(speaker, local) or speaker.strip()
         return [h for h in hits if speaker_of(h.evidence) == wanted[h.evidence.fingerprint]]
 
@@ -426,7 +426,7 @@ class Library:
             self._recognised[key] = recognise(voices(raw), book.prints())
         return self._recognised[key]
 
-    def _named(self, items: list[Evidence]) -> list[Evidence]:
+    def named(self, items: list[Evidence]) -> list[Evidence]:
         """Speech whose speaker is a recognised enrolled voice, with the name in place of S2 (in the text and
         meta; the video's label and the similarity stay in meta). Named only when read: the store keeps S2."""
         tables: dict[str, dict[str, Recognised]] = {}
@@ -445,11 +445,11 @@ class Library:
         return out
 
     def _named_hits(self, hits: list[Hit]) -> list[Hit]:
-        named = self._named([h.evidence for h in hits])
+        named = self.named([h.evidence for h in hits])
         for hit, item in zip(hits, named):
             hit.evidence = item
             if hit.context:
-                hit.context = self._named(hit.context)
+                hit.context = self.named(hit.context)
         return hits
 
     def name_speaker(self, path_or_id: str | os.PathLike[str], who: str, name: str | None = None) -> VoicePrint:
