@@ -1,9 +1,10 @@
-"""Who speaks when: speech turns cut at word gaps, grouped by voice into S1, S2 … over a whole video.
+"""Who speaks when: speech turns cut at word gaps and sentence ends, grouped by voice into S1, S2 … over a video.
 
-The speech extractor cuts each Whisper segment where the words pause (two people rarely share a segment
-without a pause between them), embeds each piece's audio (vidseek/voice.py) and stores the vector with the
-piece. Grouping happens when the video's speech evidence is read (`assign`): it needs every chunk's pieces
-together, it is cheap (no model runs), and so labels are the same whichever chunks were indexed when.
+The speech extractor cuts each Whisper segment where the words pause and where a sentence ends (people
+answering each other quickly change over in short pauses, nearly always between sentences), embeds each
+piece's audio (vidseek/voice.py) and stores the vector with the piece. Grouping happens when the video's
+speech evidence is read (`assign`): it needs every chunk's pieces together, it is cheap (no model runs), and
+so labels are the same whichever chunks were indexed when.
 
 Grouping is average-linkage clustering on cosine distance, cut at a distance threshold, so the number of
 speakers comes out of the voices rather than being given. Pieces too short to carry a voice reliably are
@@ -29,7 +30,8 @@ from vidseek.types import Evidence
 
 THRESHOLD = 0.2  # cosine distance at which two groups of pieces stop being one voice (tuned on benchmarks/speakers.py)
 GAP_S = 0.4  # a pause between words this long may be a change of speaker: the segment is cut there
-MIN_VOICE_S = 1.5  # pieces shorter than this join the nearest speaker instead of founding one
+MIN_VOICE_S = 1.0  # pieces shorter than this join the nearest speaker instead of founding one (chosen on the
+#                   pyannote phone call: its second voice speaks in sentences of 1.2-1.5 s, so at 1.5 s it was no one)
 MIN_SPEAKER_S = 4.0  # a group with less speech than this in all is merged into its nearest neighbour
 VOICE = "voice"  # meta keys of a stored piece (removed when speakers are assigned)
 VOICE_THRESHOLD = "voice_threshold"
@@ -38,6 +40,7 @@ SPEAKER = "speaker"  # meta key of the label on speech evidence
 VOICE_LABEL = "voice_label"  # meta keys on speech whose speaker was recognised by an enrolled voice (voiceprints.py):
 VOICE_SIMILARITY = "voice_similarity"  # SPEAKER then holds the name, these the video's own label and how alike
 LABEL = re.compile(r"S[1-9][0-9]*")
+SENTENCE_END = re.compile(r"[.?!…][\"')\]]*\s*$")  # a word that ends a sentence: a speaker may change after it
 
 
 @dataclass(frozen=True)
@@ -50,10 +53,13 @@ class Word:
 
 
 def split_at_gaps(words: Sequence[Word], gap: float = GAP_S) -> list[list[Word]]:
-    """The words in runs with no pause of `gap` seconds or more inside one."""
+    """The words in runs with no pause of `gap` seconds or more inside one and no sentence end before the
+    last word. People answering each other quickly change over in pauses shorter than `gap` (a phone call's
+    "Hello." "Oh, hello." came 0.4 s apart), and they change over at the end of a sentence far more often
+    than inside one; a run cut there that one person says on is joined again when labelled (`assign`)."""
     runs: list[list[Word]] = []
     for word in words:
-        if runs and word.start - runs[-1][-1].end < gap:
+        if runs and word.start - runs[-1][-1].end < gap and not SENTENCE_END.search(runs[-1][-1].text):
             runs[-1].append(word)
         else:
             runs.append([word])
