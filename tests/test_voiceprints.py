@@ -194,3 +194,25 @@ def test_a_voice_named_in_one_video_is_found_by_name_in_another(three_meetings) 
     assert any(c["path"] == str(third) and c["start"] <= turn.start + 1 and c["end"] >= turn.end - 1
                for c in answer["citations"]), answer  # the turn Alice said in the third meeting is cited
     assert "Alice Chen" in answer["text"] and "Bob Stone" not in answer["text"], answer["text"]
+    _names_reach_the_page_mcp_and_export(library, third)
+
+
+def _names_reach_the_page_mcp_and_export(library: Path, third: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.helpers import mcp_search
+    from vidseek.library import Library
+    from vidseek.server import ServerConfig, create_app
+
+    lib = Library(library, device="cpu")
+    shown = lib.ids()[lib.find(third).video.fingerprint]
+    app = create_app(ServerConfig(str(library), roots=[third.parent], llm=False))
+    rows = TestClient(app, base_url="http://127.0.0.1").get(f"/api/videos/{shown}/evidence").json()
+    assert {"Alice Chen", "Bob Stone"} <= {r["speaker"] for r in rows}  # the page's lanes are named
+    moments = mcp_search(lib, third.parent, {"query": "travel budget", "speaker": "Bob Stone"})["moments"]
+    assert moments and all(m["text"].startswith("Bob Stone: ") for m in moments)
+    srt = lib.export(third, "srt")
+    assert any(line.startswith("Alice Chen: ") and "half" in line for line in srt.splitlines()), srt
+    lib.voices.forget("Bob Stone")  # un-named everywhere at once, the video's own label back
+    after = Library(library, device="cpu").evidence(third)
+    assert not any("Bob Stone" in e.text for e in after) and any(e.text.startswith("S") for e in after)
