@@ -141,6 +141,15 @@ def test_names_come_only_from_what_is_said_and_keep_where() -> None:
     assert diarize.speaker_of(items[-1]) == "S2"  # a spoken "S1:" is words, not a label
 
 
+def test_a_name_said_to_someone_in_a_statement_names_nobody() -> None:
+    """The film's Marianne tells Elinor something, and the next voice is the Operator's: not Elinor's."""
+    items = [_turn(0, "S1", "He is not an ill-disposed young man, Elinor."),
+             _turn(3, "S2", "Operator, which number please."),
+             _turn(6, "S1", "Ada, the dates are tight."),
+             _turn(9, "S3", "They are.")]
+    assert diarize.names(items) == {}
+
+
 def test_clustering_counts_the_groups_it_is_given() -> None:
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((3, voice.DIM))

@@ -11,7 +11,8 @@ speakers comes out of the voices rather than being given. Pieces too short to ca
 given the nearest speaker afterwards. Labels are numbered by first appearance.
 
 Names come only from what is said: "my name is Ada" or "I'm Ada" in a speaker's own turn, or a turn that
-ends by addressing someone ("…, Ada?") followed straight away by another speaker. A name is kept with the
+ends by asking someone ("…, Ada?", "Ada, …?") followed straight away by another speaker (a statement
+ending in a name, "…, Elinor.", names nobody: whoever speaks next need not be Elinor). A name is kept with the
 evidence that gave it (`Naming.at`), and only a single capitalised word is ever taken, so text in the video
 cannot put anything else into a label.
 """
@@ -185,8 +186,9 @@ september october november december everyone everybody team guys folks hello hi 
 """.split())
 _NAME = r"([A-Z][a-z]{1,19})"
 _SELF = re.compile(rf"\b(?:[Mm]y name is|I'm|I am)\s+{_NAME}\b(?!')")
-_ADDRESS_END = re.compile(rf",\s*{_NAME}\s*[?.!]\s*$")
-_ADDRESS_START = re.compile(rf"^{_NAME}\s*,")
+# only a question addressed to someone names who answers it: "…, Elinor." said to Elinor may be followed by anyone
+_ADDRESS_END = re.compile(rf",\s*{_NAME}\s*\?\s*$")
+_ADDRESS_START = re.compile(rf"^{_NAME}\s*,.*\?\s*$")
 
 
 @dataclass(frozen=True)
