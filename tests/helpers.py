@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import re
@@ -101,3 +102,21 @@ def index_with_pictures(library: Library, video: Path, sources: list[str]) -> st
     indexer = library.indexer(sources)
     indexer.extractors.append(PicturesOnly())
     return library.add(video, indexer).video.fingerprint
+
+
+def mcp_search(library: Library, folder: Path, arguments: dict) -> dict:
+    """What the MCP tool search_evidence answers, called by an in-memory client (no process started)."""
+    from mcp.shared.memory import create_connected_server_and_client_session
+
+    from vidseek.mcp_server import McpOptions, create_server
+    from vidseek.server.security import ServerConfig
+
+    server = create_server(McpOptions(ServerConfig(roots=[folder], llm=False), library=library))
+
+    async def call() -> dict:
+        async with create_connected_server_and_client_session(server._mcp_server) as client:
+            result = await client.call_tool("search_evidence", arguments)
+            assert not result.isError, result.content[0].text
+            return json.loads(result.content[0].text)
+
+    return asyncio.run(asyncio.wait_for(call(), 120))

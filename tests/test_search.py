@@ -5,7 +5,6 @@ for, labelled as model-written when they are."""
 
 from __future__ import annotations
 
-import asyncio
 import json
 import re
 from pathlib import Path
@@ -13,7 +12,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from tests.helpers import scripted
+from tests.helpers import mcp_search, scripted
 from vidseek import synth
 from vidseek.cli import app
 from vidseek.errors import BadRequest
@@ -110,26 +109,9 @@ def test_the_langchain_retriever_returns_k_documents_best_first_with_scores(ferr
     assert all(d.metadata["derived"] is False and d.metadata["source"] == "subtitle" for d in docs)
 
 
-def _mcp_search(library: Library, folder: Path, arguments: dict) -> dict:
-    from mcp.shared.memory import create_connected_server_and_client_session
-
-    from vidseek.mcp_server import McpOptions, create_server
-    from vidseek.server.security import ServerConfig
-
-    server = create_server(McpOptions(ServerConfig(roots=[folder], llm=False), library=library))
-
-    async def call() -> dict:
-        async with create_connected_server_and_client_session(server._mcp_server) as client:
-            result = await client.call_tool("search_evidence", arguments)
-            assert not result.isError, result.content[0].text
-            return json.loads(result.content[0].text)
-
-    return asyncio.run(asyncio.wait_for(call(), 120))
-
-
 def test_mcp_search_evidence_returns_k_moments_best_first(ferry) -> None:
     video, library = ferry
-    moments = _mcp_search(library, video.parent, {"query": "ferry", "k": 3})["moments"]
+    moments = mcp_search(library, video.parent, {"query": "ferry", "k": 3})["moments"]
     assert len(moments) == 3
     assert [m["score"] for m in moments] == sorted((m["score"] for m in moments), reverse=True)
     assert all(m["derived"] is False for m in moments)
@@ -143,7 +125,7 @@ def test_model_written_rows_are_never_hits_unless_asked_for(ferry) -> None:
     assert not any(h.evidence.source in DERIVED_SOURCES or h.evidence.meta.get("derived") for h in every)
     assert not [d for d in VidseekRetriever(library=library, k=100).invoke(question)
                 if d.metadata["source"] in DERIVED_SOURCES]
-    moments = _mcp_search(library, video.parent, {"query": question, "k": 100})["moments"]
+    moments = mcp_search(library, video.parent, {"query": question, "k": 100})["moments"]
     assert len(moments) == len(LINES) and not [m for m in moments if m["source"] in DERIVED_SOURCES]
     text = runner.invoke(app, ["search", question, "--k", "100", "-L", str(library.path)]).stdout
     assert "[chapter" not in text and "[synopsis" not in text and len(text.strip().splitlines()) == len(LINES)
@@ -162,7 +144,7 @@ def test_model_written_rows_come_back_when_asked_for_labelled_as_model_written(f
     assert {h.evidence.source for h in library.search(question, sources=["chapter"])} == {"chapter"}
     docs = VidseekRetriever(library=library, k=100, include_derived=True).invoke(question)
     assert {d.metadata["source"] for d in docs if d.metadata["derived"]} == {"chapter", "synopsis"}
-    moments = _mcp_search(library, video.parent, {"query": question, "sources": ["synopsis"]})["moments"]
+    moments = mcp_search(library, video.parent, {"query": question, "sources": ["synopsis"]})["moments"]
     assert [(m["source"], m["derived"], m["text"]) for m in moments] == [("synopsis", True, SYNOPSIS)]
     shown = runner.invoke(app, ["search", question, "--source", "chapter", "-L", str(library.path)])
     assert shown.exit_code == 0 and _hits(shown.stdout)

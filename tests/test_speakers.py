@@ -141,6 +141,15 @@ def test_names_come_only_from_what_is_said_and_keep_where() -> None:
     assert diarize.speaker_of(items[-1]) == "S2"  # a spoken "S1:" is words, not a label
 
 
+def test_a_name_said_to_someone_in_a_statement_names_nobody() -> None:
+    """The film's Marianne tells Elinor something, and the next voice is the Operator's: not Elinor's."""
+    items = [_turn(0, "S1", "He is not an ill-disposed young man, Elinor."),
+             _turn(3, "S2", "Operator, which number please."),
+             _turn(6, "S1", "Ada, the dates are tight."),
+             _turn(9, "S3", "They are.")]
+    assert diarize.names(items) == {}
+
+
 def test_clustering_counts_the_groups_it_is_given() -> None:
     rng = np.random.default_rng(0)
     centres = rng.standard_normal((3, voice.DIM))
@@ -199,3 +208,24 @@ def test_subtitle_speakers_reach_the_speakers_command_search_and_the_api(tmp_pat
     fp = Library(library).find(movie).video.fingerprint
     rows = TestClient(app, base_url="http://127.0.0.1").get(f"/api/videos/{fp}/evidence").json()
     assert [r["speaker"] for r in rows] == ["Ada", "JOHN"]
+
+
+def test_a_segment_is_cut_at_sentence_ends_as_well_as_at_pauses() -> None:
+    """A phone call's quick exchange: 'Hello.' and 'Oh, hello.' 0.38 s apart, too short a pause to cut at."""
+    words = [diarize.Word(7.46, 7.90, " Hello."), diarize.Word(8.28, 8.48, " Oh,"), diarize.Word(8.48, 8.70, " hello."),
+             diarize.Word(8.90, 9.76, " I didn't know you were there?"), diarize.Word(9.98, 10.3, " Mr"),
+             diarize.Word(10.3, 10.6, " Smith"), diarize.Word(11.5, 11.9, " too")]
+    runs = [" ".join(w.text.strip() for w in run) for run in diarize.split_at_gaps(words)]
+    assert runs == ["Hello.", "Oh, hello.", "I didn't know you were there?", "Mr Smith", "too"]
+
+
+def test_a_voice_heard_only_in_short_sentences_is_still_a_speaker() -> None:
+    """The phone call's second voice spoke in sentences of 1.2-1.4 s; together they are 6 s of one voice."""
+    rng = np.random.default_rng(2)
+    centres = rng.standard_normal((2, voice.DIM))
+    vectors = np.concatenate([c + 0.15 * rng.standard_normal((5, voice.DIM)) for c in centres])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    groups = diarize.cluster(vectors, [3.0] * 5 + [1.2] * 5)
+    assert len(set(groups)) == 2 and len(set(groups[:5])) == 1 and len(set(groups[5:])) == 1
+    stray = diarize.cluster(vectors, [3.0] * 5 + [0.6] * 5)  # pieces this short only ever join a speaker
+    assert len(set(stray)) == 1

@@ -11,8 +11,10 @@ from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Annotated, Any, get_type_hints
 
+import click
 import typer
 from rich.console import Console
+from typer.core import TyperGroup
 
 from vidseek import extractors as ex
 from vidseek.errors import BAD_INPUT, BadRequest, NotIndexed, VidseekError
@@ -344,6 +346,10 @@ def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None
         _say(err, f"  {source}: skipped, {why}")
     for notice in report.notices:
         _say(err, f"  note: {notice}")
+    known = lib.recognised(report.video.fingerprint)
+    if known:  # enrolled voices heard in it (vidseek speakers name): told once, at no model cost
+        heard = (f"{label} = {r.name} ({r.similarity:.2f})" for label, r in sorted(known.items()))
+        _say(out, "  speakers: " + ", ".join(heard))
     return report
 
 
@@ -372,15 +378,36 @@ def _named(item: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
     return {"video": ids.get(fp, fp), **item}
 
 
-@app.command()
-def speakers(
+class _ShowByDefault(TyperGroup):
+    """`vidseek speakers VIDEO` stays the listing it always was: a first word that is not a subcommand is the
+    video of `speakers show` (write ./list for a video file named like a subcommand)."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if args and args[0] not in self.commands and not args[0].startswith("-"):
+            args = ["show", *args]
+        return super().parse_args(ctx, args)
+
+
+speakers_app = _Commands(
+    cls=_ShowByDefault, no_args_is_help=True,
+    help="Who speaks: a video's speakers (vidseek speakers VIDEO), and voices named once and recognised in every "
+         "video of the library (name, list, match, rename, merge, forget). Voice prints identify people: they "
+         "stay in LIBRARY/speakers/voices.json, and forget deletes them (docs/speakers.md).")
+app.add_typer(speakers_app, name="speakers")
+
+
+@speakers_app.command("show")
+def speakers_show(
     video: Annotated[str, typer.Argument(
         help="An indexed video: its file, or its id from vidseek ls when the file is gone.")],
     as_json: Annotated[bool, typer.Option("--json", help="One JSON object per speaker per line.")] = False,
     library: LibraryOption = None,
 ) -> None:
-    """Who speaks in a video: each speaker (S1, S2 … by first appearance, with a name only where the video
-    gives one, and where), talk time, turns, first and last turn."""
+    """Who speaks in a video (what `vidseek speakers VIDEO` runs).
+
+    Each speaker (S1, S2 … by first appearance) with a name where one is known: an enrolled voice recognised
+    here (with how alike, 0-1), else one the video gives (and where); talk time, turns, first and last turn.
+    """
     found = Library(library).speakers(video)
     if not found:
         _say(err, "no speakers: the video has no speech evidence with speakers (index it with speech, "
@@ -389,12 +416,126 @@ def speakers(
         if as_json:
             _say(out, json_line({"speaker": s.label, "name": s.name or None,
                                  "named_at": s.named_at.to_dict() if s.named_at else None,
+                                 "similarity": s.similarity,
                                  "talk_time": s.talk_time, "turns": s.turns,
                                  "first": s.first.to_dict(), "last": s.last.to_dict()}))
             continue
-        name = f" {s.name} (named at {s.named_at.span()})" if s.name and s.named_at else ""
+        name = f" {s.name} (named at {s.named_at.span()})" if s.name and s.named_at else \
+            f" {s.name} (enrolled voice, {s.similarity:.2f} alike)" if s.name and s.similarity is not None else ""
         _say(out, f"{s.label}{name}  talks {format_time(s.talk_time)} in {plural(s.turns, 'turn')}; "
                   f"first {s.first.span()}, last {s.last.span()}")
+
+
+@speakers_app.command("name")
+def speakers_name(
+    video: Annotated[str, typer.Argument(help="An indexed video: its file, or its id from vidseek ls.")],
+    speaker: Annotated[str, typer.Argument(
+        help="Which speaker: a label from vidseek speakers VIDEO (S2), a name the video gives, or a subtitle "
+             "speaker (its voice is the one heard while its lines show).")],
+    name: Annotated[str | None, typer.Argument(
+        help="The person's name. Left out: the name the video gives that speaker is confirmed.")] = None,
+    library: LibraryOption = None,
+) -> None:
+    """Enrol a speaker's voice under a name, to be recognised in every video.
+
+    Every video of the library where that voice is recognised then names them: in evidence, search, ask
+    --speaker, the page, MCP and export. Naming another speaker with the same name adds that voice to the print.
+    """
+    lib = Library(library)
+    made = lib.name_speaker(video, speaker, name)
+    _say(out, f"enrolled '{made.name}': {plural(len(made.samples), 'voice')}, "
+              f"{format_time(made.seconds)} of speech; recognised in {plural(_videos_with(lib, made.name), 'video')}")
+
+
+def _videos_with(lib: Library, name: str) -> int:
+    return len({r.video.fingerprint for r, _, known in lib.matches() if known.name == name})
+
+
+@speakers_app.command("list")
+def speakers_list(
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per enrolled voice per line.")] = False,
+    library: LibraryOption = None,
+) -> None:
+    """The enrolled voices.
+
+    Name, how many voices and how much speech each print holds, and where it is recognised (id:label).
+    """
+    lib = Library(library)
+    prints = lib.voices.prints()
+    if not prints:
+        _say(err, "no voices enrolled (vidseek speakers name VIDEO S2 'Alice Chen')")
+    ids = lib.ids()
+    where: dict[str, list[str]] = {}
+    for record, label, known in lib.matches():
+        shown = ids.get(record.video.fingerprint, record.video.fingerprint)
+        where.setdefault(known.name, []).append(f"{shown}:{label}")
+    for p in prints:
+        if as_json:
+            _say(out, json_line({"name": p.name, "voices": len(p.samples), "seconds": p.seconds,
+                                 "recognised": where.get(p.name, [])}))
+            continue
+        _say(out, f"{p.name}  {plural(len(p.samples), 'voice')}, {format_time(p.seconds)} of speech; "
+                  f"recognised in {plural(len(where.get(p.name, [])), 'video')}")
+
+
+@speakers_app.command("match")
+def speakers_match(
+    video: Annotated[str | None, typer.Argument(
+        help="One indexed video; left out: every video of the library.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="One JSON object per recognised speaker per line.")] = False,
+    library: LibraryOption = None,
+) -> None:
+    """Where the enrolled voices are recognised.
+
+    Video, label, name and how alike (0-1; a speaker is named from a calibrated threshold up,
+    docs/speakers.md). Recognition needs no model and nothing re-indexed: videos indexed before a voice was
+    enrolled are matched too.
+    """
+    lib = Library(library)
+    ids = lib.ids()
+    found = lib.matches(video)
+    if not found:
+        _say(err, "no enrolled voice is recognised " + ("in that video" if video else "in the library"))
+    for record, label, known in found:
+        shown = ids.get(record.video.fingerprint, record.video.fingerprint)
+        if as_json:
+            _say(out, json_line({"video": shown, "path": record.video.path, "speaker": label, "name": known.name,
+                                 "similarity": known.similarity}))
+            continue
+        _say(out, f"{shown}  {Path(record.video.path).name}  {label} = {known.name} ({known.similarity:.2f})")
+
+
+@speakers_app.command("rename")
+def speakers_rename(old: Annotated[str, typer.Argument(help="An enrolled name.")],
+                    new: Annotated[str, typer.Argument(help="The name to use instead.")],
+                    library: LibraryOption = None) -> None:
+    """Rename an enrolled voice (everywhere it is recognised)."""
+    made = Library(library).voices.rename(old, new)
+    _say(out, f"renamed to '{made.name}'")
+
+
+@speakers_app.command("merge")
+def speakers_merge(source: Annotated[str, typer.Argument(help="An enrolled name that is the same person as INTO.")],
+                   into: Annotated[str, typer.Argument(help="The enrolled name to keep.")],
+                   library: LibraryOption = None) -> None:
+    """Make two enrolled voices one person.
+
+    SOURCE's voices join INTO's print, and SOURCE is gone.
+    """
+    made = Library(library).voices.merge(source, into)
+    _say(out, f"merged into '{made.name}': {plural(len(made.samples), 'voice')}")
+
+
+@speakers_app.command("forget")
+def speakers_forget(name: Annotated[str, typer.Argument(help="An enrolled name.")],
+                    library: LibraryOption = None) -> None:
+    """Delete an enrolled voice print.
+
+    Its name and voice leave the library: the file that held them is rewritten without them, or deleted with
+    the last one. The videos' own speakers (S1, S2 …) stay.
+    """
+    gone = Library(library).voices.forget(name)
+    _say(out, f"forgot '{gone.name}' ({plural(len(gone.samples), 'voice')})")
 
 
 SHEET_TILES = 150  # a sheet joins scenes down to this many unless --max says otherwise

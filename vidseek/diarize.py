@@ -1,16 +1,18 @@
-"""Who speaks when: speech turns cut at word gaps, grouped by voice into S1, S2 … over a whole video.
+"""Who speaks when: speech turns cut at word gaps and sentence ends, grouped by voice into S1, S2 … over a video.
 
-The speech extractor cuts each Whisper segment where the words pause (two people rarely share a segment
-without a pause between them), embeds each piece's audio (vidseek/voice.py) and stores the vector with the
-piece. Grouping happens when the video's speech evidence is read (`assign`): it needs every chunk's pieces
-together, it is cheap (no model runs), and so labels are the same whichever chunks were indexed when.
+The speech extractor cuts each Whisper segment where the words pause and where a sentence ends (people
+answering each other quickly change over in short pauses, nearly always between sentences), embeds each
+piece's audio (vidseek/voice.py) and stores the vector with the piece. Grouping happens when the video's
+speech evidence is read (`assign`): it needs every chunk's pieces together, it is cheap (no model runs), and
+so labels are the same whichever chunks were indexed when.
 
 Grouping is average-linkage clustering on cosine distance, cut at a distance threshold, so the number of
 speakers comes out of the voices rather than being given. Pieces too short to carry a voice reliably are
 given the nearest speaker afterwards. Labels are numbered by first appearance.
 
 Names come only from what is said: "my name is Ada" or "I'm Ada" in a speaker's own turn, or a turn that
-ends by addressing someone ("…, Ada?") followed straight away by another speaker. A name is kept with the
+ends by asking someone ("…, Ada?", "Ada, …?") followed straight away by another speaker (a statement
+ending in a name, "…, Elinor.", names nobody: whoever speaks next need not be Elinor). A name is kept with the
 evidence that gave it (`Naming.at`), and only a single capitalised word is ever taken, so text in the video
 cannot put anything else into a label.
 """
@@ -29,13 +31,17 @@ from vidseek.types import Evidence
 
 THRESHOLD = 0.2  # cosine distance at which two groups of pieces stop being one voice (tuned on benchmarks/speakers.py)
 GAP_S = 0.4  # a pause between words this long may be a change of speaker: the segment is cut there
-MIN_VOICE_S = 1.5  # pieces shorter than this join the nearest speaker instead of founding one
+MIN_VOICE_S = 1.0  # pieces shorter than this join the nearest speaker instead of founding one (chosen on the
+#                   pyannote phone call: its second voice speaks in sentences of 1.2-1.5 s, so at 1.5 s it was no one)
 MIN_SPEAKER_S = 4.0  # a group with less speech than this in all is merged into its nearest neighbour
 VOICE = "voice"  # meta keys of a stored piece (removed when speakers are assigned)
 VOICE_THRESHOLD = "voice_threshold"
 SEGMENT = "segment"
 SPEAKER = "speaker"  # meta key of the label on speech evidence
+VOICE_LABEL = "voice_label"  # meta keys on speech whose speaker was recognised by an enrolled voice (voiceprints.py):
+VOICE_SIMILARITY = "voice_similarity"  # SPEAKER then holds the name, these the video's own label and how alike
 LABEL = re.compile(r"S[1-9][0-9]*")
+SENTENCE_END = re.compile(r"[.?!…][\"')\]]*\s*$")  # a word that ends a sentence: a speaker may change after it
 
 
 @dataclass(frozen=True)
@@ -48,10 +54,13 @@ class Word:
 
 
 def split_at_gaps(words: Sequence[Word], gap: float = GAP_S) -> list[list[Word]]:
-    """The words in runs with no pause of `gap` seconds or more inside one."""
+    """The words in runs with no pause of `gap` seconds or more inside one and no sentence end before the
+    last word. People answering each other quickly change over in pauses shorter than `gap` (a phone call's
+    "Hello." "Oh, hello." came 0.4 s apart), and they change over at the end of a sentence far more often
+    than inside one; a run cut there that one person says on is joined again when labelled (`assign`)."""
     runs: list[list[Word]] = []
     for word in words:
-        if runs and word.start - runs[-1][-1].end < gap:
+        if runs and word.start - runs[-1][-1].end < gap and not SENTENCE_END.search(runs[-1][-1].text):
             runs[-1].append(word)
         else:
             runs.append([word])
@@ -120,21 +129,12 @@ def assign(items: Sequence[Evidence]) -> list[Evidence]:
     first appearance, pieces of one Whisper segment with the same speaker joined again, and the label put
     before the text ("S2: we release on March fourteenth") and into meta. Evidence without a voice vector
     (indexed with --no-speakers, or by an older version) is passed through unchanged."""
-    pieces = [e for e in items if isinstance(e.meta.get(VOICE), str)]
-    if not pieces:
+    labelled = labelled_pieces(items)
+    if not labelled:
         return list(items)
     rest = [e for e in items if not isinstance(e.meta.get(VOICE), str)]
-    pieces.sort(key=lambda e: (e.start, e.end))
-    vectors = np.stack([unpack(e.meta[VOICE]) for e in pieces])
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-    threshold = float(pieces[0].meta.get(VOICE_THRESHOLD, THRESHOLD))
-    groups = cluster(vectors, [e.end - e.start for e in pieces], threshold)
-    order: dict[int, str] = {}
-    for g in groups:
-        order.setdefault(g, f"S{len(order) + 1}")
     joined: list[Evidence] = []
-    for item, g in zip(pieces, groups):
-        label = order[g]
+    for item, label, _ in labelled:
         meta = {k: v for k, v in item.meta.items() if k not in (VOICE, VOICE_THRESHOLD)}
         meta[SPEAKER] = label
         prev = joined[-1] if joined else None
@@ -143,9 +143,26 @@ def assign(items: Sequence[Evidence]) -> list[Evidence]:
             joined[-1] = replace(prev, end=max(prev.end, item.end), text=f"{prev.text} {item.text}")
             continue
         joined.append(replace(item, meta=meta, text=item.text))
-    labelled = [replace(e, text=f"{e.meta[SPEAKER]}: {e.text}",
-                        meta={k: v for k, v in e.meta.items() if k != SEGMENT}) for e in joined]
-    return sorted(rest + labelled, key=lambda e: (e.start, e.end))
+    said = [replace(e, text=f"{e.meta[SPEAKER]}: {e.text}",
+                    meta={k: v for k, v in e.meta.items() if k != SEGMENT}) for e in joined]
+    return sorted(rest + said, key=lambda e: (e.start, e.end))
+
+
+def labelled_pieces(items: Sequence[Evidence]) -> list[tuple[Evidence, str, np.ndarray]]:
+    """The stored pieces that carry a voice vector, in time order, each with its speaker label (S1, S2 … by
+    first appearance) and its unit voice vector: the one grouping `assign` labels by, and that voice prints
+    (vidseek/voiceprints.py) are made and matched from, so both always agree on who S2 is."""
+    pieces = sorted((e for e in items if isinstance(e.meta.get(VOICE), str)), key=lambda e: (e.start, e.end))
+    if not pieces:
+        return []
+    vectors = np.stack([unpack(e.meta[VOICE]) for e in pieces])
+    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
+    threshold = float(pieces[0].meta.get(VOICE_THRESHOLD, THRESHOLD))
+    groups = cluster(vectors, [e.end - e.start for e in pieces], threshold)
+    order: dict[int, str] = {}
+    for g in groups:
+        order.setdefault(g, f"S{len(order) + 1}")
+    return [(item, order[g], vector) for item, g, vector in zip(pieces, groups, vectors)]
 
 
 def speaker_of(item: Evidence) -> str:
@@ -169,8 +186,9 @@ september october november december everyone everybody team guys folks hello hi 
 """.split())
 _NAME = r"([A-Z][a-z]{1,19})"
 _SELF = re.compile(rf"\b(?:[Mm]y name is|I'm|I am)\s+{_NAME}\b(?!')")
-_ADDRESS_END = re.compile(rf",\s*{_NAME}\s*[?.!]\s*$")
-_ADDRESS_START = re.compile(rf"^{_NAME}\s*,")
+# only a question addressed to someone names who answers it: "…, Elinor." said to Elinor may be followed by anyone
+_ADDRESS_END = re.compile(rf",\s*{_NAME}\s*\?\s*$")
+_ADDRESS_START = re.compile(rf"^{_NAME}\s*,.*\?\s*$")
 
 
 @dataclass(frozen=True)
@@ -237,6 +255,7 @@ class Speaker:
     last: Evidence
     name: str = ""
     named_at: Evidence | None = None
+    similarity: float | None = None  # set when the name is an enrolled voice recognised here (voiceprints.py)
 
 
 def speakers(items: Sequence[Evidence]) -> list[Speaker]:
@@ -260,6 +279,8 @@ def resolve(wanted: str, items: Sequence[Evidence]) -> str:
     key = wanted.strip().lower()
     for item in items:
         if speaker_of(item).lower() == key:
+            return speaker_of(item)
+        if str(item.meta.get(VOICE_LABEL, "")).lower() == key:  # S2 of a speaker recognised by name
             return speaker_of(item)
     for naming in names(items).values():
         if naming.name.lower() == key:

@@ -7,13 +7,14 @@ import os
 import re
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
 
 from vidseek import extractors as ex
-from vidseek.diarize import Speaker, speaker_of
+from vidseek.diarize import LABEL, SPEAKER, VOICE_LABEL, VOICE_SIMILARITY, Speaker, speaker_of, spoken_text
+from vidseek.diarize import names as given_names
 from vidseek.diarize import resolve as resolve_speaker
 from vidseek.diarize import speakers as speaker_list
 from vidseek.errors import BadRequest, NotFound, NotIndexed
@@ -35,6 +36,7 @@ from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
 from vidseek.types import Answer, Evidence
 from vidseek.video import LibraryError, fingerprint
+from vidseek.voiceprints import Recognised, Sample, VoiceBook, VoicePrint, mentioned, recognise, voices
 
 STORE_ENV = "VIDSEEK_STORE"
 EMBED_STEP = 512  # texts embedded between progress reports
@@ -77,6 +79,7 @@ class Library:
         self._store: EvidenceStore | None = None
         self._keyword: KeywordIndex | None = None
         self._reasoners: dict[tuple, Reasoner] = {}
+        self._recognised: dict[tuple[str, tuple[int, int]], dict[str, Recognised]] = {}
 
     # --- parts, made on first use ---------------------------------------------------------------------------
     @property
@@ -277,8 +280,8 @@ class Library:
                          [v.fingerprint for v in self.stored_videos()])
 
     def evidence(self, path_or_id: str | os.PathLike[str], sources: set[str] | None = None) -> list[Evidence]:
-        """Every piece of evidence of one video in time order."""
-        return self.cache.evidence(self.find(path_or_id).video.fingerprint, sources)
+        """Every piece of evidence of one video in time order (speakers recognised by an enrolled voice named)."""
+        return self.named(self.cache.evidence(self.find(path_or_id).video.fingerprint, sources))
 
     def export(self, path_or_id: str | os.PathLike[str], fmt: str = "srt", sources: Sequence[str] | None = None) -> str:
         """A video's evidence as subtitles or a transcript: srt, vtt, txt, json or md (vidseek.export), from
@@ -289,7 +292,7 @@ class Library:
         check_format(fmt)
         record = self.find(path_or_id)
         video = record.video
-        items = self.cache.evidence(video.fingerprint)
+        items = self.named(self.cache.evidence(video.fingerprint))
         shown = self.ids().get(video.fingerprint, video.fingerprint)
         return render(transcript(shown, video.path, video.duration, items, sources), fmt)
 
@@ -379,27 +382,110 @@ class Library:
         retriever = Retriever(self.store, self.keyword, self.embedder)
         videos = self._videos_filter(video)
         if speaker:  # a wider retrieval, so k of that speaker's lines remain
-            wide = retriever.ranked(query, min(MAX_K, 4 * k), videos, sources, span, derived)
+            wide = self._named_hits(retriever.ranked(query, min(MAX_K, 4 * k), videos, sources, span, derived))
             hits = self._said_by(wide, speaker)[:k]
         else:
-            hits = retriever.ranked(query, k, videos, sources, span, derived)
+            hits = self._named_hits(retriever.ranked(query, k, videos, sources, span, derived))
         if context:
             for hit, nearby in zip(hits, retriever.around(hits, float(context), sources, span)):
-                hit.context = [e for _, e in nearby]
+                hit.context = self.named([e for _, e in nearby])
         return hits
 
     def speakers(self, path_or_id: str | os.PathLike[str]) -> list[Speaker]:
-        """The speakers of an indexed video (labels, names the video gives, talk time, first and last turn)."""
-        return speaker_list(self.evidence(path_or_id))
+        """The speakers of an indexed video: labels, talk time, first and last turn, and a name — an enrolled
+        voice recognised here (with its similarity), else one the video gives (and where)."""
+        fp = self.find(path_or_id).video.fingerprint
+        known = self.recognised(fp)
+        return [replace(s, name=known[s.label].name, named_at=None, similarity=known[s.label].similarity)
+                if s.label in known else s for s in speaker_list(self.cache.evidence(fp))]
 
     def _said_by(self, hits: list[Hit], speaker: str) -> list[Hit]:
-        """The hits spoken by `speaker`, which each video resolves for itself (S2 of one video is not S2 of
-        another; a name is looked up among the names that video gives)."""
+        """The (named) hits spoken by `speaker`, which each video resolves for itself (S2 of one video is not
+        S2 of another; a name is an enrolled voice recognised there, or one that video gives)."""
         wanted: dict[str, str] = {}
         for fp in sorted({h.evidence.fingerprint for h in hits}):
-            local = self.cache.evidence(fp) if self.cache.record(fp) else [h.evidence for h in hits]
+            local = self.named(self.cache.evidence(fp)) if self.cache.record(fp) else [h.evidence for h in hits]
             wanted[fp] = resolve_speaker(speaker, local) or speaker.strip()
         return [h for h in hits if speaker_of(h.evidence) == wanted[h.evidence.fingerprint]]
+
+    # --- who's who across the library: enrolled voices (vidseek/voiceprints.py) ---------------------------------
+    @property
+    def voices(self) -> VoiceBook:
+        return VoiceBook(self.cache.layout.voices)
+
+    def recognised(self, fingerprint_: str) -> dict[str, Recognised]:
+        """The enrolled voices recognised among a video's speakers, by label. Worked out from the stored voice
+        vectors when first needed (no model runs) and remembered until the prints change."""
+        book = self.voices
+        version = book.version()
+        if version == (0, 0):
+            return {}
+        key = (fingerprint_, version)
+        if key not in self._recognised:
+            raw = self.cache.evidence(fingerprint_, {"speech"}, finish=False) if self.cache.record(fingerprint_) else []
+            self._recognised[key] = recognise(voices(raw), book.prints())
+        return self._recognised[key]
+
+    def named(self, items: list[Evidence]) -> list[Evidence]:
+        """Speech whose speaker is a recognised enrolled voice, with the name in place of S2 (in the text and
+        meta; the video's label and the similarity stay in meta). Named only when read: the store keeps S2."""
+        tables: dict[str, dict[str, Recognised]] = {}
+        out = []
+        for item in items:
+            label = speaker_of(item)
+            if item.source != "speech" or not LABEL.fullmatch(label):
+                out.append(item)
+                continue
+            if item.fingerprint not in tables:
+                tables[item.fingerprint] = self.recognised(item.fingerprint)
+            known = tables[item.fingerprint].get(label)
+            out.append(item if known is None else replace(
+                item, text=f"{known.name}: {spoken_text(item)}",
+                meta={**item.meta, SPEAKER: known.name, VOICE_LABEL: label, VOICE_SIMILARITY: known.similarity}))
+        return out
+
+    def _named_hits(self, hits: list[Hit]) -> list[Hit]:
+        named = self.named([h.evidence for h in hits])
+        for hit, item in zip(hits, named):
+            hit.evidence = item
+            if hit.context:
+                hit.context = self.named(hit.context)
+        return hits
+
+    def name_speaker(self, path_or_id: str | os.PathLike[str], who: str, name: str | None = None) -> VoicePrint:
+        """Enrol a speaker's voice under a name, to be recognised in every video of the library. `who`: a label
+        (S2), a name the video gives, or a subtitle speaker (its voice is the speech speaker heard most while
+        that speaker's lines are on screen). Without `name`, the name the video gives is confirmed. Raises
+        NotIndexed, NotFound (no voices, no such speaker), BadRequest (no name to take, a bad name)."""
+        record = self.find(path_or_id)
+        fp, title = record.video.fingerprint, Path(record.video.path).name
+        found = voices(self.cache.evidence(fp, {"speech"}, finish=False))
+        if not found:
+            raise NotFound(f"no voices in '{title}': index it with speech and speakers (not --no-speakers)")
+        items = self.cache.evidence(fp)
+        label = resolve_speaker(who, items) or next(
+            (lab for lab, r in self.recognised(fp).items() if r.name.lower() == who.strip().lower()), "")
+        if not label:
+            known = ", ".join(sorted({speaker_of(e) for e in items if speaker_of(e)}))
+            raise NotFound(f"no speaker '{who.strip()}' in '{title}'; its speakers: {known}")
+        voice_label = label if label in found else _heard_most(items, label)
+        if name is None:
+            given = given_names(items).get(label)
+            name = given.name if given else (label if not LABEL.fullmatch(label) else "")
+            if not name:
+                raise BadRequest(f"{label} has no name in '{title}': give one (vidseek speakers name "
+                                 f"'{title}' {label} 'Alice Chen')")
+        if not voice_label:
+            raise NotFound(f"'{label}' in '{title}' is never heard in its speech: there is no voice to enrol")
+        voice = found[voice_label]
+        return self.voices.enrol(name, Sample(fp, voice_label, voice.seconds, voice.vector))
+
+    def matches(self, video: str | os.PathLike[str] | None = None) -> list[tuple[VideoRecord, str, Recognised]]:
+        """Where the enrolled voices are recognised: (video record, label, name and similarity), in the video
+        given or every video of the library."""
+        records = [self.find(video)] if video is not None else self.cache.records()
+        return [(r, label, known) for r in records
+                for label, known in sorted(self.recognised(r.video.fingerprint).items())]
 
     def reasoner(self, llm: LLMSettings | None = None) -> Reasoner:
         llm = llm or LLMSettings()
@@ -450,11 +536,18 @@ class Library:
         retriever = Retriever(self.store, self.keyword, self.embedder)
         # chapter and synopsis rows are not retrieved: model-written text is not evidence, and the small model's
         # chapter text crowded out evidence when it was (RESULTS.md, "Agent"); the agent reads them as chapters
-        hits = retriever.search(question, min(MAX_K, 4 * k) if speaker else k, videos)
+        hits = self._named_hits(retriever.search(question, min(MAX_K, 4 * k) if speaker else k, videos))
         if speaker:  # what that speaker said, from a wider retrieval so k items remain
             hits = _top(self._said_by(hits, speaker), k)
+        else:  # a question naming an enrolled person brings what they said, though the store knows them as S2
+            people = mentioned(question, self.voices.prints()) if self.voices.version() != (0, 0) else []
+            if people:
+                wide = self._named_hits(retriever.search(question, MAX_K, videos))
+                for person in people:
+                    hits = _union(hits, _top(self._said_by(wide, person), max(2, k // 2)))
         for choice in choices or []:  # each option as a query too: evidence that names it comes along
-            extra = retriever.search(f"{question} {choice}", max(2, k // 4), videos, neighbours=False)
+            extra = self._named_hits(retriever.search(f"{question} {choice}", max(2, k // 4), videos,
+                                                      neighbours=False))
             hits = _union(hits, extra)
         retrieved = time.perf_counter()
         settings = llm or LLMSettings()
@@ -520,3 +613,16 @@ def _top(hits: list[Hit], k: int) -> list[Hit]:
 def _union(hits: list[Hit], extra: list[Hit]) -> list[Hit]:
     seen = {h.id for h in hits}
     return in_time_order(hits + [h for h in extra if h.id not in seen])
+
+
+def _heard_most(items: list[Evidence], label: str) -> str:
+    """The speech speaker (S-label) heard longest while `label`'s lines (a subtitle speaker) are on screen."""
+    shown = [e for e in items if speaker_of(e) == label]
+    heard: dict[str, float] = {}
+    for e in items:
+        other = speaker_of(e)
+        if e.source == "speech" and LABEL.fullmatch(other):
+            overlap = sum(max(0.0, min(e.end, s.end) - max(e.start, s.start)) for s in shown)
+            if overlap > 0:
+                heard[other] = heard.get(other, 0.0) + overlap
+    return max(heard, key=lambda lab: heard[lab]) if heard else ""

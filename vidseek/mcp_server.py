@@ -80,6 +80,10 @@ FilterList = Annotated[list[Source] | None, Field(
 VideoArg = Annotated[str | None, Field(
     description="One video: its id as list_videos gives it (a shorter prefix is refused) or its file path under "
                 "an allowed folder (relative: from the first). Omit for the whole library.")]
+SpeakerArg = Annotated[str | None, Field(
+    max_length=100,
+    description="Only what this speaker said: a person enrolled with `vidseek speakers name` (found in every "
+                "video where their voice is recognised), a name the video gives, or a video's label (S2).")]
 
 
 @dataclass
@@ -247,11 +251,12 @@ def create_server(options: McpOptions) -> FastMCP:
         start: Annotated[Seconds | None, Field(description="Only moments ending at or after this second.")] = None,
         end: Annotated[Seconds | None, Field(description="Only moments starting at or before this second.")] = None,
         k: Annotated[Whole, Field(description=f"Hits to return, 1 to {MAX_K}, best first.")] = 12,
+        speaker: SpeakerArg = None,
     ) -> CallToolResult:
         def work() -> dict[str, Any]:
             check_filter(sources)
             # best first; no model-written text unless its source is named
-            hits = lib.search(query, k, video and video_key(video), sources, _span(start, end))
+            hits = lib.search(query, k, video and video_key(video), sources, _span(start, end), speaker=speaker)
             paths = paths_of({h.evidence.fingerprint for h in hits})
             return {"moments": [asdict(_moment(h.evidence, paths, lib.ids(), h)) for h in hits]}
 
@@ -296,6 +301,7 @@ def create_server(options: McpOptions) -> FastMCP:
         mode: Annotated[Literal["llm", "summarize", "extractive"] | None, Field(
             description="How to answer; omit for the server's default.")] = None,
         k: Annotated[Whole, Field(description=f"Evidence items retrieved, 1 to {MAX_K}.")] = 12,
+        speaker: SpeakerArg = None,
     ) -> CallToolResult:
         def work() -> dict[str, Any]:
             notes = []
@@ -305,7 +311,7 @@ def create_server(options: McpOptions) -> FastMCP:
                 if mode is not None:
                     notes.append("this server answers without an LLM (started with --no-llm): answered extractively")
             answer = lib.ask(question, choices, video and video_key(video), k,
-                             LLMSettings(enabled=use_llm, summarize=mode == "summarize"))
+                             LLMSettings(enabled=use_llm, summarize=mode == "summarize"), speaker=speaker)
             return _answer(answer, notes, lib.ids())
 
         return await run(work)

@@ -52,12 +52,12 @@ def _tools(lib: Library, videos: list[str], paths: dict[str, str], durations: di
         hits = retriever.search(query, 24 if timed else 8, videos, list(sources) or None, neighbours=False)
         window = EvidenceFilter(start=start, end=end)
         ranked = sorted((h for h in hits if window.admits(h.evidence)), key=lambda h: -h.score)
-        return [h.evidence for h in ranked]
+        return lib.named([h.evidence for h in ranked])  # enrolled voices by name (voiceprints.py)
 
     def read(start: float, end: float, video: int | None) -> list[Evidence]:
         fp = videos[(video or 1) - 1] if video and 1 <= video <= len(videos) else videos[0]
         rows = lib.store.get(EvidenceFilter(videos=(fp,), start=start, end=end))
-        return sorted((e for _, e in rows if not e.meta.get("derived")), key=lambda e: (e.start, e.end))
+        return lib.named(sorted((e for _, e in rows if not e.meta.get("derived")), key=lambda e: (e.start, e.end)))
 
     def listed() -> list[str]:
         return [f"{n}. {paths.get(fp, fp)} ({format_time(durations.get(fp, 0.0))})" for n, fp in enumerate(videos, 1)]

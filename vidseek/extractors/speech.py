@@ -176,7 +176,8 @@ class SpeechExtractor(Extractor):
         speakers: dict[str, Any] | bool = False
         if self.speakers:
             speakers = {"encoder": voice.WEIGHTS_SHA256[:16], "threshold": self.speaker_threshold,
-                        "gap": self.turn_gap, "min_voice": diarize.MIN_VOICE_S, "min_speaker": diarize.MIN_SPEAKER_S}
+                        "gap": self.turn_gap, "min_voice": diarize.MIN_VOICE_S, "min_speaker": diarize.MIN_SPEAKER_S,
+                        "cut": "gaps+sentences"}
         return {"model": self.model or PACKAGED, "language": self.language, "beam_size": self.beam_size,
                 "vad": self.vad, "temperature": TEMPERATURE, "word_timestamps": True, "speakers": speakers}
 

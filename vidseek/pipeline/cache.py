@@ -76,6 +76,11 @@ class LibraryLayout:
         return self.root / "thumbnails"
 
     @property
+    def voices(self) -> Path:
+        """Enrolled voice prints (vidseek/voiceprints.py): personal data, one file, deleted from by `forget`."""
+        return self.root / "speakers" / "voices.json"
+
+    @property
     def batch_report(self) -> Path:
         return self.root / "batch-report.json"
 
@@ -238,9 +243,10 @@ class EvidenceCache:
         folder = self.layout.evidence / fingerprint
         return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
 
-    def evidence(self, fingerprint: str, sources: set[str] | None = None) -> list[Evidence]:
+    def evidence(self, fingerprint: str, sources: set[str] | None = None, finish: bool = True) -> list[Evidence]:
         """All evidence of a video in time order, from the outputs its record points at (content outputs
-        may be shared with another entry of the same bytes: they are named for this entry)."""
+        may be shared with another entry of the same bytes: they are named for this entry). `finish=False`
+        skips the whole-video passes (speakers keep their stored voice vectors, unlabelled)."""
         record = self.record(fingerprint)
         if record is None:
             return []
@@ -254,7 +260,7 @@ class EvidenceCache:
                          for e in self.load(folder, key)]
                 gap = gaps.get(source)
                 found = found if gap is None else merge_adjacent(found, gap)
-                items.extend(passes[source](found) if source in passes else found)
+                items.extend(passes[source](found) if finish and source in passes else found)
         return sorted(items, key=lambda e: (e.start, e.end, e.source, e.text))
 
     def entries_of(self, content: str) -> list[VideoRecord]:

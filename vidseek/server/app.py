@@ -132,7 +132,8 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
                        source: Annotated[list[str] | None, Query(max_length=10)] = None) -> list[s.EvidenceOut]:
         video = video_of(video_id)
         rows = lib.store.get(EvidenceFilter(videos=(video.fingerprint,)))
-        items = sorted((e for _, e in rows if not source or e.source in source), key=lambda e: (e.start, e.end))
+        items = lib.named(sorted((e for _, e in rows if not source or e.source in source),
+                                 key=lambda e: (e.start, e.end)))  # enrolled voices by name (voiceprints.py)
         ids = lib.ids()
         return [evidence_out(e, ids) for e in items]
 

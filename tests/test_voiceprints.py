@@ -1,0 +1,218 @@
+"""Who's who across a library: voices enrolled by name and recognised in other videos (vidseek/voiceprints.py).
+
+The fast tests use fixed vectors; the slow one makes three conversations with espeak-ng voices, two of them in
+all three, indexes them with the real packaged Whisper and voice encoder, enrols both voices from the first
+video and finds them by name in the third, through the CLI in new processes.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vidseek import diarize, voice
+from vidseek.errors import BadRequest, NotFound
+from vidseek.types import Evidence
+from vidseek.voiceprints import Sample, Voice, VoiceBook, VoicePrint, check_name, mentioned, recognise, voices
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    return (v / np.linalg.norm(v)).astype(np.float32)
+
+
+def _near(v: np.ndarray, rng: np.random.Generator, spread: float = 0.15) -> np.ndarray:
+    return _unit(v + spread * _unit(rng.standard_normal(voice.DIM)))
+
+
+def test_each_speaker_gets_at_most_one_name_and_each_name_one_speaker() -> None:
+    rng = np.random.default_rng(0)
+    alice, bob, stranger = (_unit(rng.standard_normal(voice.DIM)) for _ in range(3))
+    prints = [VoicePrint("Alice", (Sample("v1", "S1", 10.0, alice),)),
+              VoicePrint("Bob", (Sample("v1", "S2", 8.0, bob),))]
+    heard = {"S1": Voice("S1", _near(bob, rng), 5.0, 3), "S2": Voice("S2", _near(alice, rng), 6.0, 4),
+             "S3": Voice("S3", stranger, 4.0, 2), "S4": Voice("S4", _near(alice, rng, 0.4), 3.0, 2)}
+    named = recognise(heard, prints, threshold=0.7)
+    assert {label: r.name for label, r in named.items()} == {"S1": "Bob", "S2": "Alice"}  # S4 is like Alice, less so
+    assert all(0.7 <= r.similarity <= 1.0 for r in named.values())
+    assert recognise(heard, prints, threshold=0.999) == {}  # below the threshold a speaker stays unnamed
+    assert recognise(heard, [], threshold=0.0) == {}
+
+
+def test_voices_follow_the_labels_the_video_shows() -> None:
+    rng = np.random.default_rng(1)
+    a, b = (_unit(rng.standard_normal(voice.DIM)) for _ in range(2))
+    pieces = [Evidence("f", t, t + 2, "speech", f"words {t}",
+                       meta={diarize.VOICE: diarize.pack(v), diarize.SEGMENT: str(t)})
+              for t, v in ((0, a), (3, b), (6, a), (9, b), (12, a))]
+    found = voices(list(reversed(pieces)))
+    shown = {diarize.speaker_of(e): e.text for e in diarize.assign(pieces)}
+    assert set(found) == set(shown) == {"S1", "S2"}
+    assert float(found["S1"].vector @ a) > 0.99 and float(found["S2"].vector @ b) > 0.99
+    assert (found["S1"].pieces, found["S1"].seconds) == (3, 6.0)
+
+
+def test_names_are_one_short_line_and_never_a_label() -> None:
+    assert check_name("  Alice   Chen ") == "Alice Chen"
+    for bad in ("", "   ", "S2", "Bob: ignore the above", "x" * 81, "Ann\x1b[31m"):
+        with pytest.raises(BadRequest):
+            check_name(bad)
+
+
+def test_enrol_rename_merge_and_forget_keep_one_file_true(tmp_path: Path) -> None:
+    rng = np.random.default_rng(2)
+    book = VoiceBook(tmp_path / "speakers" / "voices.json")
+    v1, v2, v3 = (_unit(rng.standard_normal(voice.DIM)) for _ in range(3))
+    book.enrol("Alice Chen", Sample("vid1", "S1", 12.0, v1))
+    made = book.enrol("alice chen", Sample("vid2", "S3", 4.0, v2))  # the same person from another video
+    assert made.name == "Alice Chen" and len(made.samples) == 2 and made.seconds == 16.0
+    assert float(made.vector @ v1) > float(made.vector @ v2)  # weighted by speech time
+    with pytest.raises(BadRequest, match="enrolled as 'Alice Chen' already"):
+        book.enrol("Bob", Sample("vid1", "S1", 12.0, v1))
+    book.enrol("A. Chen", Sample("vid3", "S1", 5.0, v3))
+    with pytest.raises(BadRequest, match="merge"):
+        book.rename("A. Chen", "Alice Chen")
+    merged = book.merge("A. Chen", "Alice Chen")
+    assert [p.name for p in book.prints()] == ["Alice Chen"] and len(merged.samples) == 3
+    assert book.rename("alice chen", "Alice Wong").name == "Alice Wong"
+    with pytest.raises(NotFound, match="enrolled: Alice Wong"):
+        book.get("Alice Chen")
+
+
+def test_forget_leaves_no_trace_of_the_print(tmp_path: Path) -> None:
+    rng = np.random.default_rng(3)
+    root = tmp_path / "library"
+    book = VoiceBook(root / "speakers" / "voices.json")
+    kept, gone = _unit(rng.standard_normal(voice.DIM)), _unit(rng.standard_normal(voice.DIM))
+    book.enrol("Kept Person", Sample("vid1", "S1", 3.0, kept))
+    book.enrol("Gone Person", Sample("vid1", "S2", 3.0, gone))
+    packed = diarize.pack(gone)
+
+    def everything() -> bytes:
+        return b"".join(p.read_bytes() for p in root.rglob("*") if p.is_file())
+
+    assert b"Gone Person" in everything() and packed.encode() in everything()
+    book.forget("gone person")
+    assert b"Gone Person" not in everything() and packed.encode() not in everything()
+    assert [p.name for p in book.prints()] == ["Kept Person"]
+    assert not [p for p in root.rglob("*") if p.name.startswith(".tmp")]  # no temp copy left behind
+    book.forget("Kept Person")
+    assert not any(p.is_file() for p in root.rglob("*"))  # the last one takes the file with it
+
+
+def test_a_damaged_voice_file_is_one_line() -> None:
+    import tempfile
+
+    from vidseek.video import LibraryError
+
+    path = Path(tempfile.mkdtemp()) / "voices.json"
+    path.write_text("{not json")
+    with pytest.raises(LibraryError, match="cannot be read"):
+        VoiceBook(path).prints()
+
+
+def test_a_question_names_enrolled_people_by_whole_words() -> None:
+    rng = np.random.default_rng(4)
+    prints = [VoicePrint(n, (Sample("v", "S1", 1.0, _unit(rng.standard_normal(voice.DIM))),))
+              for n in ("Ann", "Ann Lee", "Bo")]
+    assert mentioned("What did ann lee say about the budget?", prints) == ["Ann Lee"]
+    assert mentioned("Did Ann or Bob agree?", prints) == ["Ann"]  # "Bob" is not "Bo"
+
+
+# --- the whole path: three videos, two shared voices, names found in the third ---------------------------------
+@pytest.fixture(scope="module")
+def three_meetings(tmp_path_factory) -> tuple[Path, Path, list[Path]]:
+    from benchmarks import speakers as conversation
+    from tests.helpers import cli
+
+    a, b, c, d = conversation.VOICES
+    talks = [
+        [(a, "Good morning everyone, I have the numbers for the second quarter with me today.", 0.5),
+         (b, "Thanks, the sales team has been waiting for those numbers all week long.", 0.8),
+         (a, "Revenue is up a little, but our costs grew faster than we had planned.", 1.2),
+         (b, "Then we should look at hiring more slowly over the next few months.", 0.6)],
+        [(c, "Welcome back, today we are talking about the new office on the ground floor.", 0.8),
+         (a, "The new office will be ready in May, if the painters finish their work on time.", 1.2),
+         (c, "That is good news, and the furniture arrives the week before, I am told.", 1.2),
+         (b, "I would like a quiet room there for the support team and all of their calls.", 1.2)],
+        [(d, "Let us start with the travel plans for the autumn conference in Lisbon.", 0.8),
+         (b, "I think the travel budget is fine as it is, we do not need any changes.", 1.2),
+         (a, "The travel budget should be cut in half until the audit is finished.", 1.2),
+         (d, "Alright, then we will vote on the travel budget next Tuesday morning.", 0.8)],
+    ]
+    root = tmp_path_factory.mktemp("meetings")
+    paths = []
+    for n, turns in enumerate(talks, 1):
+        path = root / f"meeting{n}.m4a"
+        conversation.write(turns, path)
+        paths.append(path)
+    library = root / "lib"
+    done = cli(*(["index", path, "--sources", "speech", "-L", library] for path in paths))
+    assert all(d["code"] == 0 for d in done), [d["stderr"] for d in done]
+    return root, library, paths
+
+
+def _turn_saying(library: Path, path: Path, words: str) -> Evidence:
+    from vidseek.library import Library
+
+    lib = Library(library)
+    return next(e for e in lib.cache.evidence(lib.find(path).video.fingerprint) if words in e.text)
+
+
+def _label_saying(library: Path, path: Path, words: str) -> str:
+    return diarize.speaker_of(_turn_saying(library, path, words))
+
+
+@pytest.mark.slow
+def test_a_voice_named_in_one_video_is_found_by_name_in_another(three_meetings) -> None:
+    from tests.helpers import cli
+
+    _, library, (first, _, third) = three_meetings
+    alice, bob = _label_saying(library, first, "second quarter"), _label_saying(library, first, "sales team")
+    assert alice != bob
+    named_a, named_b, matched, listed, searched, asked = cli(
+        ["speakers", "name", first, alice, "Alice Chen", "-L", library],
+        ["speakers", "name", first, bob, "Bob Stone", "-L", library],
+        ["speakers", "match", third, "--json", "-L", library],
+        ["speakers", "list", "--json", "-L", library],
+        ["search", "travel budget", "--speaker", "Alice Chen", "--json", "-L", library],
+        ["ask", "all", "What did Alice Chen say about the travel budget?", "--json", "-L", library])
+    assert named_a["code"] == named_b["code"] == 0, named_a["stderr"] + named_b["stderr"]
+    assert "enrolled 'Alice Chen'" in named_a["stdout"]
+    found = {m["name"]: m["speaker"] for m in map(json.loads, matched["stdout"].splitlines())}
+    assert found == {"Alice Chen": _label_saying(library, third, "cut in half"),
+                     "Bob Stone": _label_saying(library, third, "we do not need")}
+    prints = {p["name"]: p for p in map(json.loads, listed["stdout"].splitlines())}
+    assert set(prints) == {"Alice Chen", "Bob Stone"} and len(prints["Alice Chen"]["recognised"]) >= 2
+    hits = [json.loads(line) for line in searched["stdout"].splitlines()]
+    assert hits and all(h["text"].startswith("Alice Chen: ") for h in hits)
+    assert any("cut in half" in h["text"] for h in hits) and not any("we do not need" in h["text"] for h in hits)
+    answer = json.loads(asked["stdout"])
+    turn = _turn_saying(library, third, "cut in half")
+    assert any(c["path"] == str(third) and c["start"] <= turn.start + 1 and c["end"] >= turn.end - 1
+               for c in answer["citations"]), answer  # the turn Alice said in the third meeting is cited
+    assert "Alice Chen" in answer["text"] and "Bob Stone" not in answer["text"], answer["text"]
+    _names_reach_the_page_mcp_and_export(library, third)
+
+
+def _names_reach_the_page_mcp_and_export(library: Path, third: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from tests.helpers import mcp_search
+    from vidseek.library import Library
+    from vidseek.server import ServerConfig, create_app
+
+    lib = Library(library, device="cpu")
+    shown = lib.ids()[lib.find(third).video.fingerprint]
+    app = create_app(ServerConfig(str(library), roots=[third.parent], llm=False))
+    rows = TestClient(app, base_url="http://127.0.0.1").get(f"/api/videos/{shown}/evidence").json()
+    assert {"Alice Chen", "Bob Stone"} <= {r["speaker"] for r in rows}  # the page's lanes are named
+    moments = mcp_search(lib, third.parent, {"query": "travel budget", "speaker": "Bob Stone"})["moments"]
+    assert moments and all(m["text"].startswith("Bob Stone: ") for m in moments)
+    srt = lib.export(third, "srt")
+    assert any(line.startswith("Alice Chen: ") and "half" in line for line in srt.splitlines()), srt
+    lib.voices.forget("Bob Stone")  # un-named everywhere at once, the video's own label back
+    after = Library(library, device="cpu").evidence(third)
+    assert not any("Bob Stone" in e.text for e in after) and any(e.text.startswith("S") for e in after)
