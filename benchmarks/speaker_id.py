@@ -341,6 +341,8 @@ def voices(items: Sequence[Evidence]) -> dict[str, np.ndarray]:
 
 def labels_of(items: Sequence[Evidence]) -> list[tuple[float, float, str]]:
     """(start, end, label) per piece, labelled as `voices` labels them."""
+    if hasattr(diarize, "labelled_pieces"):
+        return [(e.start, e.end, label) for e, label, _ in diarize.labelled_pieces(items)]
     labelled = diarize.assign([e for e in items if isinstance(e.meta.get(diarize.VOICE), str)])
     return [(e.start, e.end, diarize.speaker_of(e)) for e in labelled]
 
@@ -419,22 +421,26 @@ class Tally:
         return self.misnamed / self.strangers if self.strangers else 0.0
 
 
+def _count(s: Scene, prints: dict[str, np.ndarray], named: dict[str, str], out: Tally) -> None:
+    out.given += len(named)
+    out.right += sum(s.majority.get(label) == name for label, name in named.items())
+    for who, label in s.main.items():
+        if who in prints:
+            out.positives += 1
+            out.found += named.get(label) == who
+        else:
+            out.strangers += 1
+            out.misnamed += label in named
+            out.merged += label in named and s.majority.get(label) != who
+
+
 def tally(scenes: list[Scene], prints: dict[str, np.ndarray], threshold: float) -> Tally:
     out = Tally()
     for s in scenes:
         tick = time.perf_counter()
         named = recognise(s.voices, prints, threshold)
         s.match_s += time.perf_counter() - tick
-        out.given += len(named)
-        out.right += sum(s.majority.get(label) == name for label, name in named.items())
-        for who, label in s.main.items():
-            if who in prints:
-                out.positives += 1
-                out.found += named.get(label) == who
-            else:
-                out.strangers += 1
-                out.misnamed += label in named
-                out.merged += label in named and s.majority.get(label) != who
+        _count(s, prints, named, out)
     return out
 
 
@@ -446,12 +452,16 @@ def rounds(half_speakers: list[str], count: int, seed: int) -> list[list[str]]:
 
 
 def sweep(scenes: list[Scene], prints: dict[str, np.ndarray], enrolled: list[list[str]]) -> dict[float, Tally]:
-    out = {}
-    for threshold in GRID:
-        total = Tally()
-        for who in enrolled:
-            total.add(tally(scenes, {w: prints[w] for w in who if w in prints}, float(threshold)))
-        out[float(threshold)] = total
+    """Tallies at every threshold of GRID. Names are taken best first and the threshold only stops the taking,
+    so the names at a threshold are those of one run with no threshold whose similarity reaches it."""
+    out = {float(t): Tally() for t in GRID}
+    for who in enrolled:
+        gallery = {w: prints[w] for w in who if w in prints}
+        for s in scenes:
+            named = recognise(s.voices, gallery, -1.0)
+            scored = [(label, name, float(s.voices[label] @ gallery[name])) for label, name in named.items()]
+            for threshold, total in out.items():
+                _count(s, gallery, {label: name for label, name, sim in scored if sim >= threshold}, total)
     return out
 
 

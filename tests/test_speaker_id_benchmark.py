@@ -42,3 +42,18 @@ def test_the_chosen_threshold_is_the_lowest_from_which_the_aims_hold_all_the_way
     # 0.70 meets the aims by chance but 0.75 does not: the choice stops at 0.80.
     curve = {0.70: good, 0.75: bad, 0.80: good, 0.85: good, 0.90: good}
     assert bench.choose(curve) == 0.80
+
+
+def test_the_sweep_gives_what_naming_at_each_threshold_gives() -> None:
+    rng = np.random.default_rng(0)
+    prints = {n: _unit(*rng.random(4)) for n in ("ada", "bob", "cy")}
+    scenes = [_scene({f"S{i}": _unit(*rng.random(4)) for i in range(1, 4)},
+                     majority={"S1": "ada", "S2": "bob", "S3": "dee"}, main={"ada": "S1", "bob": "S2", "dee": "S3"})
+              for _ in range(5)]
+    galleries = [["ada", "bob"], ["bob", "cy"], ["ada", "cy"]]
+    curve = bench.sweep(scenes, prints, galleries)
+    for threshold in (0.5, 0.8, 0.9, 0.95):
+        one = bench.Tally()
+        for who in galleries:
+            one.add(bench.tally(scenes, {w: prints[w] for w in who}, threshold))
+        assert vars(curve[threshold]) == vars(one)
