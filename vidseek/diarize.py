@@ -41,7 +41,8 @@ VOICE_THRESHOLD = "voice_threshold"
 SEGMENT = "segment"
 PITCH = "pitch"  # meta key of a stored piece: its median log F0 (natural log of Hz), absent when too little is voiced
 PITCH_WEIGHT = 0.5  # added to the cosine distance per unit of |Δ median log F0| (a 10% higher voice adds about
-#                    0.05); chosen on espeak-alike in benchmarks/speakers.py: 0.3-0.75 all keep its four voices
+#                    0.05); chosen on espeak-alike (benchmarks/speakers.py): 0.3-1.0 keep its four voices at the
+#                    0.2 threshold, and 0.5 keeps all four sets right at thresholds 0.15-0.25 too (docs/models.md)
 SPEAKER = "speaker"  # meta key of the label on speech evidence
 VOICE_LABEL = "voice_label"  # meta keys on speech whose speaker was recognised by an enrolled voice (voiceprints.py):
 VOICE_SIMILARITY = "voice_similarity"  # SPEAKER then holds the name, these the video's own label and how alike
