@@ -19,7 +19,7 @@ reference speech time whose words are given the wrong speaker after the best one
 voices, the issue's measure; where the reference has two voices at once, either is right), the missed speech
 (reference speech under no evidence at all, reported apart), the speakers found against the voices, each
 voice's talk time against the truth, and the cost per minute of speech (all of it, and the share spent on
-telling voices apart: the voice encoder and the grouping).
+telling voices apart: the voice encoder, the pitch tracker and the grouping).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vidseek import diarize, synth
+from vidseek import diarize, pitch, synth
 from vidseek.types import Evidence
 
 VOICES = ("en-us", "en-us+f3", "en+klatt", "en-us+Storm")  # four voices the encoder tells apart (docs/indexing.md)
@@ -241,9 +241,22 @@ def run(name: str, minutes: float, seed: int, out: Path, whisper: str, wheel: Pa
             spent[0] += time.perf_counter() - tick
 
     speech._voices.embed = timed  # type: ignore[method-assign]  # the encoder's share of the cost
+    height = pitch.median_log_f0
+
+    def pitched(samples: np.ndarray) -> float | None:
+        tick = time.perf_counter()
+        try:
+            return height(samples)
+        finally:
+            spent[0] += time.perf_counter() - tick
+
+    pitch.median_log_f0 = pitched  # and the pitch tracker's
     cache = EvidenceCache(out / f"library-{name}")
     tick = time.perf_counter()
-    report = Indexer(cache, [speech]).index(path)
+    try:
+        report = Indexer(cache, [speech]).index(path)
+    finally:
+        pitch.median_log_f0 = height
     seconds = time.perf_counter() - tick
     tick = time.perf_counter()
     found = cache.evidence(report.video.fingerprint)  # speakers are grouped here

@@ -120,6 +120,38 @@ def test_thumbnail_is_the_frame_at_that_moment(client, served) -> None:
     assert r > 150 and b < 100  # the orange scene that runs from 10 s to 16 s
 
 
+def test_a_thumbnail_of_a_region_is_that_part_of_the_frame_read_sharp(client, served) -> None:
+    """Evidence about a picture inside the picture (an inset, a screen) shows that part as its thumbnail, read
+    from a larger frame than the whole-frame thumbnail (up to its width), not cut from that small one."""
+    import io
+
+    from PIL import Image
+
+    _, _, fp = served
+    whole = Image.open(io.BytesIO(client.get(f"/api/videos/{fp}/thumbnail", params={"t": 13.0}).content))
+    response = client.get(f"/api/videos/{fp}/thumbnail", params={"t": 13.0, "box": "0.5,0.5,1,1"})
+    assert response.status_code == 200 and response.headers["content-type"] == "image/jpeg"
+    part = Image.open(io.BytesIO(response.content)).convert("RGB")
+    # half the frame, from the video's own pixels: wider than half the whole-frame thumbnail
+    assert part.size[0] > whole.size[0] / 2 * 1.2
+    assert abs(part.size[0] / part.size[1] - whole.size[0] / whole.size[1]) < 0.1
+    r, g, b = part.getpixel((part.size[0] // 2, part.size[1] // 2))
+    assert r > 150 and b < 100  # the orange scene
+    for bad in ("1,1,0,0", "0,0,2,1", "a,b,c,d", "0,0,1"):
+        refused = client.get(f"/api/videos/{fp}/thumbnail", params={"t": 13.0, "box": bad})
+        assert refused.status_code == 400 and "box" in refused.json()["error"], (bad, refused.text)
+
+
+def test_evidence_about_a_region_links_the_crop_as_its_thumbnail() -> None:
+    from vidseek.server.media import region_box, thumbnail_url
+
+    meta = {"region": {"box": [0.75, 0.69, 0.97, 0.96], "where": "lower right"}}
+    url = thumbnail_url("abc", 2.0, 4.0, region_box(meta))
+    assert url == "/api/videos/abc/thumbnail?t=3.0&box=0.750,0.690,0.970,0.960"
+    assert thumbnail_url("abc", 2.0, 4.0, region_box({"counts": {"cat": 1}})) == "/api/videos/abc/thumbnail?t=3.0"
+    assert region_box({"region": {"box": "lower right"}}) is None  # a plugin's own meta is not read as a box
+
+
 @pytest.mark.parametrize("path", ["../library/videos/x.json", "/etc/passwd", "../../../../etc/passwd",
                                   "videos/../../etc/hostname", "link-out.mp4"])
 def test_paths_outside_the_roots_are_refused(client, served, path) -> None:

@@ -229,3 +229,70 @@ def test_a_voice_heard_only_in_short_sentences_is_still_a_speaker() -> None:
     assert len(set(groups)) == 2 and len(set(groups[:5])) == 1 and len(set(groups[5:])) == 1
     stray = diarize.cluster(vectors, [3.0] * 5 + [0.6] * 5)  # pieces this short only ever join a speaker
     assert len(set(stray)) == 1
+
+
+def _alike_pieces(seed: int = 4) -> tuple[np.ndarray, list[float]]:
+    """Eight pieces each of two voices as alike to the encoder as espeak-ng's en-us+f3 and en-us+f4 (pieces of
+    one voice about 0.9 alike, of the two about 0.86), and their median log pitch: about 220 Hz and 180 Hz,
+    moving from piece to piece as those voices' sentences do (0.035 in log)."""
+    rng = np.random.default_rng(seed)
+    shared, apart = rng.standard_normal((2, voice.DIM))
+    vectors = np.concatenate([shared + sign * 0.15 * apart + 0.34 * rng.standard_normal((8, voice.DIM))
+                              for sign in (1, -1)])
+    vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
+    heights = np.log([220.0, 180.0])
+    pitches = [float(h + 0.035 * rng.standard_normal()) for h in np.repeat(heights, 8)]
+    return vectors, pitches
+
+
+def test_two_alike_voices_are_told_apart_by_their_pitch() -> None:
+    vectors, pitches = _alike_pieces()
+    similar = vectors @ vectors.T
+    within, across = similar[:8, :8][np.triu_indices(8, 1)].mean(), similar[:8, 8:].mean()
+    assert 0.85 < across < 0.88 < within < 0.92  # the encoder alone: nearer than its own cut
+    assert len(set(diarize.cluster(vectors, [2.0] * 16))) == 1
+    assert len(set(diarize.cluster(vectors, [2.0] * 16, pitches=[None] * 16))) == 1  # pieces stored before pitch
+    groups = diarize.cluster(vectors, [2.0] * 16, pitches=pitches)
+    assert len(set(groups[:8])) == 1 and len(set(groups[8:])) == 1 and groups[0] != groups[8]
+    pieces = [Evidence("f", 3 * i, 3 * i + 2, "speech", f"words {i}", meta={
+        diarize.VOICE: diarize.pack(v), diarize.PITCH: p, diarize.SEGMENT: str(i)})
+        for i, (v, p) in enumerate(zip(vectors, pitches))]
+    said = diarize.assign(pieces[::2] + pieces[1::2])
+    assert [diarize.speaker_of(e) for e in said] == ["S1"] * 8 + ["S2"] * 8
+    assert all(diarize.PITCH not in e.meta and diarize.VOICE not in e.meta for e in said)
+
+
+def test_one_voice_whose_pitch_moves_stays_one_speaker() -> None:
+    """A voice that rises and falls (questions, emphasis) by as much as alike voices differ in their medians
+    does so piece by piece, not as two steady groups: the cut keeps it whole."""
+    vectors, _ = _alike_pieces()
+    rng = np.random.default_rng(5)
+    pitches = [float(np.log(200.0) + 0.06 * rng.standard_normal()) for _ in range(8)]
+    assert len(set(diarize.cluster(vectors[:8], [2.0] * 8, pitches=pitches))) == 1
+
+
+def test_pitch_is_found_where_speech_is_voiced_and_not_in_noise() -> None:
+    from vidseek import pitch, synth
+
+    t = np.arange(voice.RATE) / voice.RATE
+    for hz in (85.0, 180.0, 220.0, 400.0):
+        tone = 0.1 * sum(np.sin(2 * np.pi * hz * k * t) / k for k in range(1, 6))
+        assert abs(np.exp(pitch.median_log_f0(tone)) - hz) < 0.01 * hz
+    assert pitch.median_log_f0(0.05 * np.random.default_rng(0).standard_normal(voice.RATE)) is None
+    assert pitch.median_log_f0(np.zeros(100)) is None
+    said = {name: pitch.median_log_f0(synth.tts("espeak-ng", RELEASE, name)) for name in ("en-us+f3", "en-us+f4")}
+    assert said["en-us+f3"] - said["en-us+f4"] > 0.1  # espeak-ng's f3 speaks higher than f4 (about 220 and 180 Hz)
+
+
+def test_each_stored_piece_keeps_its_pitch(two_voices, tmp_path: Path) -> None:
+    path, truth = two_voices
+    cache = EvidenceCache(tmp_path)
+    report = Indexer(cache, [_speech()]).index(path)
+    pieces = [e for e in cache.evidence(report.video.fingerprint, finish=False) if diarize.VOICE in e.meta]
+    heard = [e for e in pieces if e.end - e.start >= diarize.MIN_VOICE_S]  # "Thanks," (0.2 s) may have none
+    assert len(heard) >= 4 and all(isinstance(diarize.pitch_of(e), float) for e in heard)
+    voices = {v: [diarize.pitch_of(e) for e in heard for t in truth
+                  if t.voice == v and t.start <= (e.start + e.end) / 2 <= t.end] for v in (A, B)}
+    assert voices[A] and voices[B]
+    assert min(voices[B]) > max(voices[A]) + 0.3  # en-us+f3 speaks about an octave above en-us (log 216 vs 105 Hz)
+    assert _speech().config()["speakers"]["pitch"]  # in the cache key: older pieces, without pitch, re-run

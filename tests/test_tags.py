@@ -66,6 +66,18 @@ def test_the_cup_in_an_inset_is_found_as_coffee(pictures) -> None:
                    llm=LLMSettings(enabled=False)).choice == "B"
 
 
+def test_the_inset_is_looked_at_alone_and_said_with_its_place_and_box(pictures) -> None:
+    """The coffee inset is found as a picture inside the picture: its own evidence says where it is and how
+    sure the model is, and carries its box for the page's thumbnail."""
+    clip, lib = pictures
+    inside = [e for e in lib.evidence(clip, {"objects", "tags"}) if "region" in e.meta]
+    assert inside and all(COFFEE[0] <= e.start and e.end <= COFFEE[1] for e in inside), [e.line() for e in inside]
+    assert any(e.text.startswith("in the upper right: ") and "coffee" in e.text for e in inside), inside
+    x0, y0, x1, y1 = inside[0].meta["region"]["box"]
+    assert abs(x0 - 400 / 640) < 0.02 and abs(y0 - 20 / 360) < 0.02 and abs(x1 - 620 / 640) < 0.02
+    assert abs(y1 - 185 / 360) < 0.02 and inside[0].meta["region"]["where"] == "upper right"
+
+
 def test_no_person_on_the_cartoon_bunny(pictures) -> None:
     clip, lib = pictures
     on_cartoon = [e for e in lib.evidence(clip, {"objects", "tags"}) if e.start < CARTOON[1] and e.end > CARTOON[0]]

@@ -2,13 +2,16 @@
 
 The speech extractor cuts each Whisper segment where the words pause and where a sentence ends (people
 answering each other quickly change over in short pauses, nearly always between sentences), embeds each
-piece's audio (vidseek/voice.py) and stores the vector with the piece. Grouping happens when the video's
-speech evidence is read (`assign`): it needs every chunk's pieces together, it is cheap (no model runs), and
-so labels are the same whichever chunks were indexed when.
+piece's audio (vidseek/voice.py) and stores the vector with the piece, and the piece's pitch. Grouping happens
+when the video's speech evidence is read (`assign`): it needs every chunk's pieces together, it is cheap (no
+model runs), and so labels are the same whichever chunks were indexed when.
 
-Grouping is average-linkage clustering on cosine distance, cut at a distance threshold, so the number of
-speakers comes out of the voices rather than being given. Pieces too short to carry a voice reliably are
-given the nearest speaker afterwards. Labels are numbered by first appearance.
+Grouping is average-linkage clustering on a voice distance, cut at a distance threshold, so the number of
+speakers comes out of the voices rather than being given. The distance is the cosine distance of the pieces'
+vectors plus PITCH_WEIGHT times the difference of their median log pitch (vidseek/pitch.py, stored with each
+piece too): the encoder hears timbre and tells two alike voices apart no better than one voice's sentences,
+while their pitch can differ far more than one voice's does from sentence to sentence. Pieces too short to
+carry a voice reliably are given the nearest speaker afterwards. Labels are numbered by first appearance.
 
 Names come only from what is said: "my name is Ada" or "I'm Ada" in a speaker's own turn, or a turn that
 ends by asking someone ("…, Ada?", "Ada, …?") followed straight away by another speaker (a statement
@@ -29,7 +32,7 @@ import numpy as np
 
 from vidseek.types import Evidence
 
-THRESHOLD = 0.2  # cosine distance at which two groups of pieces stop being one voice (tuned on benchmarks/speakers.py)
+THRESHOLD = 0.2  # voice distance (`distances`) at which two groups of pieces stop being one voice
 GAP_S = 0.4  # a pause between words this long may be a change of speaker: the segment is cut there
 MIN_VOICE_S = 1.0  # pieces shorter than this join the nearest speaker instead of founding one (chosen on the
 #                   pyannote phone call: its second voice speaks in sentences of 1.2-1.5 s, so at 1.5 s it was no one)
@@ -37,6 +40,10 @@ MIN_SPEAKER_S = 4.0  # a group with less speech than this in all is merged into 
 VOICE = "voice"  # meta keys of a stored piece (removed when speakers are assigned)
 VOICE_THRESHOLD = "voice_threshold"
 SEGMENT = "segment"
+PITCH = "pitch"  # meta key of a stored piece: its median log F0 (natural log of Hz), absent when too little is voiced
+PITCH_WEIGHT = 0.5  # added to the cosine distance per unit of |Δ median log F0| (a 10% higher voice adds about
+#                    0.05); chosen on espeak-alike (benchmarks/speakers.py): 0.3-1.0 keep its four voices at the
+#                    0.2 threshold, and 0.5 keeps all four sets right at thresholds 0.15-0.25 too (docs/models.md)
 SPEAKER = "speaker"  # meta key of the label on speech evidence
 VOICE_LABEL = "voice_label"  # meta keys on speech whose speaker was recognised by an enrolled voice (voiceprints.py):
 VOICE_SIMILARITY = "voice_similarity"  # SPEAKER then holds the name, these the video's own label and how alike
@@ -76,11 +83,15 @@ def unpack(text: str) -> np.ndarray:
     return np.frombuffer(base64.b64decode(text), dtype="<f2").astype(np.float32)
 
 
-def cluster(vectors: np.ndarray, durations: Sequence[float], threshold: float = THRESHOLD) -> list[int]:
+def cluster(vectors: np.ndarray, durations: Sequence[float], threshold: float = THRESHOLD,
+            pitches: Sequence[float | None] | None = None) -> list[int]:
     """A group number per vector (unit vectors, one per piece), with as many groups as the voices make.
 
-    Pieces of MIN_VOICE_S or longer are clustered; shorter ones and groups with under MIN_SPEAKER_S of
-    speech go to the nearest remaining group. Numbers are arbitrary here (`assign` orders them)."""
+    Pieces of MIN_VOICE_S or longer are clustered on `distances`, their `pitches` (median log F0 per piece,
+    None where unknown) counting beside the vectors when given; shorter pieces, and groups with under
+    MIN_SPEAKER_S of speech, go to the group whose voice vector is nearest (by the vector alone: measured with
+    pitch counting there too, the pyannote call's second voice was folded away). Numbers are arbitrary here
+    (`assign` orders them)."""
     n = len(vectors)
     if n == 0:
         return []
@@ -93,9 +104,9 @@ def cluster(vectors: np.ndarray, durations: Sequence[float], threshold: float = 
         groups[core] = 0
     else:
         from scipy.cluster.hierarchy import fcluster, linkage
-        from scipy.spatial.distance import pdist
 
-        tree = linkage(pdist(vectors[core], metric="cosine").clip(0.0), method="average")
+        picked = None if pitches is None else [pitches[i] for i in core]
+        tree = linkage(distances(vectors[core], picked), method="average")
         groups[core] = fcluster(tree, t=threshold, criterion="distance") - 1
     while True:  # fold groups too small to be a speaker into their nearest neighbour, smallest first
         kept = sorted(set(groups[core].tolist()))
@@ -114,6 +125,19 @@ def cluster(vectors: np.ndarray, durations: Sequence[float], threshold: float = 
     for i in np.flatnonzero(groups < 0):
         groups[i] = max(kept, key=lambda g: float(vectors[i] @ centres[g]))
     return groups.tolist()
+
+
+def distances(vectors: np.ndarray, pitches: Sequence[float | None] | None = None) -> np.ndarray:
+    """The condensed matrix (scipy's pdist order) of voice distances between pieces: cosine distance of their
+    unit vectors plus PITCH_WEIGHT times the difference of their median log F0 where both have one."""
+    from scipy.spatial.distance import pdist
+
+    out = pdist(vectors, metric="cosine").clip(0.0)
+    if pitches is not None:
+        heights = np.array([np.nan if p is None else float(p) for p in pitches], dtype=np.float64)
+        apart = np.nan_to_num(pdist(heights[:, None], metric="cityblock"), nan=0.0)
+        out = out + PITCH_WEIGHT * apart
+    return out
 
 
 def _centres(vectors: np.ndarray, groups: np.ndarray, kept: list[int]) -> dict[int, np.ndarray]:
@@ -135,7 +159,7 @@ def assign(items: Sequence[Evidence]) -> list[Evidence]:
     rest = [e for e in items if not isinstance(e.meta.get(VOICE), str)]
     joined: list[Evidence] = []
     for item, label, _ in labelled:
-        meta = {k: v for k, v in item.meta.items() if k not in (VOICE, VOICE_THRESHOLD)}
+        meta = {k: v for k, v in item.meta.items() if k not in (VOICE, VOICE_THRESHOLD, PITCH)}
         meta[SPEAKER] = label
         prev = joined[-1] if joined else None
         if (prev is not None and prev.meta.get(SPEAKER) == label and SEGMENT in meta
@@ -158,11 +182,17 @@ def labelled_pieces(items: Sequence[Evidence]) -> list[tuple[Evidence, str, np.n
     vectors = np.stack([unpack(e.meta[VOICE]) for e in pieces])
     vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
     threshold = float(pieces[0].meta.get(VOICE_THRESHOLD, THRESHOLD))
-    groups = cluster(vectors, [e.end - e.start for e in pieces], threshold)
+    groups = cluster(vectors, [e.end - e.start for e in pieces], threshold, [pitch_of(e) for e in pieces])
     order: dict[int, str] = {}
     for g in groups:
         order.setdefault(g, f"S{len(order) + 1}")
     return [(item, order[g], vector) for item, g, vector in zip(pieces, groups, vectors)]
+
+
+def pitch_of(item: Evidence) -> float | None:
+    """A stored piece's median log F0, or None (unvoiced, or indexed before pitch was stored)."""
+    value = item.meta.get(PITCH)
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def speaker_of(item: Evidence) -> str:

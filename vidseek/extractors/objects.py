@@ -32,7 +32,7 @@ from vidseek.extractors.base import (
     picture_looks,
 )
 from vidseek.types import Evidence, Video
-from vidseek.vision import boxes, coco
+from vidseek.vision import boxes, coco, regions
 from vidseek.vision import tags as imagenet
 
 PACKAGED = "packaged:yolov3-tiny-coco"
@@ -147,7 +147,7 @@ class ObjectsExtractor(Extractor):
     extractors.base.picture_looks), with what the classifier named on those boxes."""
 
     name = "objects"
-    version = "4"
+    version = "5"
     source = "objects"
     needs = frozenset({FRAMES})
     options_type = ObjectsOptions
@@ -180,7 +180,8 @@ class ObjectsExtractor(Extractor):
                 **({"second_look": {"person_animal": boxes.PERSON_ANIMAL_MASS, "rival": boxes.RIVAL_MASS,
                                     "margin": boxes.MARGIN, "threshold": imagenet.THRESHOLD,
                                     "min_energy": imagenet.MIN_ENERGY}}
-                   if self.model is None and self.second_look else {})}
+                   if self.model is None and self.second_look else {}),
+                "regions": regions.config()}
 
     def check(self, video: Video) -> None:
         super().check(video)
@@ -212,26 +213,40 @@ class ObjectsExtractor(Extractor):
         if not images:
             return []
         self.model_calls += 1
-        detections = self._load().detect(images)
+        crops, inside = regions.looks(images)
+        found_all = self._load().detect([*images, *crops])
+        detections, per_crop = found_all[: len(images)], found_all[len(images) :]
         found = []
         for seg, mine in zip(chunk.segments, looks):
-            counts: Counter[str] = Counter()
-            scores: dict[str, float] = {}
-            named: dict[str, dict[str, imagenet.Tag]] = {}
-            for at in mine:
-                counts |= Counter(s.label for s in detections[at])  # max per label: one person seen twice is one
-                for sighting in detections[at]:
-                    scores[sighting.label] = max(scores.get(sighting.label, 0.0), sighting.score)
-                    for tag in sighting.tags:
-                        best = named.setdefault(sighting.label, {})
-                        if tag.label not in best or tag.score > best[tag.label].score:
-                            best[tag.label] = tag
-            if counts:
-                tags = {label: sorted(ts.values(), key=lambda t: -t.score) for label, ts in named.items()}
-                found.append(Evidence(
-                    fingerprint=video.fingerprint, start=round(seg.start, 2), end=round(seg.end, 2),
-                    source="objects", text=describe(counts, tags), confidence=round(max(scores.values()), 3),
-                    extractor=self.name, extractor_version=self.version,
-                    meta={"counts": dict(counts), "scores": scores,
-                          "tags": {label: [t.label for t in ts] for label, ts in tags.items()}}))
+            item = self._evidence(video, seg, [detections[at] for at in mine])
+            found += [item] if item else []
+            for region, taken in regions.of_segment(mine, inside):
+                item = self._evidence(video, seg, [per_crop[at] for at in taken], region)
+                found += [item] if item else []
         return found
+
+    def _evidence(self, video: Video, seg, looked: list[list[Sighting]],
+                  region: regions.Region | None = None) -> Evidence | None:
+        """One segment's counts over the frames (or a region's crops) looked at, or None when nothing was seen."""
+        counts: Counter[str] = Counter()
+        scores: dict[str, float] = {}
+        named: dict[str, dict[str, imagenet.Tag]] = {}
+        for sightings in looked:
+            counts |= Counter(s.label for s in sightings)  # max per label: one person seen twice is one
+            for sighting in sightings:
+                scores[sighting.label] = max(scores.get(sighting.label, 0.0), sighting.score)
+                for tag in sighting.tags:
+                    best = named.setdefault(sighting.label, {})
+                    if tag.label not in best or tag.score > best[tag.label].score:
+                        best[tag.label] = tag
+        if not counts:
+            return None
+        tags = {label: sorted(ts.values(), key=lambda t: -t.score) for label, ts in named.items()}
+        text = describe(counts, tags)
+        meta: dict[str, Any] = {"counts": dict(counts), "scores": scores,
+                                "tags": {label: [t.label for t in ts] for label, ts in tags.items()}}
+        if region is not None:
+            text, meta["region"] = f"{region.phrase}: {text}", regions.meta(region)
+        return Evidence(fingerprint=video.fingerprint, start=round(seg.start, 2), end=round(seg.end, 2),
+                        source="objects", text=text, confidence=round(max(scores.values()), 3),
+                        extractor=self.name, extractor_version=self.version, meta=meta)

@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from vidseek import diarize, models, voice
+from vidseek import diarize, models, pitch, voice
 from vidseek.diarize import Word
 from vidseek.errors import BadRequest
 from vidseek.extractors.base import AUDIO, Chunk, Extractor, Options, keep_by_midpoint, option
@@ -108,6 +108,14 @@ def _openai_whisper_names() -> set[str]:
         return set()
 
 
+def _voice_meta(vector: np.ndarray, height: float | None) -> dict[str, Any]:
+    """What a stored piece keeps about its voice: the encoder's vector, and its median log F0 where voiced."""
+    meta: dict[str, Any] = {diarize.VOICE: diarize.pack(vector)}
+    if height is not None:
+        meta[diarize.PITCH] = round(height, 4)
+    return meta
+
+
 @dataclass(frozen=True)
 class SpeechOptions(Options):
     whisper_model: str | None = option(None, "Whisper model: a CTranslate2 folder or id (faster-whisper), or a .pt "
@@ -119,7 +127,9 @@ class SpeechOptions(Options):
                                   "--no-speakers skips it (docs/indexing.md).",
                              flag="speakers/--no-speakers")
     speaker_threshold: float = option(diarize.THRESHOLD, "How different two voices must be to count as two "
-                                                         "speakers (cosine distance, 0-1): lower finds more.")
+                                                         "speakers (cosine distance of their voice vectors "
+                                                         "plus half their difference in log pitch, 0-1): lower "
+                                                         "finds more.")
     turn_gap: float = diarize.GAP_S  # a pause between words this long (s) may change the speaker
 
     def validate(self) -> None:
@@ -177,7 +187,7 @@ class SpeechExtractor(Extractor):
         if self.speakers:
             speakers = {"encoder": voice.WEIGHTS_SHA256[:16], "threshold": self.speaker_threshold,
                         "gap": self.turn_gap, "min_voice": diarize.MIN_VOICE_S, "min_speaker": diarize.MIN_SPEAKER_S,
-                        "cut": "gaps+sentences"}
+                        "cut": "gaps+sentences", "pitch": "yin-median-log-f0"}
         return {"model": self.model or PACKAGED, "language": self.language, "beam_size": self.beam_size,
                 "vad": self.vad, "temperature": TEMPERATURE, "word_timestamps": True, "speakers": speakers}
 
@@ -246,9 +256,8 @@ class SpeechExtractor(Extractor):
                           diarize.VOICE_THRESHOLD: self.speaker_threshold}))
         if pieces:
             rate = voice.RATE
-            vectors = self._voices.embed([chunk.audio[int(a * rate):max(int(b * rate), int(a * rate) + 1)]
-                                          for a, b in pieces])
-            voiced = iter(vectors)
-            found = [replace(e, meta={**e.meta, diarize.VOICE: diarize.pack(next(voiced))})
+            clips = [chunk.audio[int(a * rate):max(int(b * rate), int(a * rate) + 1)] for a, b in pieces]
+            voiced = iter(zip(self._voices.embed(clips), (pitch.median_log_f0(c) for c in clips)))
+            found = [replace(e, meta={**e.meta, **_voice_meta(*next(voiced))})
                      if diarize.SEGMENT in e.meta else e for e in found]
         return found

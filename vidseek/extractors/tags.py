@@ -24,6 +24,7 @@ from vidseek.extractors.base import (
     picture_looks,
 )
 from vidseek.types import Evidence, Video
+from vidseek.vision import regions
 from vidseek.vision import tags as imagenet
 
 NAMES_SHOWN = 10  # general names written per tag: enough to reach 'animal' or 'vehicle', short enough to read
@@ -56,7 +57,7 @@ class TagsExtractor(Extractor):
     looked at, best first."""
 
     name = "tags"
-    version = "4"
+    version = "5"
     source = "tags"
     needs = frozenset({FRAMES})
     options_type = TagsOptions
@@ -74,7 +75,7 @@ class TagsExtractor(Extractor):
     def config(self) -> dict[str, Any]:
         return {"model": "packaged:efficientnet-lite0", "threshold": self.threshold, "top_k": self.top_k,
                 "min_energy": self.min_energy, "long_segment": LONG_SEGMENT_S, "same_picture": SAME_PICTURE_SHARE,
-                "look_gap": LOOK_GAP_S}
+                "look_gap": LOOK_GAP_S, "regions": regions.config()}
 
     def check(self, video: Video) -> None:
         super().check(video)
@@ -87,7 +88,9 @@ class TagsExtractor(Extractor):
         self.model_calls += 1
         if self._tagger is None:
             self._tagger = imagenet.ImageNetTagger(self.device, self.threshold, self.top_k, min_energy=self.min_energy)
-        per_frame = self._tagger.classify(images)
+        crops, inside = regions.looks(images)
+        found_all = self._tagger.classify([*images, *crops])
+        per_frame, per_crop = found_all[: len(images)], found_all[len(images) :]
         found = []
         for seg, mine in zip(chunk.segments, looks):
             best: dict[str, imagenet.Tag] = {}
@@ -96,10 +99,24 @@ class TagsExtractor(Extractor):
                     if tag.label not in best or tag.score > best[tag.label].score:
                         best[tag.label] = tag
             if best:
-                ranked = sorted(best.values(), key=lambda t: -t.score)[: self.top_k]
-                found.append(Evidence(
-                    fingerprint=video.fingerprint, start=round(seg.start, 2), end=round(seg.end, 2), source="tags",
-                    text=describe(ranked), confidence=round(ranked[0].score, 3), extractor=self.name,
-                    extractor_version=self.version,
-                    meta={"tags": [{"label": t.label, "wnid": t.wnid, "score": t.score} for t in ranked]}))
+                found.append(self._evidence(video, seg, best))
+            for region, taken in regions.of_segment(mine, inside):
+                best = {}
+                for at in taken:
+                    for tag in per_crop[at]:
+                        if tag.label not in best or tag.score > best[tag.label].score:
+                            best[tag.label] = tag
+                if best:
+                    found.append(self._evidence(video, seg, best, region))
         return found  # segments with the same labels are joined when read (merge_gap), within a chunk and across
+
+    def _evidence(self, video: Video, seg, best: dict[str, imagenet.Tag],
+                  region: regions.Region | None = None) -> Evidence:
+        ranked = sorted(best.values(), key=lambda t: -t.score)[: self.top_k]
+        text = describe(ranked)
+        meta: dict[str, Any] = {"tags": [{"label": t.label, "wnid": t.wnid, "score": t.score} for t in ranked]}
+        if region is not None:
+            text, meta["region"] = f"{region.phrase}: {text}", regions.meta(region)
+        return Evidence(fingerprint=video.fingerprint, start=round(seg.start, 2), end=round(seg.end, 2),
+                        source="tags", text=text, confidence=round(ranked[0].score, 3), extractor=self.name,
+                        extractor_version=self.version, meta=meta)

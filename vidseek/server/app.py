@@ -26,7 +26,7 @@ from vidseek.pipeline.chapters import VideoSummary
 from vidseek.pipeline.retrieve import Hit
 from vidseek.server import schemas as s
 from vidseek.server.jobs import IndexJobs, Job
-from vidseek.server.media import thumbnail
+from vidseek.server.media import Box, parse_box, region_box, thumbnail, thumbnail_url
 from vidseek.server.security import Guard, ServerConfig, token_checker
 from vidseek.store.base import EvidenceFilter, StoredVideo
 from vidseek.types import Answer, Evidence
@@ -84,15 +84,16 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         return video
 
     # every id a reply names is the one `vidseek ls` shows (Library.ids), and names the video in a request
-    def thumb_url(video: str, start: float, end: float) -> str:
-        return f"/api/videos/{video}/thumbnail?t={(start + end) / 2:.1f}"
+    def thumb_url(video: str, start: float, end: float, box: Box | None = None) -> str:
+        return thumbnail_url(video, start, end, box)
 
     def evidence_out(e: Evidence, ids: dict[str, str], hit: Hit | None = None) -> s.EvidenceOut:
         video = ids.get(e.fingerprint, e.fingerprint)
         return s.EvidenceOut(video=video, start=e.start, end=e.end, source=e.source, text=e.text,
                              confidence=e.confidence, score=hit.score if hit else None,
                              neighbour=hit.neighbour if hit else False,
-                             thumbnail=thumb_url(video, e.start, e.end), speaker=speaker_of(e) or None,
+                             thumbnail=thumb_url(video, e.start, e.end, region_box(e.meta)),
+                             speaker=speaker_of(e) or None,
                              derived=e.derived, context=[evidence_out(c, ids) for c in hit.context] if hit else [])
 
     def answer_out(answer: Answer) -> s.AnswerOut:
@@ -197,9 +198,13 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
     @api.get("/videos/{video_id}/thumbnail", summary="A JPEG of the frame at t seconds",
              response_class=Response, responses={200: {"content": {"image/jpeg": {}}}})
     def video_thumbnail(video_id: Annotated[str, Path_(max_length=64)],
-                        t: Annotated[float, Query(ge=0.0, allow_inf_nan=False)] = 0.0) -> Response:
+                        t: Annotated[float, Query(ge=0.0, allow_inf_nan=False)] = 0.0,
+                        box: Annotated[str | None, Query(max_length=64, description=(
+                            "only this part of the frame: x0,y0,x1,y1 as fractions (a region evidence names)"))]
+                        = None) -> Response:
         video = playable_video(video_id)
-        jpeg = thumbnail(video.path, video.fingerprint, t, lib.cache.layout.thumbnails, video.duration)
+        jpeg = thumbnail(video.path, video.fingerprint, t, lib.cache.layout.thumbnails, video.duration,
+                         box=parse_box(box) if box else None)
         return Response(jpeg, media_type="image/jpeg", headers={"Cache-Control": "max-age=86400"})
 
     @api.get("/videos/{video_id}/export", summary="The video's speech and subtitles (or other sources) as a file",
