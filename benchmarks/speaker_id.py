@@ -303,12 +303,21 @@ def pieces_simulated(video: Video, audio: np.ndarray, encoder: voice.VoiceEncode
         for a, b in runs:
             if (b - a) * 0.01 >= 0.3:
                 spans.append((turn.start + a * 0.01, turn.start + (b + 1) * 0.01))
-    vectors = encoder.embed([audio[int(a * RATE):int(b * RATE)] for a, b in spans])
-    return [Evidence(fingerprint=video.name, start=round(a, 2), end=round(b, 2), source="speech", text="…",
-                     extractor="speech", extractor_version="2",
-                     meta={diarize.VOICE: diarize.pack(v), diarize.SEGMENT: f"{a:.2f}",
-                           diarize.VOICE_THRESHOLD: diarize.THRESHOLD})
-            for (a, b), v in zip(spans, vectors)]
+    clips = [audio[int(a * RATE):int(b * RATE)] for a, b in spans]
+    vectors = encoder.embed(clips)
+    out = []
+    for (a, b), clip, v in zip(spans, clips, vectors):
+        meta: dict = {diarize.VOICE: diarize.pack(v), diarize.SEGMENT: f"{a:.2f}",
+                      diarize.VOICE_THRESHOLD: diarize.THRESHOLD}
+        if hasattr(diarize, "PITCH"):  # what the speech extractor stores beside the vector (pitch.py)
+            from vidseek import pitch
+
+            f0 = pitch.median_log_f0(clip)
+            if f0 is not None:
+                meta[diarize.PITCH] = round(f0, 4)
+        out.append(Evidence(fingerprint=video.name, start=round(a, 2), end=round(b, 2), source="speech", text="…",
+                            extractor="speech", extractor_version="2", meta=meta))
+    return out
 
 
 # ---- voices and matching: vidseek.voiceprints where this checkout has it, else the same rules here ---------
