@@ -474,6 +474,13 @@ def sweep(scenes: list[Scene], prints: dict[str, np.ndarray], enrolled: list[lis
     return out
 
 
+def sweep_at(scenes: list[Scene], prints: dict[str, np.ndarray], enrolled: list[list[str]], threshold: float) -> Tally:
+    total = Tally()
+    for who in enrolled:
+        total.add(tally(scenes, {w: prints[w] for w in who if w in prints}, threshold))
+    return total
+
+
 def choose(curve: dict[float, Tally]) -> float:
     """The lowest threshold from which the tuning half meets the aims at every higher threshold too."""
     chosen = max(curve)
@@ -546,6 +553,10 @@ def run(args: argparse.Namespace) -> dict:
     enrolled = {half: rounds(halves[half], args.rounds, args.seed + i) for i, half in enumerate(halves)}
     curves = {half: sweep(scenes[half], prints[half], enrolled[half]) for half in halves}
     threshold = choose(curves["tuning"])
+    shipped = threshold if args.centre else float(getattr(_vp, "THRESHOLD", threshold))  # vidseek's own, to compare
+    if shipped not in curves["heldout"]:
+        for half in halves:
+            curves[half][shipped] = sweep_at(scenes[half], prints[half], enrolled[half], shipped)
     for s in scenes["tuning"] + scenes["heldout"]:
         s.match_s = 0.0
     result = {half: _figures(curves[half][threshold]) for half in halves}
@@ -569,6 +580,8 @@ def run(args: argparse.Namespace) -> dict:
         "prints": {half: len(prints[half]) for half in halves},
         "enrol_label_clean": f"{sum(enrol_clean)}/{len(enrol_clean)}",
         **result,
+        "vidseek_threshold": shipped,
+        "at_vidseek_threshold": {half: _figures(curves[half][shipped]) for half in halves},
         "curve_tuning": {f"{t:.2f}": _figures(c) for t, c in curves["tuning"].items() if round(t * 200) % 4 == 0},
         "curve_heldout": {f"{t:.2f}": _figures(c) for t, c in curves["heldout"].items() if round(t * 200) % 4 == 0},
         "match_seconds_per_pass": round(match_s, 4), "index_seconds": round(index_s, 1),

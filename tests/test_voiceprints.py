@@ -42,8 +42,8 @@ def test_each_speaker_gets_at_most_one_name_and_each_name_one_speaker() -> None:
 
 
 def test_by_default_a_voice_as_alike_as_another_real_person_often_is_left_unnamed() -> None:
-    # benchmarks/speaker_id.py: different real people reach 0.80-0.86 with this encoder; the same person in
-    # another recording is mostly above 0.86 (docs/models.md, "Voice print threshold")
+    # benchmarks/speaker_id.py: different real people reach 0.80-0.87 with this encoder, so a name needs more
+    # (the same person in another recording reaches 0.875 about half the time: docs/models.md)
     rng = np.random.default_rng(2)
     alice = _unit(rng.standard_normal(voice.DIM))
     other = _unit(rng.standard_normal(voice.DIM))

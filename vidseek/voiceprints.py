@@ -32,8 +32,8 @@ from vidseek.errors import BadRequest, NotFound
 from vidseek.types import Evidence
 from vidseek.video import LibraryError
 
-THRESHOLD = 0.86  # cosine similarity at which a speaker is taken to be an enrolled voice (benchmarks/speaker_id.py,
-#                   chosen on half of 30 real voices: docs/models.md)
+THRESHOLD = 0.875  # cosine similarity at which a speaker is taken to be an enrolled voice (benchmarks/speaker_id.py,
+#                    chosen on half of 30 real voices: docs/models.md)
 NAME_MAX = 80
 FORMAT = 1
 
