@@ -56,3 +56,40 @@ def test_openai_whisper_runs_a_pt_checkpoint(needle_video: Path, tmp_path: Path)
 def test_a_hub_model_name_is_refused_offline_with_a_way_out(needle_video: Path) -> None:
     with pytest.raises(ModelUnavailable, match="VIDSEEK_ALLOW_DOWNLOAD"):
         SpeechExtractor("Systran/faster-whisper-small", device="cpu").check(video.probe(needle_video))
+
+
+class _Heard:
+    """A backend that hears the same four words in every chunk, but spans the segment as that chunk's Whisper run
+    did (Whisper pads a segment with some of the silence around it, differently from run to run)."""
+
+    def __init__(self, spans: dict[float, tuple[float, float]]):
+        self.spans = spans
+        self.audio_start = 0.0
+
+    def transcribe(self, audio):
+        from vidseek.diarize import Word
+        from vidseek.extractors.speech import _Said
+
+        shift = self.audio_start
+        words = tuple(Word(a - shift, b - shift, f" {t}") for a, b, t in
+                      ((56.0, 57.5, "Meet"), (57.8, 59.5, "me"), (60.5, 61.8, "at"), (62.0, 63.9, "noon.")))
+        start, end = self.spans[shift]
+        return [_Said(start - shift, end - shift, "".join(w.text for w in words), -0.1, "en", words)]
+
+
+def test_a_sentence_each_chunk_spans_differently_across_the_edge_is_kept_word_by_word(speech, monkeypatch) -> None:
+    """Chunk A [0, 60) reads to 65 s and spans the sentence 56.0-64.6 (midpoint 60.3: B's); chunk B [60, 120) reads
+    from 55 s and spans it 55.2-63.9 (midpoint 59.55: A's). Kept whole by its midpoint, neither kept it (the
+    newcomer's lecture lost lines at 61.6 s so). Kept word by word, every word is kept once."""
+    from types import SimpleNamespace
+
+    import numpy as np
+
+    fake = _Heard({0.0: (56.0, 64.6), 55.0: (55.2, 63.9)})
+    monkeypatch.setattr(speech, "_backend", fake)
+    said = []
+    for start, end, audio_start in ((0.0, 60.0, 0.0), (60.0, 120.0, 55.0)):
+        fake.audio_start = audio_start
+        chunk = Chunk(0, start, end, audio=np.zeros(16_000 * 70, np.float32), audio_start=audio_start)
+        said += [e.text for e in speech.run(SimpleNamespace(fingerprint="f"), chunk)]
+    assert " ".join(said).split() == ["Meet", "me", "at", "noon."]

@@ -46,6 +46,24 @@ class _Said:
     words: tuple[Word, ...] = ()
 
 
+def own_words(said: _Said, chunk: Chunk) -> _Said | None:
+    """The part of a segment that belongs to this chunk, or None. Chunks overlap by AUDIO_MARGIN_S, and the two
+    chunks at an edge cut their segments differently: kept whole by its midpoint, a sentence across the edge
+    could be dropped by both (its midpoint in the other chunk each time). So each word is kept by the chunk
+    that holds its own midpoint, and the segment keeps only those words. Without word times, the midpoint
+    of the segment decides."""
+    lo, hi = chunk.start - chunk.audio_start, chunk.end - chunk.audio_start  # the chunk's own span, in its audio
+    if not said.words:
+        return said if said.text.strip() and keep_by_midpoint(said.start, said.end, lo, hi) else None
+    kept = tuple(w for w in said.words if keep_by_midpoint(w.start, w.end, lo, hi))
+    if not kept or not "".join(w.text for w in kept).strip():
+        return None
+    if len(kept) == len(said.words):
+        return said
+    return replace(said, start=kept[0].start, end=max(kept[-1].end, kept[0].start),
+                   text="".join(w.text for w in kept), words=kept)
+
+
 class _Backend(Protocol):
     def transcribe(self, audio: np.ndarray) -> list[_Said]: ...
 
@@ -147,7 +165,7 @@ class SpeechExtractor(Extractor):
     over the whole video when read, in `finish`)."""
 
     name = "speech"
-    version = "2"  # 2: segments cut at word gaps and given voices (speakers)
+    version = "3"  # 2: segments cut at word gaps and given voices (speakers); 3: kept word by word at chunk edges
     source = "speech"
     needs = frozenset({AUDIO})
     options_type = SpeechOptions
@@ -231,11 +249,12 @@ class SpeechExtractor(Extractor):
         self.model_calls += 1
         found: list[Evidence] = []
         pieces: list[tuple[float, float]] = []  # each stored piece's audio, in the chunk's seconds
-        for said in self._load().transcribe(chunk.audio):
+        for heard in self._load().transcribe(chunk.audio):
+            said = own_words(heard, chunk)
+            if said is None:
+                continue
             start, end = said.start + chunk.audio_start, said.end + chunk.audio_start
             text = said.text.strip()
-            if not text or not keep_by_midpoint(start, end, chunk.start, chunk.end):
-                continue
             base = Evidence(
                 fingerprint=video.fingerprint, start=round(start, 2), end=round(end, 2),
                 source="speech", text=text, confidence=round(math.exp(min(0.0, said.logprob)), 3),
