@@ -188,13 +188,18 @@ def test_a_voice_named_in_one_video_is_found_by_name_in_another(three_meetings) 
     _, library, (first, _, third) = three_meetings
     alice, bob = _label_saying(library, first, "second quarter"), _label_saying(library, first, "sales team")
     assert alice != bob
-    named_a, named_b, matched, listed, searched, asked = cli(
+    bob_there, chair = _label_saying(library, third, "we do not need"), _label_saying(library, third, "autumn")
+    named_a, named_b, matched, listed, searched, twice, unlike, asked = cli(
         ["speakers", "name", first, alice, "Alice Chen", "-L", library],
         ["speakers", "name", first, bob, "Bob Stone", "-L", library],
         ["speakers", "match", third, "--json", "-L", library],
         ["speakers", "list", "--json", "-L", library],
         ["search", "travel budget", "--speaker", "Alice Chen", "--json", "-L", library],
+        ["speakers", "name", third, bob_there, "Alice Chen", "-L", library],
+        ["speakers", "name", third, chair, "Alice Chen", "-L", library],
         ["ask", "all", "What did Alice Chen say about the travel budget?", "--json", "-L", library])
+    assert twice["code"] == 2 and "is recognised as 'Bob Stone'" in twice["stderr"]  # one person, one print
+    assert unlike["code"] == 2 and "--unlike" in unlike["stderr"]  # another voice is not added silently
     assert named_a["code"] == named_b["code"] == 0, named_a["stderr"] + named_b["stderr"]
     assert "enrolled 'Alice Chen'" in named_a["stdout"]
     found = {m["name"]: m["speaker"] for m in map(json.loads, matched["stdout"].splitlines())}
@@ -232,3 +237,26 @@ def _names_reach_the_page_mcp_and_export(library: Path, third: Path) -> None:
     lib.voices.forget("Bob Stone")  # un-named everywhere at once, the video's own label back
     after = Library(library, device="cpu").evidence(third)
     assert not any("Bob Stone" in e.text for e in after) and any(e.text.startswith("S") for e in after)
+
+
+def test_a_speaker_filter_gives_k_of_their_lines_and_an_unknown_speaker_is_one_line(tmp_path: Path) -> None:
+    """Forty lines of ADA about the ferry rank above JOHN's three: --speaker JOHN --k 3 still gives his three
+    (retrieved among the videos he speaks in, widely), and a speaker no video has is NotFound, not silence."""
+    from vidseek import synth
+    from vidseek.library import Library, LLMSettings
+    from vidseek.testing import HashEmbedder
+
+    movie = synth.write_video(synth.Script(duration=90, size=(64, 48), fps=2, audio=False), tmp_path / "dock.mp4")
+    cues = [("ADA", f"The ferry to the island leaves from dock {n} today.") for n in range(40)]
+    cues += [("JOHN", f"I heard a ferry horn at {h} o'clock.") for h in ("six", "seven", "eight")]
+    (tmp_path / "dock.srt").write_text("".join(
+        f"{n + 1}\n00:00:{n * 2:02d},000 --> 00:00:{n * 2 + 1:02d},500\n{who}: {text}\n\n"
+        for n, (who, text) in enumerate(cues)))
+    library = Library(tmp_path / "lib", store="memory://speaker-k", embedder=HashEmbedder(), device="cpu")
+    library.index(movie, sources=["subtitle"])
+    hits = library.search("ferry to the island from the dock", k=3, speaker="john")
+    assert len(hits) == 3 and all(h.evidence.text.startswith("JOHN: ") for h in hits)
+    with pytest.raises(NotFound, match="no speaker 'Nobody Here' in the library"):
+        library.search("ferry", speaker="Nobody Here")
+    with pytest.raises(NotFound, match="no speaker"):
+        library.ask("What did Nobody say?", speaker="Nobody", llm=LLMSettings(enabled=False))

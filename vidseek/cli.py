@@ -434,6 +434,9 @@ def speakers_name(
              "speaker (its voice is the one heard while its lines show).")],
     name: Annotated[str | None, typer.Argument(
         help="The person's name. Left out: the name the video gives that speaker is confirmed.")] = None,
+    unlike: Annotated[bool, typer.Option(
+        "--unlike", help="Add the voice to NAME's print even though it is unlike the voices enrolled there "
+                         "(one person recorded very differently).")] = False,
     library: LibraryOption = None,
 ) -> None:
     """Enrol a speaker's voice under a name, to be recognised in every video.
@@ -442,7 +445,7 @@ def speakers_name(
     --speaker, the page, MCP and export. Naming another speaker with the same name adds that voice to the print.
     """
     lib = Library(library)
-    made = lib.name_speaker(video, speaker, name)
+    made = lib.name_speaker(video, speaker, name, unlike)
     _say(out, f"enrolled '{made.name}': {plural(len(made.samples), 'voice')}, "
               f"{format_time(made.seconds)} of speech; recognised in {plural(_videos_with(lib, made.name), 'video')}")
 

@@ -36,7 +36,17 @@ from vidseek.store.embeddings import Embedder
 from vidseek.store.keyword import KeywordIndex
 from vidseek.types import Answer, Evidence
 from vidseek.video import LibraryError, fingerprint
-from vidseek.voiceprints import Recognised, Sample, VoiceBook, VoicePrint, mentioned, recognise, voices
+from vidseek.voiceprints import (
+    THRESHOLD,
+    Recognised,
+    Sample,
+    VoiceBook,
+    VoicePrint,
+    check_name,
+    mentioned,
+    recognise,
+    voices,
+)
 
 STORE_ENV = "VIDSEEK_STORE"
 EMBED_STEP = 512  # texts embedded between progress reports
@@ -381,8 +391,9 @@ class Library:
             raise BadRequest(f"context must be seconds from 0 to {MAX_CONTEXT_S:g}; got {context!r}")
         retriever = Retriever(self.store, self.keyword, self.embedder)
         videos = self._videos_filter(video)
-        if speaker:  # a wider retrieval, so k of that speaker's lines remain
-            wide = self._named_hits(retriever.ranked(query, min(MAX_K, 4 * k), videos, sources, span, derived))
+        if speaker:  # retrieved only in the videos where they speak, widely, so k of their lines remain
+            wide = self._named_hits(retriever.ranked(query, MAX_K, self._speaking_in(speaker, videos), sources, span,
+                                                     derived))
             hits = self._said_by(wide, speaker)[:k]
         else:
             hits = self._named_hits(retriever.ranked(query, k, videos, sources, span, derived))
@@ -398,6 +409,21 @@ class Library:
         known = self.recognised(fp)
         return [replace(s, name=known[s.label].name, named_at=None, similarity=known[s.label].similarity)
                 if s.label in known else s for s in speaker_list(self.cache.evidence(fp))]
+
+    def _speaking_in(self, speaker: str, videos: list[str] | None) -> list[str]:
+        """The videos (of those given, or of the library) where `speaker` speaks: an enrolled voice recognised
+        there, a name the video gives, or a label it has. Raises NotFound in one line when there is none."""
+        scope = videos if videos is not None else sorted(
+            {r.video.fingerprint for r in self.cache.scan()[0]} | {v.fingerprint for v in self.stored_videos()})
+        found = [fp for fp in scope if self.cache.record(fp) is None  # only in a shared store: cannot tell here
+                 or resolve_speaker(speaker, self.named(self.cache.evidence(fp, {"speech", "subtitle"})))]
+        if not found:
+            enrolled = ", ".join(p.name for p in self.voices.prints()) if self.voices.version() != (0, 0) else ""
+            where = "that video" if videos is not None and len(videos) == 1 else \
+                "those videos" if videos is not None else "the library"
+            raise NotFound(f"no speaker '{speaker.strip()}' in {where} (vidseek speakers VIDEO lists a video's; "
+                           f"enrolled voices: {enrolled or 'none'})")
+        return found
 
     def _said_by(self, hits: list[Hit], speaker: str) -> list[Hit]:
         """The (named) hits spoken by `speaker`, which each video resolves for itself (S2 of one video is not
@@ -452,11 +478,13 @@ class Library:
                 hit.context = self.named(hit.context)
         return hits
 
-    def name_speaker(self, path_or_id: str | os.PathLike[str], who: str, name: str | None = None) -> VoicePrint:
+    def name_speaker(self, path_or_id: str | os.PathLike[str], who: str, name: str | None = None,
+                     unlike: bool = False) -> VoicePrint:
         """Enrol a speaker's voice under a name, to be recognised in every video of the library. `who`: a label
         (S2), a name the video gives, or a subtitle speaker (its voice is the speech speaker heard most while
         that speaker's lines are on screen). Without `name`, the name the video gives is confirmed. Raises
-        NotIndexed, NotFound (no voices, no such speaker), BadRequest (no name to take, a bad name)."""
+        NotIndexed, NotFound (no voices, no such speaker), BadRequest (no name to take, a bad name; a voice
+        recognised as another enrolled person; a voice unlike the print it would join, unless `unlike`)."""
         record = self.find(path_or_id)
         fp, title = record.video.fingerprint, Path(record.video.path).name
         found = voices(self.cache.evidence(fp, {"speech"}, finish=False))
@@ -478,6 +506,19 @@ class Library:
         if not voice_label:
             raise NotFound(f"'{label}' in '{title}' is never heard in its speech: there is no voice to enrol")
         voice = found[voice_label]
+        name = check_name(name)
+        known = self.recognised(fp).get(voice_label)
+        if known is not None and known.name.lower() != name.lower():  # one person, two prints: refused
+            raise BadRequest(f"{voice_label} of '{title}' is recognised as '{known.name}' ({known.similarity:.2f}): "
+                             f"name it '{known.name}' to add this voice to that print, or rename that print "
+                             f"(vidseek speakers rename '{known.name}' '{name}')")
+        mine = next((p for p in self.voices.prints() if p.name.lower() == name.lower()), None)
+        if mine is not None and not unlike and not any(s.video == fp and s.label == voice_label for s in mine.samples):
+            alike = float(mine.vector @ voice.vector)
+            if alike < THRESHOLD:
+                raise BadRequest(f"{voice_label} of '{title}' is unlike the voice enrolled as '{mine.name}' "
+                                 f"({alike:.2f}, recognised from {THRESHOLD:.2f}): another person? Give another name; "
+                                 "to add it to that print anyway, name it again with --unlike")
         return self.voices.enrol(name, Sample(fp, voice_label, voice.seconds, voice.vector))
 
     def matches(self, video: str | os.PathLike[str] | None = None) -> list[tuple[VideoRecord, str, Recognised]]:
@@ -536,7 +577,8 @@ class Library:
         retriever = Retriever(self.store, self.keyword, self.embedder)
         # chapter and synopsis rows are not retrieved: model-written text is not evidence, and the small model's
         # chapter text crowded out evidence when it was (RESULTS.md, "Agent"); the agent reads them as chapters
-        hits = self._named_hits(retriever.search(question, min(MAX_K, 4 * k) if speaker else k, videos))
+        hits = self._named_hits(retriever.search(question, MAX_K if speaker else k,
+                                                 self._speaking_in(speaker, videos) if speaker else videos))
         if speaker:  # what that speaker said, from a wider retrieval so k items remain
             hits = _top(self._said_by(hits, speaker), k)
         else:  # a question naming an enrolled person brings what they said, though the store knows them as S2
