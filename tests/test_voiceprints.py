@@ -228,8 +228,13 @@ def _names_reach_the_page_mcp_and_export(library: Path, third: Path) -> None:
     lib = Library(library, device="cpu")
     shown = lib.ids()[lib.find(third).video.fingerprint]
     app = create_app(ServerConfig(str(library), roots=[third.parent], llm=False))
-    rows = TestClient(app, base_url="http://127.0.0.1").get(f"/api/videos/{shown}/evidence").json()
+    page = TestClient(app, base_url="http://127.0.0.1")
+    rows = page.get(f"/api/videos/{shown}/evidence").json()
     assert {"Alice Chen", "Bob Stone"} <= {r["speaker"] for r in rows}  # the page's lanes are named
+    assert "Alice Chen: " in page.get(f"/api/videos/{shown}/export", params={"format": "srt"}).text
+    found = page.get("/api/search", params={"q": "travel budget", "speaker": "Alice Chen"}).json()["hits"]
+    assert found and all(h["speaker"] == "Alice Chen" for h in found)
+    assert page.get("/api/search", params={"q": "budget", "speaker": "Nobody"}).status_code == 404
     moments = mcp_search(lib, third.parent, {"query": "travel budget", "speaker": "Bob Stone"})["moments"]
     assert moments and all(m["text"].startswith("Bob Stone: ") for m in moments)
     srt = lib.export(third, "srt")

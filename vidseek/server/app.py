@@ -217,7 +217,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         video = video_of(video_id)
         rows = lib.store.get(EvidenceFilter(videos=(video.fingerprint,)))
         chosen = transcripts.transcript(lib.ids()[video.fingerprint], video.path, video.duration,
-                                        (e for _, e in rows), source)
+                                        lib.named([e for _, e in rows]), source)  # enrolled voices by name
         name = transcripts.file_name(video.path, fmt)
         return Response(transcripts.render(chosen, fmt), media_type=transcripts.MEDIA_TYPES[fmt],
                         headers={"Content-Disposition": transcripts.content_disposition(name)})
@@ -229,7 +229,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         video = video_of(body.video).fingerprint if body.video else None
         with asking:
             answer = lib.ask(body.question, body.choices or None, video, body.k, LLMSettings(enabled=config.llm),
-                             mode=body.mode)
+                             mode=body.mode, speaker=body.speaker)
         return answer_out(answer)
 
     @api.get("/search", response_model=s.SearchOut, summary="The k best hits for a query, best first, no answer")
@@ -239,9 +239,11 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
                context: Annotated[float, Query(ge=0, le=MAX_CONTEXT_S, description=(
                    "Seconds: each hit's evidence this close in time, in its `context`"))] = 0.0,
                derived: Annotated[bool, Query(description=(
-                   "Also search the chapters and synopsis a model wrote (marked derived)"))] = False) -> s.SearchOut:
+                   "Also search the chapters and synopsis a model wrote (marked derived)"))] = False,
+               speaker: Annotated[str | None, Query(max_length=100, description=s.SPEAKER_HELP)] = None,
+               ) -> s.SearchOut:
         fingerprint = video_of(video).fingerprint if video else None
-        hits = lib.search(q, k, fingerprint, context=context, derived=derived)
+        hits = lib.search(q, k, fingerprint, context=context, derived=derived, speaker=speaker)
         ids = lib.ids()
         return s.SearchOut(hits=[evidence_out(h.evidence, ids, h) for h in hits])
 

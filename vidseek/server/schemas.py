@@ -66,6 +66,10 @@ class CitationOut(BaseModel):
     thumbnail: str | None = None
 
 
+SPEAKER_HELP = ("Only what this speaker said: a person enrolled with `vidseek speakers name` (in every video where "
+                "their voice is recognised), a name the video gives, or a video's label (S2)")
+
+
 class AskIn(BaseModel):
     model_config = ConfigDict(strict=True)  # what the schema says, no more: `"k": true` is not 1
     question: str = Field(min_length=1, max_length=2000, pattern=NOT_BLANK)
@@ -73,6 +77,7 @@ class AskIn(BaseModel):
     video: VideoId | None = Field(None, description="A video id; none: the whole library")
     k: int = Field(12, ge=1, le=100)
     mode: Literal["quick", "agent", "auto"] = Field("quick", description="docs/asking.md")
+    speaker: str | None = Field(None, min_length=1, max_length=100, description=SPEAKER_HELP)
 
 
 class ChapterOut(BaseModel):
