@@ -489,7 +489,10 @@ class Library:
         fp, title = record.video.fingerprint, Path(record.video.path).name
         found = voices(self.cache.evidence(fp, {"speech"}, finish=False))
         if not found:
-            raise NotFound(f"no voices in '{title}': index it with speech and speakers (not --no-speakers)")
+            why = ("it was indexed without speech (a video with subtitles skips speech unless asked): index it "
+                   "again with --sources subtitle,speech" if "speech" not in record.sources else
+                   "no one speaks in it, or its speech was indexed with --no-speakers (index it again without)")
+            raise NotFound(f"no voices in '{title}': {why}")
         items = self.cache.evidence(fp)
         label = resolve_speaker(who, items) or next(
             (lab for lab, r in self.recognised(fp).items() if r.name.lower() == who.strip().lower()), "")
