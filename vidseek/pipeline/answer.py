@@ -12,6 +12,7 @@ from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
 from vidseek.pipeline.extractive import (
+    MIN_SUPPORT,
     best_evidence,
     by_count,
     by_order,
@@ -20,11 +21,11 @@ from vidseek.pipeline.extractive import (
     score_options,
     supported_share,
 )
-from vidseek.pipeline.open_answer import carriers, quoted_lines, read_open_reply, trim_to_supported
 from vidseek.pipeline.prompting import (
     LETTERS,
     NOT_SAID,
     NOT_SAID_REPLY,
+    cited_numbers,
     estimate_tokens,
     evidence_block,
     for_prompt,
@@ -33,6 +34,7 @@ from vidseek.pipeline.prompting import (
     prompt,
     quote,
     split_choices,
+    without_item_numbers,
 )
 from vidseek.pipeline.retrieve import Hit
 from vidseek.store.embeddings import Embedder
@@ -123,9 +125,7 @@ class Reasoner:
         if choices:
             self._choose(result, question, choices, hits, llm, [h.evidence for h in shown], notes)
         elif llm is not None:
-            # the same items as the full form chose, in the compact form: about a third fewer prompt tokens
-            compact = evidence_block([h.evidence for h in shown], compact=True)
-            reply = self._chat(llm, prompt("answer_open").format(question=question, notes=notes, evidence=compact),
+            reply = self._chat(llm, prompt("answer_open").format(question=question, notes=notes, evidence=evidence),
                                on_text)
             self._open(result, question, hits, shown, reply)
         else:
@@ -133,39 +133,26 @@ class Reasoner:
             result.citations = [cite(h.evidence) for h in cited]
 
     def _open(self, result: Answer, question: str, hits: Sequence[Hit], shown: Sequence[Hit], reply: str) -> None:
-        """An open answer from the LLM's reply (the items it picked, then its answer written from them).
-        Stages, each measurable: picked (the items it named), written (its answer, trimmed to the sentences the
-        evidence supports), cited (the picked items whose words carry the answer). "The video does not say"
-        only when it picked no item and wrote no answer; picked items with no usable answer are quoted."""
-        reply_ = read_open_reply(reply, len(shown))
-        picked = [shown[n - 1] for n in reply_.items]
-        result.details["picked"] = list(reply_.items)
-        said = reply_.answer and not NOT_SAID_REPLY.search(reply_.answer)
-        if not picked and not said:
+        """An open answer from the LLM's reply: its cited items, or "the video does not say", or — when most of
+        its words are in neither the evidence nor the question — the evidence itself."""
+        used = cited_numbers(reply, len(shown))
+        text = without_item_numbers(reply)
+        if NOT_SAID_REPLY.search(text) and not used:
             result.text = NOT_SAID
             result.notes.append("the retrieved evidence does not hold the answer")
             result.details["open"] = "not said"
             return
-        sources = [question, *(h.evidence.text for h in shown)]
-        text = trim_to_supported(reply_.answer, sources) if said else ""
-        result.details["support"] = round(supported_share(text or reply_.answer, sources), 3)
-        if text != (reply_.answer if said else ""):
-            result.details["trimmed"] = True
-        if not text and picked:  # it found the lines but wrote nothing they support: the lines are the answer
-            result.text = quoted_lines([h.evidence for h in picked])
-            result.details["open"] = "quoted"
-            result.notes.append("the LLM picked the evidence but wrote no answer it supports; quoting the evidence")
-            result.citations = [cite(h.evidence) for h in picked]
-            return
-        if not text:  # nothing picked, and an answer whose words are mostly not in the evidence: made up
+        support = supported_share(text, [question, *(h.evidence.text for h in shown)])
+        result.details["support"] = round(support, 3)
+        if support < MIN_SUPPORT:
             result.mode = "extractive"
-            result.notes.append(f"the LLM's answer was mostly not in the evidence ({reply_.answer[:80]!r}); "
-                                "showing the best evidence instead")
+            result.notes.append(f"the LLM's answer was mostly not in the evidence ({support:.0%} of its words; "
+                                f"{text[:80]!r}); showing the best evidence instead")
             result.text, cited = best_evidence(self.embedder, question, hits)
-            result.citations = [cite(h.evidence) for h in cited]
-            return
-        result.text = text
-        result.citations = [cite(h.evidence) for h in carriers(text, question, picked, shown)]
+        else:
+            cited = [shown[n - 1] for n in used] or best_evidence(self.embedder, question, hits)[1]
+            result.text = text
+        result.citations = [cite(h.evidence) for h in cited]
 
     def _choose(self, result: Answer, question: str, choices: Sequence[str], hits: Sequence[Hit],
                 llm: BaseChatModel | None, shown: Sequence[Evidence], notes: str) -> None:

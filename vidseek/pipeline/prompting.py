@@ -38,29 +38,16 @@ def quote(text: str, limit: int = 400) -> str:
 GUESSED_SOURCES = frozenset({"tags", "objects"})
 
 
-def short_time(seconds: float) -> str:
-    """A time as the prompt shows it: "1:05" ("1:02:05" past an hour). Every digit is a prompt token, so
-    "00:01:05-00:01:11" (12 digits) cost about four times what the start alone does; an item's end adds little
-    the reasoner uses (items are in time order, and options that name a time are matched to items in code)."""
-    total = max(0, int(seconds)) if seconds == seconds and seconds not in (float("inf"), float("-inf")) else 0
-    hours, rest = divmod(total, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
-
-
-def line(n: int, e: Evidence, compact: bool = False) -> str:
-    """One evidence item as a prompt shows it. `compact` (the open-question prompt) gives the start time only
-    ("1:05") and a guessed source's confidence bare; the full form ("00:01:05-00:01:11") stays where its cost
-    was measured against multiple-choice accuracy."""
+def line(n: int, e: Evidence) -> str:
     source = e.source_label()  # a chapter or synopsis row says it was written by a model
     if e.source in GUESSED_SOURCES and e.confidence < 1:
-        source += f" {e.confidence:.2f}" if compact else f" (confidence {e.confidence:.2f})"
+        source += f" (confidence {e.confidence:.2f})"
     text = f"({LABEL})" if injection(e.text) else quote(e.text)
-    when = short_time(e.start) if compact else f"{format_time(e.start)}-{format_time(e.end)}"
-    return f"[{n}] {when} {source}: {text}"
+    return f"[{n}] {format_time(e.start)}-{format_time(e.end)} {source}: {text}"
 
 
-def evidence_block(items: Sequence[Evidence], compact: bool = False) -> str:
-    return "\n".join(line(n, e, compact) for n, e in enumerate(items, 1))
+def evidence_block(items: Sequence[Evidence]) -> str:
+    return "\n".join(line(n, e) for n, e in enumerate(items, 1))
 
 
 def options_block(choices: Sequence[str], shown: Sequence[Evidence] = ()) -> str:
