@@ -346,7 +346,11 @@ def _index_one(lib: Library, indexer: Indexer, path: Path) -> IndexReport | None
         _say(err, f"  {source}: skipped, {why}")
     for notice in report.notices:
         _say(err, f"  note: {notice}")
-    known = lib.recognised(report.video.fingerprint)
+    try:
+        known = lib.recognised(report.video.fingerprint)
+    except VidseekError as exc:  # a damaged voice file must not turn a finished index into a failure
+        known = {}
+        _say(err, f"  note: {exc}")
     if known:  # enrolled voices heard in it (vidseek speakers name): told once, at no model cost
         heard = (f"{label} = {r.name} ({r.similarity:.2f})" for label, r in sorted(known.items()))
         _say(out, "  speakers: " + ", ".join(heard))
