@@ -392,9 +392,9 @@ class Library:
         retriever = Retriever(self.store, self.keyword, self.embedder)
         videos = self._videos_filter(video)
         if speaker:  # retrieved only in the videos where they speak, widely, so k of their lines remain
-            wide = self._named_hits(retriever.ranked(query, MAX_K, self._speaking_in(speaker, videos), sources, span,
-                                                     derived))
-            hits = self._said_by(wide, speaker)[:k]
+            labels = self._speaking_in(speaker, videos)
+            wide = self._named_hits(retriever.ranked(query, MAX_K, list(labels), sources, span, derived))
+            hits = self._said_by(wide, speaker, labels)[:k]
         else:
             hits = self._named_hits(retriever.ranked(query, k, videos, sources, span, derived))
         if context:
@@ -410,13 +410,13 @@ class Library:
         return [replace(s, name=known[s.label].name, named_at=None, similarity=known[s.label].similarity)
                 if s.label in known else s for s in speaker_list(self.cache.evidence(fp))]
 
-    def _speaking_in(self, speaker: str, videos: list[str] | None) -> list[str]:
-        """The videos (of those given, or of the library) where `speaker` speaks: an enrolled voice recognised
-        there, a name the video gives, or a label it has. Raises NotFound in one line when there is none."""
+    def _speaking_in(self, speaker: str, videos: list[str] | None) -> dict[str, str]:
+        """The videos (of those given, or of the library) where `speaker` speaks — an enrolled voice recognised
+        there, a name the video gives, or a label it has — each with the label it means there. Raises NotFound
+        in one line when there is none."""
         scope = videos if videos is not None else sorted(
             {r.video.fingerprint for r in self.cache.scan()[0]} | {v.fingerprint for v in self.stored_videos()})
-        found = [fp for fp in scope if self.cache.record(fp) is None  # only in a shared store: cannot tell here
-                 or resolve_speaker(speaker, self.named(self.cache.evidence(fp, {"speech", "subtitle"})))]
+        found = {fp: label for fp, label in self._labels_of(speaker, scope, []).items() if label}
         if not found:
             enrolled = ", ".join(p.name for p in self.voices.prints()) if self.voices.version() != (0, 0) else ""
             where = "that video" if videos is not None and len(videos) == 1 else \
@@ -425,14 +425,25 @@ class Library:
                            f"enrolled voices: {enrolled or 'none'})")
         return found
 
-    def _said_by(self, hits: list[Hit], speaker: str) -> list[Hit]:
-        """The (named) hits spoken by `speaker`, which each video resolves for itself (S2 of one video is not
-        S2 of another; a name is an enrolled voice recognised there, or one that video gives)."""
-        wanted: dict[str, str] = {}
-        for fp in sorted({h.evidence.fingerprint for h in hits}):
-            local = self.named(self.cache.evidence(fp)) if self.cache.record(fp) else [h.evidence for h in hits]
-            wanted[fp] = resolve_speaker(speaker, local) or speaker.strip()
-        return [h for h in hits if speaker_of(h.evidence) == wanted[h.evidence.fingerprint]]
+    def _labels_of(self, speaker: str, fingerprints: Sequence[str], hits: list[Hit]) -> dict[str, str]:
+        """The label `speaker` means in each video ('' where no one is called so): each video resolves it for
+        itself (S2 of one video is not S2 of another; a name is an enrolled voice recognised there, or one that
+        video gives), from its speech and subtitles. A video only a shared store holds is resolved from the hits,
+        and keeps the words as given there."""
+        out = {}
+        for fp in fingerprints:
+            if self.cache.record(fp) is None:
+                out[fp] = resolve_speaker(speaker, [h.evidence for h in hits]) or speaker.strip()
+            else:
+                out[fp] = resolve_speaker(speaker, self.named(self.cache.evidence(fp, {"speech", "subtitle"})))
+        return out
+
+    def _said_by(self, hits: list[Hit], speaker: str, labels: dict[str, str] | None = None) -> list[Hit]:
+        """The (named) hits spoken by `speaker`; `labels` (from `_speaking_in`) saves resolving it again."""
+        wanted = labels if labels is not None else self._labels_of(
+            speaker, sorted({h.evidence.fingerprint for h in hits}), hits)
+        return [h for h in hits if wanted.get(h.evidence.fingerprint) and
+                speaker_of(h.evidence) == wanted[h.evidence.fingerprint]]
 
     # --- who's who across the library: enrolled voices (vidseek/voiceprints.py) ---------------------------------
     @property
@@ -580,10 +591,11 @@ class Library:
         retriever = Retriever(self.store, self.keyword, self.embedder)
         # chapter and synopsis rows are not retrieved: model-written text is not evidence, and the small model's
         # chapter text crowded out evidence when it was (RESULTS.md, "Agent"); the agent reads them as chapters
+        labels = self._speaking_in(speaker, videos) if speaker else None
         hits = self._named_hits(retriever.search(question, MAX_K if speaker else k,
-                                                 self._speaking_in(speaker, videos) if speaker else videos))
+                                                 list(labels) if labels is not None else videos))
         if speaker:  # what that speaker said, from a wider retrieval so k items remain
-            hits = _top(self._said_by(hits, speaker), k)
+            hits = _top(self._said_by(hits, speaker, labels), k)
         else:  # a question naming an enrolled person brings what they said, though the store knows them as S2
             people = mentioned(question, self.voices.prints()) if self.voices.version() != (0, 0) else []
             if people:
@@ -604,7 +616,7 @@ class Library:
         stored = self.store.list_videos(cited_videos)
         paths = {v.fingerprint: v.path for v in stored}
         if speaker:
-            hits = self._said_by(hits, speaker)  # the options' extra hits too
+            hits = self._said_by(hits, speaker, labels)  # the options' extra hits too
         if mode == "agent":
             answer = agent_answer(self, question, list(choices or []), videos, hits, llm, agent, progress=progress)
         else:
