@@ -230,18 +230,16 @@ class ObjectsExtractor(Extractor):
         """One segment's counts over the frames (or a region's crops) looked at, or None when nothing was seen."""
         counts: Counter[str] = Counter()
         scores: dict[str, float] = {}
-        named: dict[str, dict[str, imagenet.Tag]] = {}
+        named: dict[str, list[imagenet.Tag]] = {}
         for sightings in looked:
             counts |= Counter(s.label for s in sightings)  # max per label: one person seen twice is one
             for sighting in sightings:
                 scores[sighting.label] = max(scores.get(sighting.label, 0.0), sighting.score)
                 for tag in sighting.tags:
-                    best = named.setdefault(sighting.label, {})
-                    if tag.label not in best or tag.score > best[tag.label].score:
-                        best[tag.label] = tag
+                    named.setdefault(sighting.label, []).append(tag)
         if not counts:
             return None
-        tags = {label: sorted(ts.values(), key=lambda t: -t.score) for label, ts in named.items()}
+        tags = {label: imagenet.best_per_label(ts) for label, ts in named.items()}
         text = describe(counts, tags)
         meta: dict[str, Any] = {"counts": dict(counts), "scores": scores,
                                 "tags": {label: [t.label for t in ts] for label, ts in tags.items()}}

@@ -93,26 +93,18 @@ class TagsExtractor(Extractor):
         per_frame, per_crop = found_all[: len(images)], found_all[len(images) :]
         found = []
         for seg, mine in zip(chunk.segments, looks):
-            best: dict[str, imagenet.Tag] = {}
-            for at in mine:
-                for tag in per_frame[at]:
-                    if tag.label not in best or tag.score > best[tag.label].score:
-                        best[tag.label] = tag
+            best = imagenet.best_per_label(tag for at in mine for tag in per_frame[at])
             if best:
                 found.append(self._evidence(video, seg, best))
             for region, taken in regions.of_segment(mine, inside):
-                best = {}
-                for at in taken:
-                    for tag in per_crop[at]:
-                        if tag.label not in best or tag.score > best[tag.label].score:
-                            best[tag.label] = tag
+                best = imagenet.best_per_label(tag for at in taken for tag in per_crop[at])
                 if best:
                     found.append(self._evidence(video, seg, best, region))
         return found  # segments with the same labels are joined when read (merge_gap), within a chunk and across
 
-    def _evidence(self, video: Video, seg, best: dict[str, imagenet.Tag],
+    def _evidence(self, video: Video, seg, best: list[imagenet.Tag],
                   region: regions.Region | None = None) -> Evidence:
-        ranked = sorted(best.values(), key=lambda t: -t.score)[: self.top_k]
+        ranked = best[: self.top_k]
         text = describe(ranked)
         meta: dict[str, Any] = {"tags": [{"label": t.label, "wnid": t.wnid, "score": t.score} for t in ranked]}
         if region is not None:

@@ -15,7 +15,7 @@ from __future__ import annotations
 import functools
 import importlib.util
 import logging
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -64,6 +64,15 @@ class Tag:
     def words(self) -> tuple[str, ...]:
         """The label and every name, as matched against what a user asks."""
         return (self.label, *self.names)
+
+
+def best_per_label(tags: Iterable[Tag]) -> list[Tag]:
+    """Each class once, at the best score it was given (one class seen on several frames or crops), best first."""
+    best: dict[str, Tag] = {}
+    for tag in tags:
+        if tag.label not in best or tag.score > best[tag.label].score:
+            best[tag.label] = tag
+    return sorted(best.values(), key=lambda t: -t.score)
 
 
 class WordNetNouns:
