@@ -26,7 +26,7 @@ from vidseek.pipeline.chapters import VideoSummary
 from vidseek.pipeline.retrieve import Hit
 from vidseek.server import schemas as s
 from vidseek.server.jobs import IndexJobs, Job
-from vidseek.server.media import Box, parse_box, region_box, thumbnail, thumbnail_url
+from vidseek.server.media import parse_box, region_box, thumbnail, thumbnail_url
 from vidseek.server.security import Guard, ServerConfig, token_checker
 from vidseek.store.base import EvidenceFilter, StoredVideo
 from vidseek.types import Answer, Evidence
@@ -84,15 +84,12 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         return video
 
     # every id a reply names is the one `vidseek ls` shows (Library.ids), and names the video in a request
-    def thumb_url(video: str, start: float, end: float, box: Box | None = None) -> str:
-        return thumbnail_url(video, start, end, box)
-
     def evidence_out(e: Evidence, ids: dict[str, str], hit: Hit | None = None) -> s.EvidenceOut:
         video = ids.get(e.fingerprint, e.fingerprint)
         return s.EvidenceOut(video=video, start=e.start, end=e.end, source=e.source, text=e.text,
                              confidence=e.confidence, score=hit.score if hit else None,
                              neighbour=hit.neighbour if hit else False,
-                             thumbnail=thumb_url(video, e.start, e.end, region_box(e.meta)),
+                             thumbnail=thumbnail_url(video, e.start, e.end, region_box(e.meta)),
                              speaker=speaker_of(e) or None,
                              derived=e.derived, context=[evidence_out(c, ids) for c in hit.context] if hit else [])
 
@@ -102,7 +99,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
             question=answer.question, text=answer.text, choice=answer.choice, mode=answer.mode,
             citations=[s.CitationOut(video=ids.get(c.fingerprint, c.fingerprint), path=c.path, start=c.start,
                                      end=c.end, source=c.source, label=c.label(), playable=config.playable(c.path),
-                                     thumbnail=thumb_url(ids.get(c.fingerprint, c.fingerprint), c.start, c.end))
+                                     thumbnail=thumbnail_url(ids.get(c.fingerprint, c.fingerprint), c.start, c.end))
                        for c in answer.citations],
             evidence=[evidence_out(e, ids) for e in answer.evidence], notes=answer.notes, timings=answer.timings,
             trace=answer.details.get("trace") or [])
@@ -175,7 +172,7 @@ def create_app(config: ServerConfig, library: Library | None = None) -> FastAPI:
         video = video_of(video_id)
         shown = lib.ids().get(video.fingerprint, video.fingerprint)
         return [s.SceneOut(index=c.index, start=c.start, end=c.end, said=c.said, shown=c.shown,
-                           thumbnail=thumb_url(shown, c.start, c.end))
+                           thumbnail=thumbnail_url(shown, c.start, c.end))
                 for c in lib.scenes(video.fingerprint, most)]
 
     @api.get("/videos/{video_id}/file", summary="The video file, with HTTP range requests for seeking",
