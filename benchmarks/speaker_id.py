@@ -47,7 +47,8 @@ from pathlib import Path
 
 import numpy as np
 
-from vidseek import diarize, synth, voice
+from vidseek import diarize, pitch, synth, voice, voiceprints
+from vidseek.extractors.speech import voice_meta
 from vidseek.types import Evidence
 
 RATE = voice.RATE  # clips and tracks are built at 16 kHz, the rate the speech extractor hears
@@ -307,68 +308,29 @@ def pieces_simulated(video: Video, audio: np.ndarray, encoder: voice.VoiceEncode
     vectors = encoder.embed(clips)
     out = []
     for (a, b), clip, v in zip(spans, clips, vectors):
-        meta: dict = {diarize.VOICE: diarize.pack(v), diarize.SEGMENT: f"{a:.2f}",
-                      diarize.VOICE_THRESHOLD: diarize.THRESHOLD}
-        if hasattr(diarize, "PITCH"):  # what the speech extractor stores beside the vector (pitch.py)
-            from vidseek import pitch
-
-            f0 = pitch.median_log_f0(clip)
-            if f0 is not None:
-                meta[diarize.PITCH] = round(f0, 4)
+        meta: dict = {diarize.SEGMENT: f"{a:.2f}", diarize.VOICE_THRESHOLD: diarize.THRESHOLD,
+                      **voice_meta(v, pitch.median_log_f0(clip))}  # what the speech extractor stores
         out.append(Evidence(fingerprint=video.name, start=round(a, 2), end=round(b, 2), source="speech", text="…",
                             extractor="speech", extractor_version="2", meta=meta))
     return out
 
 
-# ---- voices and matching: vidseek.voiceprints where this checkout has it, else the same rules here ---------
-try:
-    from vidseek import voiceprints as _vp  # type: ignore[attr-defined]
-except ImportError:
-    _vp = None
-
-
+# ---- voices and matching: vidseek.voiceprints' own rules -----------------------------------------------------
 def voices(items: Sequence[Evidence]) -> dict[str, np.ndarray]:
     """Each speaker label's voice: the normalised duration-weighted mean of its pieces' unit vectors."""
-    if _vp is not None:
-        return {label: v.vector for label, v in _vp.voices(items).items()}
-    pieces = sorted((e for e in items if isinstance(e.meta.get(diarize.VOICE), str)), key=lambda e: (e.start, e.end))
-    if not pieces:
-        return {}
-    vectors = np.stack([diarize.unpack(e.meta[diarize.VOICE]) for e in pieces])
-    vectors /= np.maximum(np.linalg.norm(vectors, axis=1, keepdims=True), 1e-9)
-    lengths = [max(e.end - e.start, 1e-3) for e in pieces]
-    groups = diarize.cluster(vectors, lengths, float(pieces[0].meta.get(diarize.VOICE_THRESHOLD, diarize.THRESHOLD)))
-    order: dict[int, str] = {}
-    for g in groups:
-        order.setdefault(g, f"S{len(order) + 1}")
-    out = {}
-    for g, label in order.items():
-        mean = sum(vectors[i] * lengths[i] for i in range(len(pieces)) if groups[i] == g)
-        out[label] = mean / max(float(np.linalg.norm(mean)), 1e-9)
-    return out
+    return {label: v.vector for label, v in voiceprints.voices(items).items()}
 
 
 def labels_of(items: Sequence[Evidence]) -> list[tuple[float, float, str]]:
     """(start, end, label) per piece, labelled as `voices` labels them."""
-    if hasattr(diarize, "labelled_pieces"):
-        return [(e.start, e.end, label) for e, label, _ in diarize.labelled_pieces(items)]
-    labelled = diarize.assign([e for e in items if isinstance(e.meta.get(diarize.VOICE), str)])
-    return [(e.start, e.end, diarize.speaker_of(e)) for e in labelled]
+    return [(e.start, e.end, label) for e, label, _ in diarize.labelled_pieces(items)]
 
 
 def recognise(found: dict[str, np.ndarray], prints: dict[str, np.ndarray], threshold: float) -> dict[str, str]:
     """Names for labels: pairs at or above the threshold, best first, one name per label and label per name."""
-    if _vp is not None:
-        wrapped = {label: _vp.Voice(label, v, 1.0, 1) for label, v in found.items()}
-        books = [_vp.VoicePrint(name, (_vp.Sample("", "S1", 1.0, p),)) for name, p in prints.items()]
-        return {label: hit.name for label, hit in _vp.recognise(wrapped, books, threshold).items()}
-    pairs = sorted(((float(v @ p), label, name) for label, v in found.items() for name, p in prints.items()),
-                   key=lambda x: (-x[0], x[1], x[2]))
-    named: dict[str, str] = {}
-    for similarity, label, name in pairs:
-        if similarity >= threshold and label not in named and name not in named.values():
-            named[label] = name
-    return named
+    wrapped = {label: voiceprints.Voice(label, v, 1.0, 1) for label, v in found.items()}
+    books = [voiceprints.VoicePrint(name, (voiceprints.Sample("", "S1", 1.0, p),)) for name, p in prints.items()]
+    return {label: hit.name for label, hit in voiceprints.recognise(wrapped, books, threshold).items()}
 
 
 # ---- scoring -----------------------------------------------------------------------------------------------
@@ -553,7 +515,7 @@ def run(args: argparse.Namespace) -> dict:
     enrolled = {half: rounds(halves[half], args.rounds, args.seed + i) for i, half in enumerate(halves)}
     curves = {half: sweep(scenes[half], prints[half], enrolled[half]) for half in halves}
     threshold = choose(curves["tuning"])
-    shipped = threshold if args.centre else float(getattr(_vp, "THRESHOLD", threshold))  # vidseek's own, to compare
+    shipped = threshold if args.centre else voiceprints.THRESHOLD  # vidseek's own, to compare
     if shipped not in curves["heldout"]:
         for half in halves:
             curves[half][shipped] = sweep_at(scenes[half], prints[half], enrolled[half], shipped)

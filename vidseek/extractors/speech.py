@@ -126,7 +126,7 @@ def _openai_whisper_names() -> set[str]:
         return set()
 
 
-def _voice_meta(vector: np.ndarray, height: float | None) -> dict[str, Any]:
+def voice_meta(vector: np.ndarray, height: float | None) -> dict[str, Any]:
     """What a stored piece keeps about its voice: the encoder's vector, and its median log F0 where voiced."""
     meta: dict[str, Any] = {diarize.VOICE: diarize.pack(vector)}
     if height is not None:
@@ -277,6 +277,6 @@ class SpeechExtractor(Extractor):
             rate = voice.RATE
             clips = [chunk.audio[int(a * rate):max(int(b * rate), int(a * rate) + 1)] for a, b in pieces]
             voiced = iter(zip(self._voices.embed(clips), (pitch.median_log_f0(c) for c in clips)))
-            found = [replace(e, meta={**e.meta, **_voice_meta(*next(voiced))})
+            found = [replace(e, meta={**e.meta, **voice_meta(*next(voiced))})
                      if diarize.SEGMENT in e.meta else e for e in found]
         return found
