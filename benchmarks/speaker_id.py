@@ -38,6 +38,7 @@ import random
 import subprocess
 import sys
 import tarfile
+import tempfile
 import time
 import zipfile
 from collections import Counter, defaultdict
@@ -47,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vidseek import diarize, pitch, synth, voice, voiceprints
+from vidseek import diarize, ecapa, identity, pitch, synth, voice, voiceprints
 from vidseek.extractors.speech import voice_meta
 from vidseek.types import Evidence
 
@@ -98,12 +99,26 @@ def _pip_download(spec: str, dest: Path, media: Path | None, pattern: str, sdist
 
 
 def _decode(data: bytes | Path, fmt: str | None = None) -> np.ndarray:
-    """Any file ffmpeg reads, as mono float32 at RATE."""
-    args = ["ffmpeg", "-v", "error"] + (["-f", fmt] if fmt else []) + ["-i", "-" if isinstance(data, bytes) else
-                                                                        str(data), "-ac", "1", "-ar", str(RATE),
-                                                                        "-f", "f32le", "-"]
-    out = subprocess.run(args, input=data if isinstance(data, bytes) else None, capture_output=True, check=True)
-    return np.frombuffer(out.stdout, np.float32).copy()
+    """Any file PyAV (FFmpeg's libraries, installed with vidseek) reads, as mono float32 at RATE; `fmt` names
+    the demuxer for raw streams with no header (Asterisk's .g722 prompts). No ffmpeg program is needed."""
+    import av
+
+    from vidseek.video import load_audio
+
+    if fmt is None:
+        if isinstance(data, Path):
+            return load_audio(data)
+        with tempfile.NamedTemporaryFile(suffix=".audio") as tmp:
+            tmp.write(data)
+            tmp.flush()
+            return load_audio(tmp.name)
+    resampler = av.AudioResampler(format="flt", layout="mono", rate=RATE)
+    chunks = []
+    with av.open(str(data), format=fmt) as container:
+        for frame in container.decode(audio=0):
+            chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(frame)]
+    chunks += [f.to_ndarray().reshape(-1) for f in resampler.resample(None)]
+    return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
 
 
 def fetch(cache: Path, media: Path | None) -> tuple[dict[str, list[Clip]], list[Clip]]:
@@ -315,10 +330,15 @@ def pieces_simulated(video: Video, audio: np.ndarray, encoder: voice.VoiceEncode
     return out
 
 
-# ---- voices and matching: vidseek.voiceprints' own rules -----------------------------------------------------
-def voices(items: Sequence[Evidence]) -> dict[str, np.ndarray]:
-    """Each speaker label's voice: the normalised duration-weighted mean of its pieces' unit vectors."""
-    return {label: v.vector for label, v in voiceprints.voices(items).items()}
+# ---- voices and matching: vidseek's own rules -----------------------------------------------------------------
+def voices(items: Sequence[Evidence], audio: np.ndarray, encoder, kind: str,
+           cap: float = identity.CAP_S) -> dict[str, np.ndarray]:
+    """Each speaker label's voice. `identity` (vidseek's): the ECAPA vector of its longest pieces' audio
+    (vidseek/identity.py); `dvector` (before): the duration-weighted mean of its pieces' stored d-vectors."""
+    if kind == "dvector":
+        return {label: v.vector for label, v in voiceprints.voices(items).items()}
+    found = identity.embed_speakers(items, identity.array_reader(audio), encoder, cap)
+    return {label: v.vector for label, v in found.items()}
 
 
 def labels_of(items: Sequence[Evidence]) -> list[tuple[float, float, str]]:
@@ -347,9 +367,10 @@ class Scene:
     index_s: float = 0.0
 
 
-def scene(video: Video, items: list[Evidence]) -> Scene:
+def scene(video: Video, items: list[Evidence], audio: np.ndarray, encoder, kind: str,
+          cap: float = identity.CAP_S) -> Scene:
     tick = time.perf_counter()
-    found = voices(items)
+    found = voices(items, audio, encoder, kind, cap)
     voices_s = time.perf_counter() - tick
     share: dict[tuple[str, str], float] = Counter()
     for a, b, label in labels_of(items):
@@ -472,6 +493,7 @@ def run(args: argparse.Namespace) -> dict:
     folder = cache / "videos"
     folder.mkdir(parents=True, exist_ok=True)
     encoder = voice.VoiceEncoder("cpu")
+    identities = ecapa.SpeakerEncoder("cpu")
     indexer = lib_cache = None
     if args.mode == "real":
         from vidseek.library import Library
@@ -490,11 +512,12 @@ def run(args: argparse.Namespace) -> dict:
         video.path = folder / f"{video.name}-{tag}.m4a"
         if not video.path.exists():
             synth.write_audio(synth.resample(track, RATE), video.path)
+        audio = load_audio(video.path)
         if args.mode == "real":
             items, index_s = pieces_real(indexer, lib_cache, video.path)
         else:
-            items, index_s = pieces_simulated(video, load_audio(video.path), encoder), 0.0
-        s = scene(video, items)
+            items, index_s = pieces_simulated(video, audio, encoder), 0.0
+        s = scene(video, items, audio, identities, args.voices, args.cap)
         s.index_s = index_s
         if video.kind == "enrol":
             label = s.main.get(video.target, "")
@@ -515,7 +538,7 @@ def run(args: argparse.Namespace) -> dict:
     enrolled = {half: rounds(halves[half], args.rounds, args.seed + i) for i, half in enumerate(halves)}
     curves = {half: sweep(scenes[half], prints[half], enrolled[half]) for half in halves}
     threshold = choose(curves["tuning"])
-    shipped = threshold if args.centre else voiceprints.THRESHOLD  # vidseek's own, to compare
+    shipped = voiceprints.THRESHOLD if args.voices == "identity" and not args.centre else threshold  # vidseek's own
     if shipped not in curves["heldout"]:
         for half in halves:
             curves[half][shipped] = sweep_at(scenes[half], prints[half], enrolled[half], shipped)
@@ -531,7 +554,8 @@ def run(args: argparse.Namespace) -> dict:
     index_s = sum(s.index_s for s in timed) * len(every) / max(1, len(timed))
     impostors = _closest_strangers(scenes, prints)
     return {
-        "mode": args.mode, "centre": args.centre, "seed": args.seed, "snr_db": args.snr, "rounds": args.rounds,
+        "mode": args.mode, "voices": args.voices, "cap_s": args.cap, "centre": args.centre, "seed": args.seed,
+        "snr_db": args.snr, "rounds": args.rounds,
         "threshold": threshold,
         "speakers": {half: len(halves[half]) for half in halves}, "never_enrolled": [c.speaker for c in visitors],
         "halves": halves,
@@ -585,6 +609,11 @@ def main() -> None:
     parser.add_argument("--passes", type=int, default=2, help="conversations each test clip is in")
     parser.add_argument("--centre", action="store_true",
                         help="tried, not vidseek's rule: take the tuning half's mean voice off every vector first")
+    parser.add_argument("--voices", choices=("identity", "dvector"), default="identity",
+                        help="identity: vidseek's ECAPA vector per speaker; dvector: the diarization vectors "
+                             "averaged (what vidseek matched before)")
+    parser.add_argument("--cap", type=float, default=identity.CAP_S,
+                        help="seconds of each speaker's audio its identity vector is taken from")
     parser.add_argument("--out", type=Path, help="write the JSON result here too")
     args = parser.parse_args()
     result = run(args)

@@ -1,7 +1,7 @@
 """Who's who across a library: voices enrolled by name and recognised in other videos (vidseek/voiceprints.py).
 
 The fast tests use fixed vectors; the slow one makes three conversations with espeak-ng voices, two of them in
-all three, indexes them with the real packaged Whisper and voice encoder, enrols both voices from the first
+all three, indexes them with the real packaged Whisper and voice encoders, enrols both voices from the first
 video and finds them by name in the third, through the CLI in new processes.
 """
 
@@ -13,10 +13,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from vidseek import diarize, voice
+from vidseek import diarize, ecapa, voice
 from vidseek.errors import BadRequest, NotFound
 from vidseek.types import Evidence
-from vidseek.voiceprints import Sample, Voice, VoiceBook, VoicePrint, check_name, mentioned, recognise, voices
+from vidseek.voiceprints import (
+    Sample,
+    Voice,
+    VoiceBook,
+    VoicePrint,
+    check_name,
+    mentioned,
+    recognise,
+    voices,
+)
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -42,19 +51,19 @@ def test_each_speaker_gets_at_most_one_name_and_each_name_one_speaker() -> None:
 
 
 def test_by_default_a_voice_as_alike_as_another_real_person_often_is_left_unnamed() -> None:
-    # benchmarks/speaker_id.py: different real people reach 0.80-0.87 with this encoder, so a name needs more
-    # (the same person in another recording reaches 0.875 about half the time: docs/models.md)
+    # benchmarks/speaker_id.py: with identity vectors (ECAPA) different real people reached 0.42 at most outside
+    # labels diarization merged, and one person in another recording reached 0.415 in 94% of appearances
     rng = np.random.default_rng(2)
-    alice = _unit(rng.standard_normal(voice.DIM))
-    other = _unit(rng.standard_normal(voice.DIM))
+    alice = _unit(rng.standard_normal(ecapa.DIM))
+    other = _unit(rng.standard_normal(ecapa.DIM))
     other = _unit(other - (other @ alice) * alice)  # orthogonal to alice
 
     def at(similarity: float) -> Voice:
         return Voice("S1", _unit(similarity * alice + np.sqrt(1 - similarity ** 2) * other), 5.0, 3)
 
     prints = [VoicePrint("Alice", (Sample("v1", "S1", 10.0, alice),))]
-    assert recognise({"S1": at(0.82)}, prints) == {}
-    assert {k: r.name for k, r in recognise({"S1": at(0.9)}, prints).items()} == {"S1": "Alice"}
+    assert recognise({"S1": at(0.38)}, prints) == {}
+    assert {k: r.name for k, r in recognise({"S1": at(0.5)}, prints).items()} == {"S1": "Alice"}
 
 
 def test_voices_follow_the_labels_the_video_shows() -> None:
@@ -188,18 +197,16 @@ def test_a_voice_named_in_one_video_is_found_by_name_in_another(three_meetings) 
     _, library, (first, _, third) = three_meetings
     alice, bob = _label_saying(library, first, "second quarter"), _label_saying(library, first, "sales team")
     assert alice != bob
-    bob_there, chair = _label_saying(library, third, "we do not need"), _label_saying(library, third, "autumn")
-    named_a, named_b, matched, listed, searched, twice, unlike, asked = cli(
+    bob_there = _label_saying(library, third, "we do not need")
+    named_a, named_b, matched, listed, searched, twice, asked = cli(
         ["speakers", "name", first, alice, "Alice Chen", "-L", library],
         ["speakers", "name", first, bob, "Bob Stone", "-L", library],
         ["speakers", "match", third, "--json", "-L", library],
         ["speakers", "list", "--json", "-L", library],
         ["search", "travel budget", "--speaker", "Alice Chen", "--json", "-L", library],
         ["speakers", "name", third, bob_there, "Alice Chen", "-L", library],
-        ["speakers", "name", third, chair, "Alice Chen", "-L", library],
         ["ask", "all", "What did Alice Chen say about the travel budget?", "--json", "-L", library])
     assert twice["code"] == 2 and "is recognised as 'Bob Stone'" in twice["stderr"]  # one person, one print
-    assert unlike["code"] == 2 and "--unlike" in unlike["stderr"]  # another voice is not added silently
     assert named_a["code"] == named_b["code"] == 0, named_a["stderr"] + named_b["stderr"]
     assert "enrolled 'Alice Chen'" in named_a["stdout"]
     found = {m["name"]: m["speaker"] for m in map(json.loads, matched["stdout"].splitlines())}
@@ -215,7 +222,13 @@ def test_a_voice_named_in_one_video_is_found_by_name_in_another(three_meetings) 
     assert any(c["path"] == str(third) and c["start"] <= turn.start + 1 and c["end"] >= turn.end - 1
                for c in answer["citations"]), answer  # the turn Alice said in the third meeting is cited
     assert "Alice Chen" in answer["text"] and "Bob Stone" not in answer["text"], answer["text"]
-    _names_reach_the_page_mcp_and_export(library, third)
+    _names_reach_the_page_mcp_and_export(library, third)  # and forgets Bob Stone
+    # Bob's voice, no longer anyone's, is not added to Alice's print silently (the chair's en-us+Storm would not
+    # do here: a variant of Alice's en-us, the identity encoder hears it as fairly alike, 0.43)
+    unlike, anyway = cli(["speakers", "name", third, bob_there, "Alice Chen", "-L", library],
+                         ["speakers", "name", third, bob_there, "Alice Chen", "--unlike", "-L", library])
+    assert unlike["code"] == 2 and "--unlike" in unlike["stderr"], unlike
+    assert anyway["code"] == 0 and "2 voices" in anyway["stdout"], anyway
 
 
 def _names_reach_the_page_mcp_and_export(library: Path, third: Path) -> None:

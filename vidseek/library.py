@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import hashlib
+import logging
 import os
 import re
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -40,13 +42,15 @@ from vidseek.voiceprints import (
     THRESHOLD,
     Recognised,
     Sample,
+    Voice,
     VoiceBook,
     VoicePrint,
     check_name,
     mentioned,
     recognise,
-    voices,
 )
+
+log = logging.getLogger(__name__)
 
 STORE_ENV = "VIDSEEK_STORE"
 EMBED_STEP = 512  # texts embedded between progress reports
@@ -90,6 +94,7 @@ class Library:
         self._keyword: KeywordIndex | None = None
         self._reasoners: dict[tuple, Reasoner] = {}
         self._recognised: dict[tuple[str, tuple[int, int]], dict[str, Recognised]] = {}
+        self._speaker_encoder: Any = None
 
     # --- parts, made on first use ---------------------------------------------------------------------------
     @property
@@ -448,19 +453,64 @@ class Library:
     # --- who's who across the library: enrolled voices (vidseek/voiceprints.py) ---------------------------------
     @property
     def voices(self) -> VoiceBook:
-        return VoiceBook(self.cache.layout.voices)
+        """The enrolled prints. A file written before identity vectors (or with another encoder) has its
+        samples taken again from their videos first; a print none of whose videos can be heard is dropped."""
+        from vidseek import ecapa
+
+        book = VoiceBook(self.cache.layout.voices, ecapa.WEIGHTS_SHA256[:16])
+        if book.stale():
+            def vector_of(sample: Sample) -> np.ndarray | None:
+                try:
+                    found = self.identities(sample.video).get(sample.label)
+                except NotFound as exc:
+                    log.warning("%s", exc)
+                    return None
+                return None if found is None else found.vector
+
+            for name in book.retake(vector_of):
+                log.warning("the voice enrolled as '%s' could not be taken again (its videos are gone): "
+                            "enrol it again with vidseek speakers name", name)
+        return book
+
+    def identities(self, fingerprint_: str) -> dict[str, Voice]:
+        """Each speaker of a video as an identity vector (vidseek/identity.py): read from the library when it
+        holds them for these speakers, else worked out from the video's sound (ECAPA, ~1.5 s a speaker) and
+        kept. Raises NotFound when they must be worked out and the video file is gone."""
+        from vidseek import ecapa
+        from vidseek.identity import IdentityFile, chosen_spans, file_reader, identities
+
+        record = self.cache.record(fingerprint_)
+        if record is None or "speech" not in record.sources:
+            return {}
+        raw = self.cache.evidence(fingerprint_, {"speech"}, finish=False)
+        folder = fingerprint_ if "speech" in record.owned else record.video.content_id
+        file = IdentityFile(self.cache.layout.identity(folder), ecapa.WEIGHTS_SHA256[:16])
+        path = Path(record.video.path)
+        if not path.exists() and chosen_spans(raw) and file.read(chosen_spans(raw)) is None:
+            raise NotFound(f"the voices of '{path.name}' were never taken and its file is gone from {path.parent}: "
+                           "put it back (or index it again where it is now) to recognise its speakers")
+        if self._speaker_encoder is None:
+            from vidseek.models import resolve_device
+
+            self._speaker_encoder = ecapa.SpeakerEncoder(resolve_device(self.device))
+        return identities(raw, file_reader(path), self._speaker_encoder, file)
 
     def recognised(self, fingerprint_: str) -> dict[str, Recognised]:
-        """The enrolled voices recognised among a video's speakers, by label. Worked out from the stored voice
-        vectors when first needed (no model runs) and remembered until the prints change."""
+        """The enrolled voices recognised among a video's speakers, by label: its speakers' identity vectors
+        (worked out once per video, `identities`) compared with the prints, remembered until the prints change.
+        A video whose file is gone and whose voices were never taken has none (logged)."""
         book = self.voices
         version = book.version()
         if version == (0, 0):
             return {}
         key = (fingerprint_, version)
         if key not in self._recognised:
-            raw = self.cache.evidence(fingerprint_, {"speech"}, finish=False) if self.cache.record(fingerprint_) else []
-            self._recognised[key] = recognise(voices(raw), book.prints())
+            try:
+                found = self.identities(fingerprint_)
+            except NotFound as exc:
+                log.warning("%s", exc)
+                found = {}
+            self._recognised[key] = recognise(found, book.prints())
         return self._recognised[key]
 
     def named(self, items: list[Evidence]) -> list[Evidence]:
@@ -498,7 +548,7 @@ class Library:
         recognised as another enrolled person; a voice unlike the print it would join, unless `unlike`)."""
         record = self.find(path_or_id)
         fp, title = record.video.fingerprint, Path(record.video.path).name
-        found = voices(self.cache.evidence(fp, {"speech"}, finish=False))
+        found = self.identities(fp)
         if not found:
             why = ("it was indexed without speech (a video with subtitles skips speech unless asked): index it "
                    "again with --sources subtitle,speech" if "speech" not in record.sources else

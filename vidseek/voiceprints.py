@@ -1,13 +1,14 @@
 """Who's who across a library: a voice enrolled once by name, recognised in every video after.
 
 Within a video, diarization (vidseek/diarize.py) groups speech pieces by voice into S1, S2 …; across videos
-those labels mean nothing. A *voice* is one speaker's pieces averaged (each piece's unit d-vector weighted by
-its length); a *print* is a name with the voices it was enrolled from (`vidseek speakers name VIDEO S2
-"Alice Chen"`), averaged the same way. Recognition compares each speaker of a video with every print by
-cosine similarity and names the pairs at or above THRESHOLD, best first, one name per speaker and one speaker
-per name in a video. It runs when a video's evidence is read, from the pieces' stored vectors: nothing is
-re-transcribed or re-embedded, a print enrolled today names speakers in videos indexed last year, and
-forgetting a print un-names them everywhere at once.
+those labels mean nothing. A *voice* is one speaker of one video as a single unit vector: its identity vector
+(vidseek/identity.py: ECAPA-TDNN over the audio of its longest pieces; `voices` below, the diarization
+d-vectors averaged, is what was matched before, kept for benchmarks/speaker_id.py's comparison). A *print* is
+a name with the voices it was enrolled from (`vidseek speakers name VIDEO S2 "Alice Chen"`), averaged by their
+seconds of speech. Recognition compares each speaker of a video with every print by cosine similarity and
+names the pairs at or above THRESHOLD, best first, one name per speaker and one speaker per name in a video. It
+runs when a video's evidence is read: nothing is re-transcribed, a print enrolled today names speakers in
+videos indexed last year, and forgetting a print un-names them everywhere at once.
 
 Prints are personal data (a voice identifies a person). They live in one file in the library,
 `speakers/voices.json`, written whole; nothing else in the library stores a name taken from a print (the
@@ -21,7 +22,7 @@ import contextlib
 import json
 import re
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -32,15 +33,16 @@ from vidseek.errors import BadRequest, NotFound
 from vidseek.types import Evidence
 from vidseek.video import LibraryError
 
-THRESHOLD = 0.875  # cosine similarity at which a speaker is taken to be an enrolled voice (benchmarks/speaker_id.py,
-#                    chosen on half of 30 real voices: docs/models.md)
+THRESHOLD = 0.415  # cosine similarity of identity vectors at which a speaker is taken to be an enrolled voice
+#                    (ECAPA, vidseek/identity.py): benchmarks/speaker_id.py, chosen on half of 30 real voices
+#                    (docs/models.md); different real people reached 0.45 at most there
 NAME_MAX = 80
-FORMAT = 1
+FORMAT = 2  # 1: prints of Resemblyzer d-vectors (before identity vectors); read, and re-taken by the library
 
 
 @dataclass(frozen=True)
 class Voice:
-    """One speaker of one video as a single vector: its pieces' unit vectors averaged by length."""
+    """One speaker of one video as a single unit vector, with its seconds of speech and number of pieces."""
 
     label: str
     vector: np.ndarray
@@ -53,8 +55,9 @@ def _unit(vector: np.ndarray) -> np.ndarray:
 
 
 def voices(raw: Sequence[Evidence]) -> dict[str, Voice]:
-    """Each speaker's voice, by label, from a video's stored speech pieces (read with their vectors, before
-    `diarize.assign` drops them). Labels are the ones `assign` gives the same evidence."""
+    """Each speaker's diarization voice, by label: its stored pieces' d-vectors averaged by length (read with
+    their vectors, before `diarize.assign` drops them). What prints were matched on before identity vectors;
+    benchmarks/speaker_id.py --voices dvector measures it beside them."""
     parts: dict[str, list[tuple[float, np.ndarray]]] = defaultdict(list)
     for item, label, vector in labelled_pieces(raw):
         parts[label].append((max(item.end - item.start, 1e-3), vector))
@@ -139,8 +142,31 @@ def check_name(name: str) -> str:
 class VoiceBook:
     """The enrolled prints of one library: a small JSON file read and written whole."""
 
-    def __init__(self, path: Path):
+    def __init__(self, path: Path, encoder: str = ""):
         self.path = path
+        self.encoder = encoder  # the identity encoder the vectors must come from (vidseek/identity.py)
+
+    def stale(self) -> bool:
+        """Whether the file holds vectors of another encoder (an older library's): they must be taken again."""
+        if not self.path.exists():
+            return False
+        try:
+            return json.loads(self.path.read_text(encoding="utf-8")).get("encoder", "") != self.encoder
+        except (OSError, ValueError, AttributeError):
+            return False  # `prints` says what is wrong with it
+
+    def retake(self, vector_of: Callable[[Sample], np.ndarray | None]) -> list[str]:
+        """Every sample's vector taken again (`vector_of`; None drops the sample, and a print left with none),
+        saved with this book's encoder. Returns the names dropped."""
+        kept, dropped = [], []
+        for p in self.prints():
+            samples = tuple(replace(s, vector=v) for s in p.samples if (v := vector_of(s)) is not None)
+            if samples:
+                kept.append(replace(p, samples=samples))
+            else:
+                dropped.append(p.name)
+        self._save(kept)
+        return dropped
 
     def version(self) -> tuple[int, int]:
         """Changes whenever the file does (what recognition results are remembered by)."""
@@ -180,7 +206,7 @@ class VoiceBook:
             with contextlib.suppress(OSError):  # the folder goes too when nothing else is in it
                 self.path.parent.rmdir()
             return
-        write_atomic(self.path, {"format": FORMAT, "prints": [
+        write_atomic(self.path, {"format": FORMAT, "encoder": self.encoder, "prints": [
             {"name": p.name, "samples": [{"video": s.video, "label": s.label, "seconds": s.seconds,
                                           "vector": pack(s.vector)} for s in p.samples]} for p in prints]})
 

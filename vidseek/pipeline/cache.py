@@ -80,6 +80,10 @@ class LibraryLayout:
         """Enrolled voice prints (vidseek/voiceprints.py): personal data, one file, deleted from by `forget`."""
         return self.root / "speakers" / "voices.json"
 
+    def identity(self, folder: str) -> Path:
+        """A video's speakers as identity vectors (vidseek/identity.py), beside the evidence they come from."""
+        return self.evidence / folder / "identity.json"
+
     @property
     def batch_report(self) -> Path:
         return self.root / "batch-report.json"

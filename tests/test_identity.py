@@ -1,0 +1,96 @@
+"""Identity vectors (vidseek/identity.py): each speaker of a video embedded once from its longest pieces, kept
+beside the video's evidence, taken again only when the speakers' pieces change; older prints are re-taken.
+
+A stand-in encoder (it reads which of two tones a clip holds) stands for ECAPA here; tests/test_ecapa.py checks
+the real encoder against SpeechBrain's, and tests/test_voiceprints.py runs the whole path with it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from vidseek import diarize, identity
+from vidseek.types import Evidence
+from vidseek.voiceprints import Sample, Voice, VoiceBook
+
+RATE = 16_000
+
+
+class ToneEncoder:
+    """Embeds a clip as how much of it is tone A (level +0.1) and tone B (level -0.1): two people."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.seconds = 0.0
+
+    def embed(self, clips: list[np.ndarray]) -> np.ndarray:
+        self.calls += 1
+        self.seconds += sum(len(c) for c in clips) / RATE
+        out = np.array([[np.mean(c > 0.05) + 1e-6, np.mean(c < -0.05) + 1e-6] for c in clips], np.float32)
+        return out / np.linalg.norm(out, axis=1, keepdims=True)
+
+
+def _pieces(spans: list[tuple[float, float, str]]) -> tuple[list[Evidence], np.ndarray]:
+    """Raw speech pieces (diarization vectors apart per person) and a sound track with each person's tone."""
+    vectors = {"a": np.eye(4, dtype=np.float32)[0], "b": np.eye(4, dtype=np.float32)[1]}
+    audio = np.zeros(int(max(b for _, b, _ in spans) * RATE) + RATE, np.float32)
+    items = []
+    for a, b, who in spans:
+        audio[int(a * RATE):int(b * RATE)] = 0.1 if who == "a" else -0.1
+        items.append(Evidence("f", a, b, "speech", "…", meta={diarize.VOICE: diarize.pack(vectors[who]),
+                                                               diarize.SEGMENT: str(a)}))
+    return items, audio
+
+
+def test_each_speaker_is_embedded_from_its_longest_pieces_up_to_the_cap() -> None:
+    items, audio = _pieces([(0, 5, "a"), (6, 8, "b"), (9, 12, "a"), (13, 16, "b"), (17, 18.5, "a"), (20, 30, "a")])
+    assert identity.chosen_spans(items, cap=12.0)["S1"][0] == [(0.0, 2.0), (20.0, 30.0)]
+    chosen = identity.chosen_spans(items, cap=8.0)
+    spans_a, seconds_a, pieces_a = chosen["S1"]
+    assert spans_a == [(20.0, 28.0)]  # the longest piece, cut at the cap
+    assert (seconds_a, pieces_a) == (19.5, 4)  # the speaker's whole speech is still counted
+    assert chosen["S2"][0] == [(6.0, 8.0), (13.0, 16.0)]  # longest first, kept in time order
+    encoder = ToneEncoder()
+    found = identity.embed_speakers(items, identity.array_reader(audio), encoder, cap=8.0)
+    assert encoder.calls == 1 and encoder.seconds == pytest.approx(13.0)  # one pass: 8 s and 5 s of audio
+    assert float(found["S1"].vector @ [1, 0]) > 0.99 and float(found["S2"].vector @ [0, 1]) > 0.99
+
+
+def test_identities_are_kept_and_taken_again_only_when_the_speakers_change(tmp_path: Path) -> None:
+    items, audio = _pieces([(0, 4, "a"), (5, 9, "b"), (10, 14, "a")])
+    encoder = ToneEncoder()
+    file = identity.IdentityFile(tmp_path / "identity.json", "enc1")
+    first = identity.identities(items, identity.array_reader(audio), encoder, file)
+    again = identity.identities(items, identity.array_reader(audio), encoder, file)
+    assert encoder.calls == 1  # read back, not embedded again
+    assert set(again) == set(first) == {"S1", "S2"}
+    assert all(float(again[k].vector @ first[k].vector) > 0.999 for k in first)
+    more, audio = _pieces([(0, 4, "a"), (5, 9, "b"), (10, 14, "a"), (15, 30, "b")])  # indexed again, longer
+    identity.identities(more, identity.array_reader(audio), encoder, file)
+    assert encoder.calls == 2
+    other = identity.IdentityFile(tmp_path / "identity.json", "enc2")  # another encoder's vectors never serve
+    identity.identities(more, identity.array_reader(audio), encoder, other)
+    assert encoder.calls == 3
+    (tmp_path / "identity.json").write_text("{damaged")
+    assert identity.identities(more, identity.array_reader(audio), encoder, other)  # worked out again
+    assert encoder.calls == 4 and json.loads((tmp_path / "identity.json").read_text())["encoder"] == "enc2"
+
+
+def test_prints_of_an_older_encoder_are_taken_again_from_their_videos(tmp_path: Path) -> None:
+    from vidseek.library import Library
+    from vidseek.testing import HashEmbedder
+
+    library = Library(tmp_path / "lib", store="memory://identity-retake", embedder=HashEmbedder(), device="cpu")
+    old = VoiceBook(library.cache.layout.voices)  # an older library's file: d-vectors, no encoder named
+    old.enrol("Alice Chen", Sample("vid1", "S1", 8.0, np.eye(256, dtype=np.float32)[0]))
+    old.enrol("Gone Person", Sample("vid-gone", "S1", 3.0, np.eye(256, dtype=np.float32)[1]))
+    heard = {"vid1": {"S1": Voice("S1", np.array([1.0, 0.0], np.float32), 8.0, 2)}}
+    library.identities = lambda fp: heard.get(fp, {})  # type: ignore[method-assign]
+    prints = {p.name: p for p in library.voices.prints()}
+    assert set(prints) == {"Alice Chen"}  # a print none of whose videos can be heard is dropped (and logged)
+    assert prints["Alice Chen"].vector.tolist() == [1.0, 0.0]
+    assert not library.voices.stale()
