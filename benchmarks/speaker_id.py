@@ -333,12 +333,13 @@ def pieces_simulated(video: Video, audio: np.ndarray, encoder: voice.VoiceEncode
 # ---- voices and matching: vidseek's own rules -----------------------------------------------------------------
 def voices(items: Sequence[Evidence], audio: np.ndarray, encoder, kind: str,
            cap: float = identity.CAP_S) -> dict[str, np.ndarray]:
-    """Each speaker label's voice. `identity` (vidseek's): the ECAPA vector of its longest pieces' audio
-    (vidseek/identity.py); `dvector` (before): the duration-weighted mean of its pieces' stored d-vectors."""
+    """Each speaker label's voice, as vidseek can name it. `identity` (vidseek's): the ECAPA vector of its
+    longest pieces' audio (vidseek/identity.py), left out when its pieces do not sound like one person (vidseek
+    neither names nor enrols such a speaker); `dvector` (before): its pieces' stored d-vectors averaged."""
     if kind == "dvector":
         return {label: v.vector for label, v in voiceprints.voices(items).items()}
     found = identity.embed_speakers(items, identity.array_reader(audio), encoder, cap)
-    return {label: v.vector for label, v in found.items()}
+    return {label: v.vector for label, v in found.items() if v.one_voice}
 
 
 def labels_of(items: Sequence[Evidence]) -> list[tuple[float, float, str]]:
@@ -362,9 +363,10 @@ class Scene:
     voices: dict[str, np.ndarray]
     majority: dict[str, str]  # label -> the true speaker with most time under it
     main: dict[str, str]  # true speaker -> the label holding most of their time
-    voices_s: float = 0.0  # grouping the pieces and averaging each label's voice
+    voices_s: float = 0.0  # grouping the pieces and taking each label's voice (identity: ECAPA on its audio)
     match_s: float = 0.0  # recognise(), summed over every call made on this scene
     index_s: float = 0.0
+    labels: list[tuple[float, float, str]] = field(default_factory=list)  # (start, end, label) per piece
 
 
 def scene(video: Video, items: list[Evidence], audio: np.ndarray, encoder, kind: str,
@@ -373,7 +375,8 @@ def scene(video: Video, items: list[Evidence], audio: np.ndarray, encoder, kind:
     found = voices(items, audio, encoder, kind, cap)
     voices_s = time.perf_counter() - tick
     share: dict[tuple[str, str], float] = Counter()
-    for a, b, label in labels_of(items):
+    pieces = labels_of(items)
+    for a, b, label in pieces:
         for t in video.turns:
             share[(label, t.speaker)] += max(0.0, min(b, t.end) - max(a, t.start))
     majority, main = {}, {}
@@ -383,7 +386,7 @@ def scene(video: Video, items: list[Evidence], audio: np.ndarray, encoder, kind:
     for who in {t.speaker for t in video.turns}:
         best = max(((s, lab) for (lab, w), s in share.items() if w == who), default=(0.0, ""))
         main[who] = best[1] if best[0] > 0 else ""
-    return Scene(video, found, majority, main, voices_s)
+    return Scene(video, found, majority, main, voices_s, labels=pieces)
 
 
 @dataclass
@@ -521,7 +524,7 @@ def run(args: argparse.Namespace) -> dict:
         s.index_s = index_s
         if video.kind == "enrol":
             label = s.main.get(video.target, "")
-            if label:
+            if label in s.voices:  # refused when the label is not one voice: they stay unenrolled
                 prints[video.half][video.target] = s.voices[label]
                 enrol_clean.append(s.majority[label] == video.target)
         else:
@@ -571,6 +574,8 @@ def run(args: argparse.Namespace) -> dict:
         "curve_tuning": {f"{t:.2f}": _figures(c) for t, c in curves["tuning"].items() if round(t * 200) % 4 == 0},
         "curve_heldout": {f"{t:.2f}": _figures(c) for t, c in curves["heldout"].items() if round(t * 200) % 4 == 0},
         "match_seconds_per_pass": round(match_s, 4), "index_seconds": round(index_s, 1),
+        "voices_seconds_per_speaker": round(sum(s.voices_s for s in every) / max(1, sum(
+            len({label for _, _, label in s.labels}) for s in every)), 3),
         "match_share_of_index": round(match_s / index_s, 5) if index_s else None,
         "closest_strangers": impostors,
     }

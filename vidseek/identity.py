@@ -5,8 +5,9 @@ piece at index time: cheap enough for every piece, and good enough to tell the v
 too weak to tell dozens of real people apart across videos (benchmarks/speaker_id.py: recall 0.50 at precision
 1.0 on 30 real voices). So each speaker, once grouped, gets a second vector from a far stronger encoder
 (ECAPA-TDNN trained on VoxCeleb, vidseek/ecapa.py), run on the audio of that speaker's longest pieces, at most
-CAP_S seconds of it. ECAPA costs about 0.16 s of compute per second of audio on 2 cores: too slow for every
-piece of an hour of speech (nearly 10 minutes), about a second and a half per speaker this way.
+CAP_S seconds of it, and on those pieces one by one to see whether they are one voice (`agreement`). ECAPA costs
+about 0.05 s of compute per second of audio on one core: several minutes for every piece of an hour of speech,
+about 0.4 s a speaker this way (benchmarks/speaker_id.py).
 
 Identities are worked out when a video's speakers are first compared with enrolled prints (the end of `index`
 when the library has prints, `speakers name`, `speakers match`, the first read after enrolling) and kept in the
@@ -31,7 +32,8 @@ from vidseek.voiceprints import Voice
 log = logging.getLogger(__name__)
 
 CAP_S = 8.0  # seconds of a speaker's audio embedded, longest pieces first (benchmarks/speaker_id.py: docs/models.md)
-FORMAT = 1
+MIN_PIECE_S = 1.0  # pieces this long or longer are also embedded alone, to see whether they are one voice
+FORMAT = 2  # 1: without agreement
 
 Spans = list[tuple[float, float]]
 AudioReader = Callable[[Spans], list[np.ndarray]]  # the samples (16 kHz mono) of each span, in order
@@ -58,14 +60,26 @@ def chosen_spans(raw: Sequence[Evidence], cap: float = CAP_S) -> dict[str, tuple
 
 
 def embed_speakers(raw: Sequence[Evidence], read: AudioReader, encoder, cap: float = CAP_S) -> dict[str, Voice]:
-    """Each speaker's identity vector, from the audio of its chosen spans joined (one ECAPA pass a speaker)."""
+    """Each speaker's identity vector, from the audio of its chosen spans joined, and how well its pieces agree
+    (`agreement`): a speaker's chosen pieces of MIN_PIECE_S or longer, when there are two or more, are embedded
+    on their own too, so those seconds of audio pass the encoder twice. A speaker whose pieces sound like two
+    people (diarization joined them) is never named nor enrolled (voiceprints.AGREEMENT)."""
     chosen = chosen_spans(raw, cap)
     if not chosen:
         return {}
     labels = list(chosen)
-    clips = [np.concatenate(read(chosen[label][0]) or [np.zeros(0, np.float32)]) for label in labels]
-    vectors = encoder.embed(clips)
-    return {label: Voice(label, vectors[i], chosen[label][1], chosen[label][2]) for i, label in enumerate(labels)}
+    pieces = {label: read(chosen[label][0]) for label in labels}
+    joined = encoder.embed([np.concatenate(pieces[label] or [np.zeros(0, np.float32)]) for label in labels])
+    long = {label: [clip for (a, b), clip in zip(chosen[label][0], pieces[label]) if b - a >= MIN_PIECE_S]
+            for label in labels}
+    alone = [(label, clip) for label in labels if len(long[label]) > 1 for clip in long[label]]
+    vectors = encoder.embed([clip for _, clip in alone]) if alone else np.zeros((0, 1), np.float32)
+    out = {}
+    for i, label in enumerate(labels):
+        own = np.array([vectors[n] for n, (who, _) in enumerate(alone) if who == label]) if len(vectors) else []
+        agreement = float((own @ own.T)[np.triu_indices(len(own), 1)].min()) if len(own) > 1 else 1.0
+        out[label] = Voice(label, joined[i], chosen[label][1], chosen[label][2], round(agreement, 3))
+    return out
 
 
 class IdentityFile:
@@ -85,8 +99,8 @@ class IdentityFile:
             if set(stored) != set(chosen) or any([tuple(s) for s in stored[label]["spans"]] != chosen[label][0]
                                                  for label in chosen):
                 return None
-            return {label: Voice(label, unpack(stored[label]["vector"]), chosen[label][1], chosen[label][2])
-                    for label in chosen}
+            return {label: Voice(label, unpack(stored[label]["vector"]), chosen[label][1], chosen[label][2],
+                                 float(stored[label]["agreement"])) for label in chosen}
         except FileNotFoundError:
             return None
         except (OSError, ValueError, KeyError, TypeError):
@@ -97,7 +111,8 @@ class IdentityFile:
         from vidseek.pipeline.cache import write_atomic
 
         write_atomic(self.path, {"format": FORMAT, "encoder": self.encoder_id, "cap": cap, "speakers": {
-            label: {"spans": [list(s) for s in chosen[label][0]], "vector": pack(found[label].vector)}
+            label: {"spans": [list(s) for s in chosen[label][0]], "vector": pack(found[label].vector),
+                    "agreement": found[label].agreement}
             for label in found}})
 
 

@@ -39,6 +39,7 @@ from vidseek.store.keyword import KeywordIndex
 from vidseek.types import Answer, Evidence
 from vidseek.video import LibraryError, fingerprint
 from vidseek.voiceprints import (
+    AGREEMENT,
     THRESHOLD,
     Recognised,
     Sample,
@@ -571,6 +572,10 @@ class Library:
             raise NotFound(f"'{label}' in '{title}' is never heard in its speech: there is no voice to enrol")
         voice = found[voice_label]
         name = check_name(name)
+        if not voice.one_voice:
+            raise BadRequest(f"{voice_label} of '{title}' sounds like more than one person (its pieces agree "
+                             f"{voice.agreement:.2f}; one voice from {AGREEMENT:.2f}): this video's speakers were "
+                             "not told apart, so enrol this person from another video")
         known = self.recognised(fp).get(voice_label)
         if known is not None and known.name.lower() != name.lower():  # one person, two prints: refused
             raise BadRequest(f"{voice_label} of '{title}' is recognised as '{known.name}' ({known.similarity:.2f}): "

@@ -36,6 +36,8 @@ from vidseek.video import LibraryError
 THRESHOLD = 0.415  # cosine similarity of identity vectors at which a speaker is taken to be an enrolled voice
 #                    (ECAPA, vidseek/identity.py): benchmarks/speaker_id.py, chosen on half of 30 real voices
 #                    (docs/models.md); different real people reached 0.45 at most there
+AGREEMENT = 0.25  # below this, two pieces of one speaker are taken to be two people (benchmarks/speaker_id.py:
+#                   one person's pieces of 1 s or more rarely fall under it; docs/models.md)
 NAME_MAX = 80
 FORMAT = 2  # 1: prints of Resemblyzer d-vectors (before identity vectors); read, and re-taken by the library
 
@@ -48,6 +50,13 @@ class Voice:
     vector: np.ndarray
     seconds: float
     pieces: int
+    agreement: float = 1.0  # how alike the least alike two of its pieces are (vidseek/identity.py; 1.0: one piece)
+
+    @property
+    def one_voice(self) -> bool:
+        """Whether its pieces sound like one person: a speaker that holds two (diarization joined them) is
+        neither named nor enrolled, as whichever name it got would be wrong for part of what it says."""
+        return self.agreement >= AGREEMENT
 
 
 def _unit(vector: np.ndarray) -> np.ndarray:
@@ -107,11 +116,12 @@ class Recognised:
 def recognise(found: Mapping[str, Voice], prints: Sequence[VoicePrint],
               threshold: float = THRESHOLD) -> dict[str, Recognised]:
     """The names of a video's speakers: pairs of speaker and print at or above `threshold`, taken best first
-    so one speaker gets one name and one name one speaker (two voices in one video are two people)."""
+    so one speaker gets one name and one name one speaker (two voices in one video are two people). A speaker
+    whose pieces do not sound like one person (`Voice.one_voice`) is left unnamed."""
     if not found or not prints:
         return {}
     vectors = np.stack([p.vector for p in prints])
-    pairs = sorted(((float(s), label, prints[i].name) for label, voice in found.items()
+    pairs = sorted(((float(s), label, prints[i].name) for label, voice in found.items() if voice.one_voice
                     for i, s in enumerate(vectors @ voice.vector)), key=lambda p: (-p[0], p[1], p[2]))
     named: dict[str, Recognised] = {}
     taken: set[str] = set()
