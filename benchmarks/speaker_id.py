@@ -121,20 +121,31 @@ def _decode(data: bytes | Path, fmt: str | None = None) -> np.ndarray:
     return np.concatenate(chunks).astype(np.float32) if chunks else np.zeros(0, np.float32)
 
 
-def fetch(cache: Path, media: Path | None) -> tuple[dict[str, list[Clip]], list[Clip]]:
-    """Every enrollable speaker's clips, and the voices that are never enrolled (pyannote's two)."""
-    dl = cache / "dl"
+def tortoise_voices(dl: Path, media: Path | None = None, people: Sequence[str] = ()) -> dict[str, list[Clip]]:
+    """The tortoise-tts sdist's real voice clips by person (downloaded into `dl` once), each cut at MAX_CLIP_S;
+    only `people`'s when given (tests/test_voiceprints.py takes two shared voices and three others from it)."""
     dl.mkdir(parents=True, exist_ok=True)
     speakers: dict[str, list[Clip]] = defaultdict(list)
-
     tortoise = _pip_download(TORTOISE, dl, media, "tortoise[-_]tts-3.0.0.tar.gz", True)
     with tarfile.open(tortoise) as tar:
         for member in sorted(tar.getmembers(), key=lambda m: m.name):
             parts = member.name.split("/")
             if len(parts) == 5 and parts[2] == "voices" and parts[4].endswith((".wav", ".mp3")):
                 who = SAME_PERSON.get(parts[3], parts[3])
+                if people and who not in people:
+                    continue
                 data = tar.extractfile(member).read()  # type: ignore[union-attr]
                 speakers[who].append(Clip(who, f"{parts[3]}-{parts[4]}", _decode(data)[:int(MAX_CLIP_S * RATE)]))
+    return dict(speakers)
+
+
+def fetch(cache: Path, media: Path | None) -> tuple[dict[str, list[Clip]], list[Clip]]:
+    """Every enrollable speaker's clips, and the voices that are never enrolled (pyannote's two)."""
+    dl = cache / "dl"
+    dl.mkdir(parents=True, exist_ok=True)
+    speakers: dict[str, list[Clip]] = defaultdict(list)
+
+    speakers.update(tortoise_voices(dl, media))
 
     sphinx = _pip_download(POCKETSPHINX, dl, media, "pocketsphinx-5.1.1.tar.gz", True)
     with tarfile.open(sphinx) as tar:

@@ -1,8 +1,9 @@
 """Who's who across a library: voices enrolled by name and recognised in other videos (vidseek/voiceprints.py).
 
-The fast tests use fixed vectors; the slow one makes three conversations with espeak-ng voices, two of them in
-all three, indexes them with the real packaged Whisper and voice encoders, enrols both voices from the first
-video and finds them by name in the third, through the CLI in new processes.
+The fast tests use fixed vectors. The slow ones make three conversations sharing two voices, index them with the
+real packaged Whisper and voice encoders, enrol both voices from the first and find them by name in the third,
+through the CLI in new processes: one with espeak-ng voices (and the page, MCP, export and forget), one with real
+people's recordings (tortoise-tts's voice clips, downloaded once into ~/.cache/vidseek/test-media).
 """
 
 from __future__ import annotations
@@ -278,3 +279,65 @@ def test_a_speaker_filter_gives_k_of_their_lines_and_an_unknown_speaker_is_one_l
         library.search("ferry", speaker="Nobody Here")
     with pytest.raises(NotFound, match="no speaker"):
         library.ask("What did Nobody say?", speaker="Nobody", llm=LLMSettings(enabled=False))
+
+
+# --- the same with real people's recordings: tortoise-tts's voice clips (downloaded once into the cache) --------
+REAL_CACHE = Path.home() / ".cache" / "vidseek" / "test-media"
+
+
+def _overlap(e: Evidence, turn) -> float:
+    return max(0.0, min(e.end, turn.end) - max(e.start, turn.start))
+
+
+def _label_of(library: Path, path: Path, turn) -> tuple[str, list[Evidence]]:
+    """The speaker label holding most of a true turn, and the speech lines that overlap it."""
+    from vidseek.library import Library
+
+    lib = Library(library)
+    lines = [e for e in lib.cache.evidence(lib.find(path).video.fingerprint) if e.source == "speech"]
+    held: dict[str, float] = {}
+    for e in lines:
+        held[diarize.speaker_of(e)] = held.get(diarize.speaker_of(e), 0.0) + _overlap(e, turn)
+    return max(held, key=lambda k: held[k]), [e for e in lines if _overlap(e, turn) > 0.5]
+
+
+@pytest.mark.slow
+def test_real_voices_enrolled_in_one_recording_are_named_and_cited_in_another(tmp_path: Path) -> None:
+    """Two real people (tortoise-tts's `tom` and `emma` clips) talk in three recordings, each time with someone
+    else; both are enrolled from the first, recognised in the third, and a question naming one of them cites
+    that person's turn in the third."""
+    from benchmarks import speaker_id as bench
+    from tests.helpers import cli
+    from vidseek import synth
+
+    clips = bench.tortoise_voices(REAL_CACHE, people=("tom", "emma", "deniro", "freeman", "william"))
+    others = ("deniro", "freeman", "william")
+    videos = []
+    for n in range(3):
+        video = bench.Video(f"talk{n + 1}", "test", "test", [clips["tom"][n], clips[others[n]][0], clips["emma"][n]],
+                            "noise")
+        track = bench.render(video, seed=n, snr=20.0)
+        video.path = tmp_path / f"talk{n + 1}.m4a"
+        synth.write_audio(synth.resample(track, bench.RATE), video.path)
+        videos.append(video)
+    library = tmp_path / "lib"
+    done = cli(*(["index", v.path, "--sources", "speech", "-L", library] for v in videos))
+    assert all(d["code"] == 0 for d in done), [d["stderr"] for d in done]
+    first, third = videos[0], videos[2]
+    tom, emma = (_label_of(library, first.path, first.turns[i])[0] for i in (0, 2))
+    tom_there, tom_lines = _label_of(library, third.path, third.turns[0])
+    emma_there, _ = _label_of(library, third.path, third.turns[2])
+    assert len({tom, emma}) == 2 and len({tom_there, emma_there}) == 2 and tom_lines
+    topic = max((w.strip(".,?!\"'").lower() for e in tom_lines for w in diarize.spoken_text(e).split()), key=len)
+    named_t, named_e, matched, asked = cli(
+        ["speakers", "name", first.path, tom, "Tom Lane", "-L", library],
+        ["speakers", "name", first.path, emma, "Emma Ward", "-L", library],
+        ["speakers", "match", third.path, "--json", "-L", library],
+        ["ask", "all", f"What did Tom Lane say about {topic}?", "--json", "-L", library])
+    assert named_t["code"] == named_e["code"] == 0, named_t["stderr"] + named_e["stderr"]
+    found = {m["name"]: m["speaker"] for m in map(json.loads, matched["stdout"].splitlines())}
+    assert found == {"Tom Lane": tom_there, "Emma Ward": emma_there}, (found, matched["stderr"])
+    answer = json.loads(asked["stdout"])
+    turn = third.turns[0]
+    assert any(c["path"] == str(third.path) and c["start"] < turn.end and c["end"] > turn.start
+               for c in answer["citations"]), (topic, answer)  # Tom's turn in the third recording is cited
