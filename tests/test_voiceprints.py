@@ -34,7 +34,7 @@ def _unit(v: np.ndarray) -> np.ndarray:
 
 
 def _near(v: np.ndarray, rng: np.random.Generator, spread: float = 0.15) -> np.ndarray:
-    return _unit(v + spread * _unit(rng.standard_normal(voice.DIM)))
+    return _unit(v + spread * _unit(rng.standard_normal(len(v))))
 
 
 def test_each_speaker_gets_at_most_one_name_and_each_name_one_speaker() -> None:
@@ -65,6 +65,23 @@ def test_by_default_a_voice_as_alike_as_another_real_person_often_is_left_unname
     prints = [VoicePrint("Alice", (Sample("v1", "S1", 10.0, alice),))]
     assert recognise({"S1": at(0.38)}, prints) == {}
     assert {k: r.name for k, r in recognise({"S1": at(0.5)}, prints).items()} == {"S1": "Alice"}
+
+
+def test_a_speaker_enrolled_from_a_video_keeps_its_name_there_beside_its_other_half() -> None:
+    """Diarization split one person into S1 and S2 of a video; S2 was enrolled there. S2 keeps the name, S1 (the
+    same voice) is recognised too, and a video indexed again, whose S2 is now someone else, does not keep it."""
+    from vidseek.library import Library
+
+    rng = np.random.default_rng(5)
+    ann, other = _unit(rng.standard_normal(ecapa.DIM)), _unit(rng.standard_normal(ecapa.DIM))
+    prints = [VoicePrint("Ann", (Sample("v", "S2", 10.0, ann),))]
+    heard = {"S1": Voice("S1", _near(ann, rng, 0.3), 5.0, 2), "S2": Voice("S2", ann, 10.0, 3),
+             "S3": Voice("S3", other, 6.0, 2)}
+    named = Library._with_enrolled("v", heard, prints)
+    assert {label: r.name for label, r in named.items()} == {"S1": "Ann", "S2": "Ann"}
+    assert {label: r.name for label, r in recognise(heard, prints).items()} == {"S2": "Ann"}  # one name each else
+    again = {"S2": Voice("S2", other, 6.0, 2)}
+    assert Library._with_enrolled("v", again, prints) == {}
 
 
 def test_voices_follow_the_labels_the_video_shows() -> None:
@@ -279,6 +296,11 @@ def test_a_speaker_filter_gives_k_of_their_lines_and_an_unknown_speaker_is_one_l
         library.search("ferry", speaker="Nobody Here")
     with pytest.raises(NotFound, match="no speaker"):
         library.ask("What did Nobody say?", speaker="Nobody", llm=LLMSettings(enabled=False))
+    for blank in ("", "  "):  # a blank filter is said, not dropped (which would answer about everyone)
+        with pytest.raises(BadRequest, match="the speaker is empty"):
+            library.search("ferry", speaker=blank)
+        with pytest.raises(BadRequest, match="the speaker is empty"):
+            library.ask("Who took the ferry?", speaker=blank, llm=LLMSettings(enabled=False))
 
 
 # --- the same with real people's recordings: tortoise-tts's voice clips (downloaded once into the cache) --------

@@ -395,6 +395,7 @@ class Library:
         _check_k(k)
         if isinstance(context, bool) or not isinstance(context, (int, float)) or not 0 <= context <= MAX_CONTEXT_S:
             raise BadRequest(f"context must be seconds from 0 to {MAX_CONTEXT_S:g}; got {context!r}")
+        _check_speaker(speaker)
         retriever = Retriever(self.store, self.keyword, self.embedder)
         videos = self._videos_filter(video)
         if speaker:  # retrieved only in the videos where they speak, widely, so k of their lines remain
@@ -511,8 +512,23 @@ class Library:
             except NotFound as exc:
                 log.warning("%s", exc)
                 found = {}
-            self._recognised[key] = recognise(found, book.prints())
+            self._recognised[key] = self._with_enrolled(fingerprint_, found, book.prints())
         return self._recognised[key]
+
+    @staticmethod
+    def _with_enrolled(fingerprint_: str, found: dict[str, Voice], prints: list[VoicePrint]) -> dict[str, Recognised]:
+        """Names for a video's speakers: a speaker enrolled from this very video carries its print's name (while
+        it is still the voice that was enrolled: the video may have been indexed again), and the others are
+        recognised among themselves, one name each, so one person diarization split in two here and enrolled
+        from one half is recognised in the other half too."""
+        named: dict[str, Recognised] = {}
+        for p in prints:
+            for sample in p.samples:
+                voice = found.get(sample.label) if sample.video == fingerprint_ else None
+                if voice is not None and float(sample.vector @ voice.vector) >= THRESHOLD:
+                    named[sample.label] = Recognised(p.name, round(float(p.vector @ voice.vector), 3))
+        rest = {label: v for label, v in found.items() if label not in named}
+        return {**named, **recognise(rest, prints)}
 
     def named(self, items: list[Evidence]) -> list[Evidence]:
         """Speech whose speaker is a recognised enrolled voice, with the name in place of S2 (in the text and
@@ -641,6 +657,7 @@ class Library:
         if blank:
             raise BadRequest(f"option {', '.join(blank)} is empty")
         _check_k(k)
+        _check_speaker(speaker)
         started = time.perf_counter()
         videos = self._videos_filter(video)
         retriever = Retriever(self.store, self.keyword, self.embedder)
@@ -709,6 +726,12 @@ def _model_name(llm: LLMSettings) -> str:
     from vidseek.pipeline.llm import DEFAULT_LLM
 
     return llm.llm or DEFAULT_LLM
+
+
+def _check_speaker(speaker: str | None) -> None:
+    """A speaker filter given but blank is a mistake to say, not a filter to drop silently."""
+    if speaker is not None and not speaker.strip():
+        raise BadRequest("the speaker is empty: give a label (S2), a name, or leave --speaker out")
 
 
 def _check_k(k: int) -> None:
