@@ -450,12 +450,23 @@ def speakers_name(
     """
     lib = Library(library)
     made = lib.name_speaker(video, speaker, name, unlike)
-    _say(out, f"enrolled '{made.name}': {plural(len(made.samples), 'voice')}, "
-              f"{format_time(made.seconds)} of speech; recognised in {plural(_videos_with(lib, made.name), 'video')}")
+    _say(out, f"enrolled '{made.name}': {plural(len(made.samples), 'voice')}, {format_time(made.seconds)} of "
+              f"speech; {_recognised_in(_places(lib).get(made.name, []))}")
 
 
-def _videos_with(lib: Library, name: str) -> int:
-    return len({r.video.fingerprint for r, _, known in lib.matches() if known.name == name})
+def _places(lib: Library) -> dict[str, list[str]]:
+    """Where each enrolled name is recognised, as shown id:label pairs."""
+    ids = lib.ids()
+    where: dict[str, list[str]] = {}
+    for record, label, known in lib.matches():
+        shown = ids.get(record.video.fingerprint, record.video.fingerprint)
+        where.setdefault(known.name, []).append(f"{shown}:{label}")
+    return where
+
+
+def _recognised_in(places: list[str]) -> str:
+    videos = len({place.rsplit(":", 1)[0] for place in places})
+    return f"recognised in {plural(videos, 'video')}" + (f": {' '.join(places)}" if places else "")
 
 
 @speakers_app.command("list")
@@ -471,18 +482,14 @@ def speakers_list(
     prints = lib.voices.prints()
     if not prints:
         _say(err, "no voices enrolled (vidseek speakers name VIDEO S2 'Alice Chen')")
-    ids = lib.ids()
-    where: dict[str, list[str]] = {}
-    for record, label, known in lib.matches():
-        shown = ids.get(record.video.fingerprint, record.video.fingerprint)
-        where.setdefault(known.name, []).append(f"{shown}:{label}")
+    where = _places(lib)
     for p in prints:
         if as_json:
             _say(out, json_line({"name": p.name, "voices": len(p.samples), "seconds": p.seconds,
                                  "recognised": where.get(p.name, [])}))
             continue
         _say(out, f"{p.name}  {plural(len(p.samples), 'voice')}, {format_time(p.seconds)} of speech; "
-                  f"recognised in {plural(len(where.get(p.name, [])), 'video')}")
+                  f"{_recognised_in(where.get(p.name, []))}")
 
 
 @speakers_app.command("match")
@@ -495,8 +502,8 @@ def speakers_match(
     """Where the enrolled voices are recognised.
 
     Video, label, name and how alike (0-1; a speaker is named from a calibrated threshold up,
-    docs/speakers.md). Recognition needs no model and nothing re-indexed: videos indexed before a voice was
-    enrolled are matched too.
+    docs/speakers.md). Nothing is re-indexed: videos indexed before a voice was enrolled are matched too (each
+    video's speakers are embedded once, about 0.4 s a speaker, which needs the video file).
     """
     lib = Library(library)
     ids = lib.ids()
