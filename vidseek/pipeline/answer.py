@@ -11,6 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+from vidseek.pipeline.citing import carriers
 from vidseek.pipeline.extractive import (
     MIN_SUPPORT,
     best_evidence,
@@ -133,8 +134,8 @@ class Reasoner:
             result.citations = [cite(h.evidence) for h in cited]
 
     def _open(self, result: Answer, question: str, hits: Sequence[Hit], shown: Sequence[Hit], reply: str) -> None:
-        """An open answer from the LLM's reply: its cited items, or "the video does not say", or — when most of
-        its words are in neither the evidence nor the question — the evidence itself."""
+        """An open answer from the LLM's reply, cited on the items whose words carry it; or "the video does not
+        say"; or — when most of its words are in neither the evidence nor the question — the evidence itself."""
         used = cited_numbers(reply, len(shown))
         text = without_item_numbers(reply)
         if NOT_SAID_REPLY.search(text) and not used:
@@ -149,8 +150,9 @@ class Reasoner:
             result.notes.append(f"the LLM's answer was mostly not in the evidence ({support:.0%} of its words; "
                                 f"{text[:80]!r}); showing the best evidence instead")
             result.text, cited = best_evidence(self.embedder, question, hits)
-        else:
-            cited = [shown[n - 1] for n in used] or best_evidence(self.embedder, question, hits)[1]
+        else:  # cited where the answer's words are, among what it named first (pipeline/citing.py)
+            cited = carriers(text, question, [shown[n - 1] for n in used], shown) or \
+                best_evidence(self.embedder, question, hits)[1]
             result.text = text
         result.citations = [cite(h.evidence) for h in cited]
 

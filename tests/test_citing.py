@@ -1,0 +1,46 @@
+"""Open answers cite the item whose words carry them (vidseek/pipeline/citing.py), not a neighbour the model
+named at the same time; scripted replies stand for the LLM."""
+
+from __future__ import annotations
+
+from vidseek.pipeline.answer import Reasoner
+from vidseek.pipeline.citing import carriers
+from vidseek.pipeline.retrieve import Hit
+from vidseek.testing import HashEmbedder, ScriptedChat
+from vidseek.types import Evidence
+
+FP = "f" * 64
+FILM = [
+    Evidence(FP, 20.0, 24.0, "objects", "2 persons, 1 chair", 0.8),
+    Evidence(FP, 20.0, 24.0, "subtitle", "MARIANNE: He is not an ill-disposed young man, Elinor.",
+             meta={"speaker": "MARIANNE"}),
+    Evidence(FP, 31.0, 35.0, "speech", "S1: 8 of spades, 4 of clubs, 7 of hearts."),
+    Evidence(FP, 65.0, 70.0, "ocr", "CHAPTER TWO THE MARKET SQUARE"),
+]
+
+
+def _hits() -> list[Hit]:
+    return [Hit(str(n), e, 1.0 - n / 10) for n, e in enumerate(FILM)]
+
+
+def _ask(reply: str, question: str):
+    return Reasoner(HashEmbedder(), ScriptedChat(replies=[reply])).answer(question, _hits())
+
+
+def test_an_answer_citing_a_neighbour_at_the_same_time_is_cited_on_the_line_that_says_it() -> None:
+    answer = _ask("Marianne says it, to Elinor [1].", "Who says he is not an ill-disposed young man, and to whom?")
+    assert answer.text.startswith("Marianne says it, to Elinor")
+    assert [c.source for c in answer.citations] == ["subtitle"]
+
+
+def test_the_items_the_model_named_stay_cited_when_they_hold_the_answer() -> None:
+    answer = _ask("The cards are 8 of spades, 4 of clubs and 7 of hearts [3].", "Which playing cards are named?")
+    assert [(c.source, c.start) for c in answer.citations] == [("speech", 31.0)]
+
+
+def test_carriers_fall_back_to_the_shown_item_holding_the_answer_words_then_to_what_was_named() -> None:
+    shown = _hits()
+    assert carriers("Eight of spades", "Which cards?", [], shown) == [shown[2]]
+    assert carriers("Market square", "Which chapter?", [shown[0]], shown) == [shown[3]]
+    assert carriers("Nothing here matches", "What?", [shown[1]], shown) == [shown[1]]  # no word anywhere: as named
+    assert carriers("Nothing here matches", "What?", [], shown) == [shown[0]]  # the best-scored item
