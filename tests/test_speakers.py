@@ -195,9 +195,12 @@ def test_subtitle_speakers_reach_the_speakers_command_search_and_the_api(tmp_pat
         "WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Ada>We ship the harbor release on Friday.</v>\n\n"
         "00:00:04.000 --> 00:00:05.000\nJOHN: Then I test it on Thursday.\n")
     library = tmp_path / "lib"
-    _, listed, shown, searched = cli(["index", movie, "--sources", "subtitle", "-L", library],
-                                     ["speakers", movie, "--json", "-L", library], ["speakers", movie, "-L", library],
-                              ["search", "when is the release tested", "--speaker", "JOHN", "--json", "-L", library])
+    _, listed, shown, searched, first = cli(
+        ["index", movie, "--sources", "subtitle", "-L", library],
+        ["speakers", movie, "--json", "-L", library], ["speakers", movie, "-L", library],
+        ["search", "when is the release tested", "--speaker", "JOHN", "--json", "-L", library],
+        ["speakers", "-L", library, "--json", movie])  # options before the video, too
+    assert first["stdout"] == listed["stdout"], first["stderr"]
     found = [json.loads(line) for line in listed["stdout"].splitlines()]
     assert [(s["speaker"], s["turns"], s["talk_time"]) for s in found] == [("Ada", 1, 2.0), ("JOHN", 1, 1.0)]
     assert [line.split("  ")[1].split(";")[0] for line in shown["stdout"].splitlines()] == [

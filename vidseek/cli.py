@@ -383,11 +383,13 @@ def _named(item: dict[str, Any], ids: dict[str, str]) -> dict[str, Any]:
 
 
 class _ShowByDefault(TyperGroup):
-    """`vidseek speakers VIDEO` stays the listing it always was: a first word that is not a subcommand is the
-    video of `speakers show` (write ./list for a video file named like a subcommand)."""
+    """`vidseek speakers VIDEO` stays the listing it always was: words that name no subcommand are `speakers
+    show`'s, options before the video too (`speakers -L LIB VIDEO`; write ./list for a video file named like a
+    subcommand)."""
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if args and args[0] not in self.commands and not args[0].startswith("-"):
+        if any(not a.startswith("-") for a in args) and not {"--help", "-h"} & set(args) and \
+                not any(a in self.commands for a in args):
             args = ["show", *args]
         return super().parse_args(ctx, args)
 
