@@ -404,6 +404,18 @@ def test_a_blank_token_on_the_command_line_is_refused(tmp_path) -> None:
     assert result.exit_code == 2 and "vidseek: the token is empty" in result.stderr
 
 
+def test_a_sound_file_has_no_thumbnail_a_404_not_a_crash(tmp_path) -> None:
+    import numpy as np
+
+    from vidseek import synth
+    from vidseek.errors import NotFound
+    from vidseek.server import media
+
+    sound = synth.write_audio(np.zeros(16_000 * 2, np.float32), tmp_path / "talk.m4a")
+    with pytest.raises(NotFound, match="no picture"):
+        media.thumbnail(str(sound), "f" * 16, 1.0, tmp_path / "thumbnails")
+
+
 def test_the_thumbnail_cache_is_bounded(tmp_path) -> None:
     from vidseek.server import media
 

@@ -195,7 +195,11 @@ class FrameReader:
         if self._container is None:
             self._container = _open(self.path)
             self._offset = _start_offset(self._container)
-            self._container.streams.video[0].thread_type = "AUTO"  # only before the decoder opens: PyAV refuses after
+            if self._container.streams.video:  # only before the decoder opens: PyAV refuses after
+                self._container.streams.video[0].thread_type = "AUTO"
+        if not self._container.streams.video:  # a sound file: no pictures to read (a thumbnail is a 404)
+            self._frames, self._stash = iter(()), None
+            return
         stream = self._container.streams.video[0]
         if start > 0:
             target = int((start + self._offset) / stream.time_base)
