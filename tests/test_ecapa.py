@@ -17,6 +17,7 @@ import pytest
 
 from vidseek import ecapa
 from vidseek.errors import ModelUnavailable
+from vidseek.models import verified_pin
 
 REFERENCE = Path(__file__).with_name("data") / "ecapa_reference.json"
 
@@ -78,5 +79,5 @@ def test_a_changed_checkpoint_is_refused(monkeypatch: pytest.MonkeyPatch) -> Non
     assert path.stat().st_size == ecapa.WEIGHTS_SIZE
     monkeypatch.setattr(ecapa, "WEIGHTS_SHA256", "0" * 64)
     with pytest.raises(ModelUnavailable, match="not the ECAPA voice encoder.*--force-reinstall") as e:
-        ecapa._verified(path, -1)  # a file version not hashed yet
+        verified_pin(ecapa._pin(), path, -1)  # a file version not hashed yet
     assert "\n" not in str(e.value)

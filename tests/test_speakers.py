@@ -165,7 +165,7 @@ def test_a_changed_weights_file_is_refused(tmp_path: Path) -> None:
     fake = tmp_path / "pretrained.pt"
     fake.write_bytes(b"not the encoder")
     with pytest.raises(ModelUnavailable, match="reinstall"):
-        voice._verified(fake, 1)
+        models.verified_pin(voice._pin(), fake, 1)
     assert voice.weights_path().stat().st_size == voice.WEIGHTS_SIZE
 
 

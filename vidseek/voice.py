@@ -10,8 +10,6 @@ extractor hands over only audio between Whisper's word times, which does the sam
 
 from __future__ import annotations
 
-import hashlib
-import importlib.util
 import logging
 from functools import lru_cache
 from pathlib import Path
@@ -19,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from vidseek.errors import ModelUnavailable
+from vidseek.models import PinnedFile, pinned_path
 
 log = logging.getLogger(__name__)
 
@@ -40,27 +38,16 @@ WEIGHTS_SIZE = 17_090_379
 WEIGHTS_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
 
 
+def _pin() -> PinnedFile:
+    """What the weights file must be (read at each call, so a changed pin is seen)."""
+    return PinnedFile(PACKAGE, PACKAGE, VERSION, WEIGHTS, WEIGHTS_SIZE, WEIGHTS_SHA256,
+                      role="speakers need the voice encoder", what="the voice encoder")
+
+
 def weights_path() -> Path:
-    """The encoder's weights file, found without importing its package (which would import webrtcvad).
-    Raises ModelUnavailable when the package is missing or the file is not the pinned one."""
-    spec = importlib.util.find_spec(PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
-        raise ModelUnavailable(f"speakers need the voice encoder in {PACKAGE}=={VERSION}, which is not installed "
-                               f"(pip install --no-deps {PACKAGE}=={VERSION}, or bash install.sh)")
-    path = Path(next(iter(spec.submodule_search_locations))) / WEIGHTS
-    return _verified(path, path.stat().st_mtime_ns if path.exists() else 0)
-
-
-@lru_cache(maxsize=4)
-def _verified(path: Path, mtime_ns: int) -> Path:
-    """The file when its size and SHA-256 are the pinned ones (hashed once per file version and process)."""
-    if not path.exists():
-        raise ModelUnavailable(f"{PACKAGE} is installed but holds no {WEIGHTS}; reinstall {PACKAGE}=={VERSION}")
-    digest = hashlib.sha256(path.read_bytes()).hexdigest()
-    if path.stat().st_size != WEIGHTS_SIZE or digest != WEIGHTS_SHA256:
-        raise ModelUnavailable(f"{path} is not the voice encoder vidseek was checked with (SHA-256 {digest[:12]}…); "
-                               f"reinstall it: pip install --no-deps --force-reinstall {PACKAGE}=={VERSION}")
-    return path
+    """The encoder's weights file, found without importing its package. Raises ModelUnavailable when the
+    package is missing or the file is not the pinned one."""
+    return pinned_path(_pin())
 
 
 @lru_cache(maxsize=1)
