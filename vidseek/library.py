@@ -476,7 +476,7 @@ class Library:
 
     def identities(self, fingerprint_: str) -> dict[str, Voice]:
         """Each speaker of a video as an identity vector (vidseek/identity.py): read from the library when it
-        holds them for these speakers, else worked out from the video's sound (ECAPA, ~1.5 s a speaker) and
+        holds them for these speakers, else worked out from the video's sound (ECAPA, ~0.4 s a speaker) and
         kept. Raises NotFound when they must be worked out and the video file is gone."""
         from vidseek import ecapa
         from vidseek.identity import IdentityFile, chosen_spans, file_reader, identities
