@@ -2,6 +2,7 @@
 
     python -m benchmarks.speaker_id [--cache /tmp/vidseek-spid] [--media DIR] [--mode real|simulated]
                                     [--seed 0] [--snr 15] [--rounds 30] [--passes 2] [--centre]
+                                    [--voices identity|dvector] [--cap 8]
 
 Voices are real recordings installed from the registries into `--cache` (never committed): the tortoise-tts
 3.0.0 sdist's voice clips (27 people; `pat` and `pat2` are taken as one person, since both folders are the
@@ -13,12 +14,15 @@ Speakers are split by the seed into a tuning half and a held-out half. Per half,
 gets an enrolment video (their first clip with another voice of the half) and the half's other clips are
 packed into conversations of 2-4 speakers, each clip in `--passes` videos with different company. Every
 video has a bed under the speech (seeded pink noise or synthesized music chords, alternating) at `--snr` dB
-below the speech. A speaker's print is the voice of the label that holds most of their enrolment clip.
+below the speech. A speaker's print is the voice of the label that holds most of their enrolment clip (none
+when that label's pieces do not sound like one person: vidseek refuses to enrol it).
 
 `--mode real` (default) indexes every video with the speech source (Whisper base + the voice encoder) and
 reads the raw pieces from the library cache; `--mode simulated` skips Whisper: pieces are cut where each
 clip's energy pauses for diarize.GAP_S (what the word gaps do) and embedded from the decoded video's audio.
-Grouping, voices and matching are vidseek's own in both modes.
+Grouping, voices and matching are vidseek's own in both modes: a label's voice is its identity vector
+(vidseek/identity.py: ECAPA over its longest `--cap` seconds; a label whose pieces disagree is never named),
+or with `--voices dvector` its diarization d-vectors averaged (what vidseek matched before).
 
 Each of `--rounds` seeded rounds enrols two thirds of a half's enrollable speakers and leaves the rest
 unenrolled (with the pyannote voices) and names the speakers of every conversation. Counted per appearance
@@ -26,7 +30,8 @@ unenrolled (with the pyannote voices) and names the speakers of every conversati
 given their own name; precision = names given that are the label's majority speaker; false-name rate =
 unenrolled appearances given any name. The threshold is chosen on the tuning half (the lowest similarity
 from which precision >= 0.97 and false names <= 2% hold at every higher one) and reported on the held-out
-half. Matching time (voices + recognise) is compared with the speech index time of the same videos.
+half, and the held-out figures are given at vidseek's own threshold too. Matching time (taking each label's
+voice + recognise) is compared with the speech index time of the same videos, and given per speaker.
 """
 
 from __future__ import annotations
