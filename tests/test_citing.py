@@ -4,7 +4,7 @@ named at the same time; scripted replies stand for the LLM."""
 from __future__ import annotations
 
 from vidseek.pipeline.answer import Reasoner
-from vidseek.pipeline.citing import carriers
+from vidseek.pipeline.citing import carriers, unnamed_speakers
 from vidseek.pipeline.retrieve import Hit
 from vidseek.testing import HashEmbedder, ScriptedChat
 from vidseek.types import Evidence
@@ -44,3 +44,13 @@ def test_carriers_fall_back_to_the_shown_item_holding_the_answer_words_then_to_w
     assert carriers("Market square", "Which chapter?", [shown[0]], shown) == [shown[3]]
     assert carriers("Nothing here matches", "What?", [shown[1]], shown) == [shown[1]]  # no word anywhere: as named
     assert carriers("Nothing here matches", "What?", [], shown) == [shown[0]]  # the best-scored item
+
+
+def test_an_answer_naming_a_bare_label_says_it_is_an_unnamed_speaker_and_when() -> None:
+    spoken = Evidence(FP, 31.0, 35.0, "speech", "S1: 8 of spades, 4 of clubs, 7 of hearts.", meta={"speaker": "S1"})
+    items = [*FILM[:2], spoken]
+    answer = Reasoner(HashEmbedder(), ScriptedChat(replies=["S1 names them: 8 of spades, then S1 adds more [3]."])) \
+        .answer("Who names the playing cards?", [Hit(str(n), e, 1.0 - n / 10) for n, e in enumerate(items)])
+    assert answer.text.startswith("An unnamed speaker (S1) at 0:31 names them: 8 of spades, then S1 adds more")
+    assert unnamed_speakers("Marianne says it to S4.", [FILM[1]], items) == "Marianne says it to S4."  # no S4 here
+    assert unnamed_speakers("It was S1.", [], [spoken]) == "It was an unnamed speaker (S1) at 0:31."

@@ -11,7 +11,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
-from vidseek.pipeline.citing import carriers
+from vidseek.pipeline.citing import carriers, unnamed_speakers
 from vidseek.pipeline.extractive import (
     MIN_SUPPORT,
     best_evidence,
@@ -153,7 +153,7 @@ class Reasoner:
         else:  # cited where the answer's words are, among what it named first (pipeline/citing.py)
             cited = carriers(text, question, [shown[n - 1] for n in used], shown) or \
                 best_evidence(self.embedder, question, hits)[1]
-            result.text = text
+            result.text = unnamed_speakers(text, [h.evidence for h in cited], [h.evidence for h in shown])
         result.citations = [cite(h.evidence) for h in cited]
 
     def _choose(self, result: Answer, question: str, choices: Sequence[str], hits: Sequence[Hit],

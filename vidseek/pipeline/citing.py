@@ -1,4 +1,5 @@
-"""Which evidence an open answer cites: the items whose words carry it, not a neighbour at the same time.
+"""Which evidence an open answer cites (the items whose words carry it, not a neighbour at the same time), and
+how it names who said it.
 
 The LLM names the items it used ("[3]"), but a small model often names an item beside the one it read the answer
 from — an `objects` line that shares a subtitle's time, the next line of a list (issue 28: a right "meet at the
@@ -8,10 +9,13 @@ took from the evidence, so the items holding them are the ones to cite.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
+from vidseek.diarize import speaker_of
 from vidseek.pipeline.retrieve import Hit
 from vidseek.text import content_words
+from vidseek.types import Evidence
 
 
 def carriers(answer: str, question: str, picked: Sequence[Hit], shown: Sequence[Hit]) -> list[Hit]:
@@ -32,3 +36,35 @@ def carriers(answer: str, question: str, picked: Sequence[Hit], shown: Sequence[
     if picked:
         return list(picked)
     return [max(shown, key=lambda h: h.score)] if shown else []
+
+
+_LABEL = re.compile(r"(?<![\w(])S([1-9][0-9]*)(?![\w)])")
+
+
+def unnamed_speakers(answer: str, cited: Sequence[Evidence], shown: Sequence[Evidence]) -> str:
+    """An answer that names a speaker by a bare label ("S2 says it.") says what that is: "an unnamed speaker
+    (S2) at 0:25", the time of the first cited item (else shown item) they said. S2 is only a video's own
+    label, meaningless to a reader without the moment (issue 28, "who said it"); an enrolled or given name is
+    left as it is. Labels no item carries are left alone."""
+    said: set[str] = set()
+
+    def spoken(match: re.Match[str]) -> str:
+        label = match.group(0)
+        if label in said:
+            return label
+        item = next((e for e in [*cited, *shown] if speaker_of(e) == label), None)
+        if item is None:
+            return label
+        said.add(label)
+        start = answer[:match.start()].rstrip()
+        article = "An" if not start or start.endswith((".", "!", "?", ":")) else "an"
+        return f"{article} unnamed speaker ({label}) at {_clock(item.start)}"
+
+    return _LABEL.sub(spoken, answer)
+
+
+def _clock(seconds: float) -> str:
+    """0:25, 12:05, 1:02:05: the time a reader looks for in a player."""
+    total = max(0, int(seconds))
+    hours, rest = divmod(total, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
