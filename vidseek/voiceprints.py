@@ -35,7 +35,7 @@ from vidseek.video import LibraryError
 
 THRESHOLD = 0.415  # cosine similarity of identity vectors at which a speaker is taken to be an enrolled voice
 #                    (ECAPA, vidseek/identity.py): benchmarks/speaker_id.py, chosen on half of 30 real voices
-#                    (docs/models.md); different real people reached 0.45 at most there
+#                    (docs/models.md); different real people reached 0.47 at most there
 AGREEMENT = 0.25  # below this, two pieces of one speaker are taken to be two people (benchmarks/speaker_id.py:
 #                   one person's pieces of 1 s or more rarely fall under it; docs/models.md)
 NAME_MAX = 80

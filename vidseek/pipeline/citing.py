@@ -2,9 +2,10 @@
 how it names who said it.
 
 The LLM names the items it used ("[3]"), but a small model often names an item beside the one it read the answer
-from — an `objects` line that shares a subtitle's time, the next line of a list (issue 28: a right "meet at the
-north gate" cited the detector's line of that moment). The words an answer adds to the question are what it
-took from the evidence, so the items holding them are the ones to cite.
+from: an `objects` line that shares a subtitle's time, the next line of a list (issue 28: a right answer to
+"Where does Captain Reyes want to meet?" cited the detector's line of that moment, not the subtitle saying it).
+The words an answer adds to the question are what it took from the evidence, so the items holding them are the
+ones to cite.
 """
 
 from __future__ import annotations
