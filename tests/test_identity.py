@@ -108,3 +108,15 @@ def test_prints_of_an_older_encoder_are_taken_again_from_their_videos(tmp_path: 
     assert set(prints) == {"Alice Chen"}  # a print none of whose videos can be heard is dropped (and logged)
     assert prints["Alice Chen"].vector.tolist() == [1.0, 0.0]
     assert not library.voices.stale()
+
+
+def test_a_video_whose_file_is_gone_is_one_line_unless_its_identities_were_kept(tmp_path: Path) -> None:
+    from vidseek.errors import NotFound
+
+    items, audio = _pieces([(0, 4, "a"), (5, 9, "b"), (10, 14, "a")])
+    file = identity.IdentityFile(tmp_path / "identity.json", "enc1")
+    gone = identity.file_reader(tmp_path / "moved.m4a")
+    with pytest.raises(NotFound, match="'moved.m4a' were never taken and its file is gone"):
+        identity.identities(items, gone, ToneEncoder(), file)
+    identity.identities(items, identity.array_reader(audio), ToneEncoder(), file)
+    assert set(identity.identities(items, gone, ToneEncoder(), file)) == {"S1", "S2"}  # kept: no file needed

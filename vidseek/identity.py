@@ -26,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from vidseek.diarize import labelled_pieces, pack, unpack
+from vidseek.errors import NotFound
 from vidseek.types import Evidence
 from vidseek.voiceprints import Voice
 
@@ -64,7 +65,11 @@ def embed_speakers(raw: Sequence[Evidence], read: AudioReader, encoder, cap: flo
     (`agreement`): a speaker's chosen pieces of MIN_PIECE_S or longer, when there are two or more, are embedded
     on their own too, so those seconds of audio pass the encoder twice. A speaker whose pieces sound like two
     people (diarization joined them) is never named nor enrolled (voiceprints.AGREEMENT)."""
-    chosen = chosen_spans(raw, cap)
+    return _embed(chosen_spans(raw, cap), read, encoder)
+
+
+def _embed(chosen: dict[str, tuple[Spans, float, int]], read: AudioReader, encoder) -> dict[str, Voice]:
+    """`embed_speakers` for spans already chosen (choosing groups the speakers: done once a video)."""
     if not chosen:
         return {}
     labels = list(chosen)
@@ -127,17 +132,23 @@ def identities(raw: Sequence[Evidence], read: AudioReader, encoder, file: Identi
         kept = file.read(chosen, cap)
         if kept is not None:
             return kept
-    found = embed_speakers(raw, read, encoder, cap)
+    found = _embed(chosen, read, encoder)
     if file is not None:
         file.write(chosen, found, cap)
     return found
 
 
 def file_reader(path: str | Path) -> AudioReader:
-    """Reads spans of a video's sound track (vidseek.video.load_audio, one seek a span)."""
+    """Reads spans of a video's sound track (vidseek.video.load_audio, one seek a span). Raises NotFound in one
+    line when the file is gone: its speakers' voices can only be taken from it."""
     from vidseek.video import load_audio
 
     def read(spans: Spans) -> list[np.ndarray]:
+        where = Path(path)
+        if not where.exists():
+            raise NotFound(f"the voices of '{where.name}' were never taken and its file is gone from "
+                           f"{where.parent}: put it back (or index it again where it is now) to recognise its "
+                           "speakers")
         return [load_audio(path, a, b)[: max(0, int(round((b - a) * 16_000)))] for a, b in spans]
 
     return read

@@ -96,6 +96,7 @@ class Library:
         self._reasoners: dict[tuple, Reasoner] = {}
         self._recognised: dict[tuple[str, tuple[int, int]], dict[str, Recognised]] = {}
         self._speaker_encoder: Any = None
+        self._book_checked: tuple[int, int] | None = None  # the prints file's version last found current
 
     # --- parts, made on first use ---------------------------------------------------------------------------
     @property
@@ -460,7 +461,7 @@ class Library:
         from vidseek import ecapa
 
         book = VoiceBook(self.cache.layout.voices, ecapa.WEIGHTS_SHA256[:16])
-        if book.stale():
+        if book.version() != self._book_checked and book.stale():  # read once per version of the file
             def vector_of(sample: Sample) -> np.ndarray | None:
                 try:
                     found = self.identities(sample.video).get(sample.label)
@@ -472,6 +473,7 @@ class Library:
             for name in book.retake(vector_of):
                 log.warning("the voice enrolled as '%s' could not be taken again (its videos are gone): "
                             "enrol it again with vidseek speakers name", name)
+        self._book_checked = book.version()
         return book
 
     def identities(self, fingerprint_: str) -> dict[str, Voice]:
@@ -479,7 +481,7 @@ class Library:
         holds them for these speakers, else worked out from the video's sound (ECAPA, ~0.4 s a speaker) and
         kept. Raises NotFound when they must be worked out and the video file is gone."""
         from vidseek import ecapa
-        from vidseek.identity import IdentityFile, chosen_spans, file_reader, identities
+        from vidseek.identity import IdentityFile, file_reader, identities
 
         record = self.cache.record(fingerprint_)
         if record is None or "speech" not in record.sources:
@@ -487,15 +489,11 @@ class Library:
         raw = self.cache.evidence(fingerprint_, {"speech"}, finish=False)
         folder = fingerprint_ if "speech" in record.owned else record.video.content_id
         file = IdentityFile(self.cache.layout.identity(folder), ecapa.WEIGHTS_SHA256[:16])
-        path = Path(record.video.path)
-        if not path.exists() and chosen_spans(raw) and file.read(chosen_spans(raw)) is None:
-            raise NotFound(f"the voices of '{path.name}' were never taken and its file is gone from {path.parent}: "
-                           "put it back (or index it again where it is now) to recognise its speakers")
         if self._speaker_encoder is None:
             from vidseek.models import resolve_device
 
             self._speaker_encoder = ecapa.SpeakerEncoder(resolve_device(self.device))
-        return identities(raw, file_reader(path), self._speaker_encoder, file)
+        return identities(raw, file_reader(record.video.path), self._speaker_encoder, file)
 
     def recognised(self, fingerprint_: str) -> dict[str, Recognised]:
         """The enrolled voices recognised among a video's speakers, by label: its speakers' identity vectors
