@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import pytest
@@ -278,3 +279,53 @@ def test_options_asked_in_rotated_orders_outvote_a_letter_position_bias() -> Non
     assert len(llm.prompts) == 3
     first = [p.split("Options:")[0] for p in llm.prompts]
     assert first[0] == first[1] == first[2]  # one evidence prefix for every order: llama.cpp reuses it
+
+
+def test_option_probabilities_averaged_over_rotations_cancel_a_letter_position_bias() -> None:
+    """With a backend that gives log-probabilities, each rotation's letter probabilities are mapped back to
+    their options and averaged: a model that puts most weight on position B, and a little more on the right
+    option wherever it stands, picks the right option (a vote of its top letters would not always)."""
+    from vidseek.pipeline.answer import Reasoner, ReasonerSettings, letter_shares
+    from vidseek.pipeline.retrieve import Hit
+    from vidseek.testing import HashEmbedder, ScriptedChat
+    from vidseek.types import Evidence
+
+    FP = "f" * 64
+    meeting = [Hit("0", Evidence(FP, 10.0, 14.0, "ocr", "Planned date: February 20"), 0.9),
+               Hit("1", Evidence(FP, 50.0, 58.0, "speech", "S2: decision made, we release on March 14th."), 0.8)]
+    choices = ["February 20", "April 1", "March 14"]
+
+    def biased(prompt: str) -> dict[str, float]:  # B gets 0.6; the right option gets 0.3 unless it is at B
+        options = prompt.rsplit("Options:", 1)[1]
+        right = next(letter for letter in "ABC" if f"{letter}) March 14" in options)
+        weights = {letter: 0.6 if letter == "B" else 0.05 for letter in "ABC"}
+        weights[right] += 0.3
+        return {letter: math.log(w) for letter, w in weights.items()} | {"The": math.log(0.01)}
+
+    question = "To which date was the launch postponed?"
+    llm = ScriptedChat(replies=["B"], logprobs=biased)
+    once = Reasoner(HashEmbedder(), llm).answer(question, meeting, choices)
+    assert once.details["llm"] == "B" and once.details["votes"] == "B"  # one order: the position wins
+    llm = ScriptedChat(replies=["B"], logprobs=biased)
+    weighed = Reasoner(HashEmbedder(), llm, settings=ReasonerSettings(option_orders=3)).answer(
+        question, meeting, choices)
+    assert weighed.choice == "C" and weighed.details["llm"] == "C"
+    assert weighed.details["votes"] == "BCA"  # each order's top pick is whatever stands at B ...
+    shares = weighed.details["option_shares"]
+    assert shares[2] == max(shares) and abs(sum(shares) - 1.0) < 1e-3  # ... the averaged probabilities are not
+    assert len(llm.scored) == 3 and len({p.split("Options:")[0] for p in llm.scored}) == 1 and not llm.prompts
+    assert letter_shares({"The": -0.1, "I": -2.0}, 3) is None  # no letter among them: ask for a written reply
+    assert letter_shares({"A": -1.0, "x": -3.0}, 2)[1] < 0.2  # a letter missing is rarer than the least listed
+
+
+def test_a_backend_without_log_probabilities_is_asked_for_a_written_letter() -> None:
+    from vidseek.pipeline.answer import Reasoner
+    from vidseek.pipeline.retrieve import Hit
+    from vidseek.testing import HashEmbedder, ScriptedChat
+    from vidseek.types import Evidence
+
+    hits = [Hit("0", Evidence("f" * 64, 1.0, 2.0, "speech", "The fox is red."), 0.9)]
+    llm = ScriptedChat(replies=["A"])
+    answer = Reasoner(HashEmbedder(), llm).answer("What colour is the fox?", hits, ["red", "blue"])
+    assert answer.choice == "A" and "option_shares" not in answer.details
+    assert len(llm.scored) == 1 and len(llm.prompts) == 1  # log-probabilities asked (none), then a written reply

@@ -58,7 +58,11 @@ def test_openai_compatible_endpoint_answers_through_the_real_protocol(needle_lib
         assert isinstance(load_llm(url=url, api_model="qwen2.5"), OpenAIChat)
         answer = needle_library.ask("What code is written on the screen?", CHOICES, llm=settings)
         assert answer.mode == "llm" and answer.choice == "B" and answer.timings["llm_tokens"] == 3
-        (choice,) = seen
+        probe, choice = seen  # letter log-probabilities asked for first; this server sends none: a written letter
+        assert probe["body"]["logprobs"] is True and probe["body"]["max_tokens"] == 1
+        assert "logprobs" not in choice["body"]
+        needle_library.ask("What code is written on the screen?", CHOICES, llm=settings)
+        assert len(seen) == 3  # not asked for log-probabilities again
         assert choice["path"] == "/v1/chat/completions" and choice["auth"] == "Bearer s3cret"
         assert choice["body"]["model"] == "qwen2.5" and choice["body"]["temperature"] == 0
         roles = [m["role"] for m in choice["body"]["messages"]]

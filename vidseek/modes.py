@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Literal
 from vidseek.errors import BadRequest
 from vidseek.pipeline.agent import Agent, AgentSettings, AgentTools
 from vidseek.pipeline.chapters import VideoSummary
+from vidseek.pipeline.prompting import evidence_section
 from vidseek.pipeline.retrieve import Hit, Retriever, in_time_order
 from vidseek.store.base import EvidenceFilter, evidence_id
 from vidseek.types import Answer, Evidence, format_time
@@ -104,7 +105,8 @@ def agent_answer(lib: Library, question: str, choices: Sequence[str], videos: li
     else:
         answer = Answer(question=question, text="", evidence=result.gathered, mode="agent")
         cited = "".join(f" [{n}]" for n in result.final.cite)
-        reasoner._open(answer, question, found, found, result.final.text + cited)
+        reasoner._open(answer, question, found, found, result.final.text + cited, reasoner.llm,
+                       evidence_section(result.gathered))
         answer.citations = [replace(c, path=paths.get(c.fingerprint, "")) for c in answer.citations]
     answer.details["trace"] = result.trace()
     answer.details["steps"] = sum(s.n > 0 and s.action not in {"answer", "malformed", "limit"} for s in result.steps)

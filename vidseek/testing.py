@@ -48,6 +48,8 @@ class ScriptedChat(BaseChatModel):
 
     replies: list[str] | Callable[[str], str] = Field(default_factory=lambda: ["A"])
     prompts: list[str] = Field(default_factory=list)
+    logprobs: Callable[[str], dict[str, float]] | None = None  # first-token log-probabilities for a prompt
+    scored: list[str] = Field(default_factory=list)  # the prompts whose log-probabilities were asked for
 
     @property
     def _llm_type(self) -> str:
@@ -59,6 +61,13 @@ class ScriptedChat(BaseChatModel):
         if callable(self.replies):
             return self.replies(text)
         return self.replies[min(len(self.prompts), len(self.replies)) - 1]
+
+    def next_token_logprobs(self, messages: list[BaseMessage]) -> tuple[dict[str, float], int]:
+        """The scripted first-token log-probabilities (none unless `logprobs` is given: the caller then asks for
+        a written reply, as with a backend that sends none)."""
+        text = "\n".join(str(m.content) for m in messages)
+        self.scored.append(text)
+        return (self.logprobs(text) if self.logprobs else {}), len(text.split())
 
     def _generate(self, messages: list[BaseMessage], stop: list[str] | None = None, run_manager: Any = None,
                   **kwargs: Any) -> ChatResult:

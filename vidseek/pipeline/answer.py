@@ -5,6 +5,7 @@ scoring in extractive.py; this module decides between them.
 
 from __future__ import annotations
 
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
@@ -22,13 +23,14 @@ from vidseek.pipeline.extractive import (
     score_options,
     supported_share,
 )
+from vidseek.pipeline.open_answer import picked_item, quoted_lines, refuses, trim_to_supported, without_refusals
 from vidseek.pipeline.prompting import (
     LETTERS,
     NOT_SAID,
-    NOT_SAID_REPLY,
     cited_numbers,
     estimate_tokens,
     evidence_block,
+    evidence_section,
     for_prompt,
     options_block,
     parse_choice,
@@ -55,7 +57,9 @@ class ReasonerSettings:
     summarize: bool = False  # summarize-then-answer (LLoVi): one more generation before the answer
     overrule_margin: float = 0.25  # an extractive lead this large over the runner-up overrules the LLM's letter
     rules: bool = True  # the order and count rules answer "which came first/last" and "how many times"
-    option_orders: int = 1  # >1: multiple choice asked in this many rotations of the options, the majority kept
+    compact: bool = False  # evidence lines with short times ("1:05-1:11") and a legend of the sources shown only
+    option_orders: int = 1  # multiple choice asked in this many rotations of the options (at most one per option):
+    # their letter probabilities averaged where the backend gives log-probabilities, else the majority letter
 
 
 class Reasoner:
@@ -69,11 +73,16 @@ class Reasoner:
         self.settings = settings or ReasonerSettings()
         self.tokens_used = 0
         self.prompt_tokens = 0  # as the backend counted them, where it says
+        self.weighs = True  # options are weighed by letter log-probabilities until the backend gives none
 
-    def _chat(self, llm: BaseChatModel, text: str, on_text: Callable[[str], None] | None = None) -> str:
+    @staticmethod
+    def _messages(text: str) -> list[Any]:
         from langchain_core.messages import HumanMessage, SystemMessage
 
-        messages = [SystemMessage(prompt("system")), HumanMessage(text)]
+        return [SystemMessage(prompt("system")), HumanMessage(text)]
+
+    def _chat(self, llm: BaseChatModel, text: str, on_text: Callable[[str], None] | None = None) -> str:
+        messages = self._messages(text)
         if on_text is None:
             reply = llm.invoke(messages)
             self._count(reply)
@@ -117,47 +126,88 @@ class Reasoner:
 
     def _reason(self, result: Answer, question: str, hits: Sequence[Hit], choices: Sequence[str] | None,
                 llm: BaseChatModel | None, on_text: Callable[[str], None] | None) -> None:
-        shown = for_prompt(hits, self.settings.evidence_tokens)
-        evidence = evidence_block([h.evidence for h in shown])
+        compact = self.settings.compact
+        shown = for_prompt(hits, self.settings.evidence_tokens, compact)
+        evidence = evidence_section([h.evidence for h in shown], compact)
         notes = ""
         if llm is not None and self.settings.summarize:
             summary = self._chat(llm, prompt("summarize").format(question=question, evidence=evidence))
             notes = f"Notes on the evidence (written from it, also data): {quote(summary, 800)}\n\n"
         if choices:
-            self._choose(result, question, choices, hits, llm, [h.evidence for h in shown], notes)
+            self._choose(result, question, choices, hits, llm, [h.evidence for h in shown], notes, evidence)
         elif llm is not None:
             reply = self._chat(llm, prompt("answer_open").format(question=question, notes=notes, evidence=evidence),
                                on_text)
-            self._open(result, question, hits, shown, reply)
+            self._open(result, question, hits, shown, reply, llm, evidence)
         else:
             result.text, cited = best_evidence(self.embedder, question, hits)
             result.citations = [cite(h.evidence) for h in cited]
 
-    def _open(self, result: Answer, question: str, hits: Sequence[Hit], shown: Sequence[Hit], reply: str) -> None:
-        """An open answer from the LLM's reply, cited on the items whose words carry it; or "the video does not
-        say"; or — when most of its words are in neither the evidence nor the question — the evidence itself."""
+    def _open(self, result: Answer, question: str, hits: Sequence[Hit], shown: Sequence[Hit], reply: str,
+              llm: BaseChatModel, evidence: str) -> None:
+        """An open answer from the LLM's reply, cited on the items whose words carry it. A refusal is checked
+        by asking which item answers (pipeline/open_answer.py): "the video does not say" only when it names
+        none. An answer mostly not in the evidence is trimmed to its supported sentences; with none left, the
+        items it named are quoted, or the best evidence is shown."""
         used = cited_numbers(reply, len(shown))
-        text = without_item_numbers(reply)
-        if NOT_SAID_REPLY.search(text) and not used:
+        if refuses(reply, question):
+            self._recheck(result, question, shown, llm, evidence)
+            return
+        text = without_refusals(reply, question) or without_item_numbers(reply)
+        sources = [question, *(h.evidence.text for h in shown)]
+        support = supported_share(text, sources)
+        result.details["support"] = round(support, 3)
+        if support < MIN_SUPPORT:
+            trimmed = trim_to_supported(text, sources)
+            if trimmed:
+                result.details["trimmed"] = True
+                text = trimmed
+            elif used:
+                result.text = quoted_lines([shown[n - 1].evidence for n in used])
+                result.details["open"] = "quoted"
+                result.notes.append("the LLM's answer was mostly not in the evidence; quoting the items it named")
+                result.citations = [cite(shown[n - 1].evidence) for n in used]
+                return
+            else:
+                result.mode = "extractive"
+                result.notes.append(f"the LLM's answer was mostly not in the evidence ({support:.0%} of its words; "
+                                    f"{text[:80]!r}); showing the best evidence instead")
+                result.text, cited = best_evidence(self.embedder, question, hits)
+                result.citations = [cite(h.evidence) for h in cited]
+                return
+        # cited where the answer's words are, among what it named first (pipeline/citing.py)
+        cited = carriers(text, question, [shown[n - 1] for n in used], shown) or \
+            best_evidence(self.embedder, question, hits)[1]
+        result.text = unnamed_speakers(text, [h.evidence for h in cited], [h.evidence for h in shown])
+        result.citations = [cite(h.evidence) for h in cited]
+
+    def _recheck(self, result: Answer, question: str, shown: Sequence[Hit], llm: BaseChatModel,
+                 evidence: str) -> None:
+        """After a refusal: which item answers? None: the video does not say. One: the answer written from it
+        alone, or, when that is a refusal too or not in its words, the item quoted with its time."""
+        pick = picked_item(self._chat(llm, prompt("answer_pick").format(question=question, evidence=evidence)),
+                           len(shown))
+        result.details["picked"] = pick or 0
+        if pick is None:
             result.text = NOT_SAID
             result.notes.append("the retrieved evidence does not hold the answer")
             result.details["open"] = "not said"
             return
-        support = supported_share(text, [question, *(h.evidence.text for h in shown)])
-        result.details["support"] = round(support, 3)
-        if support < MIN_SUPPORT:
-            result.mode = "extractive"
-            result.notes.append(f"the LLM's answer was mostly not in the evidence ({support:.0%} of its words; "
-                                f"{text[:80]!r}); showing the best evidence instead")
-            result.text, cited = best_evidence(self.embedder, question, hits)
-        else:  # cited where the answer's words are, among what it named first (pipeline/citing.py)
-            cited = carriers(text, question, [shown[n - 1] for n in used], shown) or \
-                best_evidence(self.embedder, question, hits)[1]
-            result.text = unnamed_speakers(text, [h.evidence for h in cited], [h.evidence for h in shown])
-        result.citations = [cite(h.evidence) for h in cited]
+        item = shown[pick - 1]
+        reply = without_item_numbers(self._chat(llm, prompt("answer_from").format(
+            question=question, evidence=evidence_section([item.evidence], self.settings.compact))))
+        written = trim_to_supported(without_refusals(reply, question), [question, item.evidence.text])
+        if written:
+            result.text = unnamed_speakers(written, [item.evidence], [h.evidence for h in shown])
+            result.details["open"] = "rechecked"
+        else:
+            result.text = quoted_lines([item.evidence])
+            result.details["open"] = "quoted"
+        result.notes.append("the LLM first said the video does not say, then named the item that answers")
+        result.citations = [cite(item.evidence)]
 
     def _choose(self, result: Answer, question: str, choices: Sequence[str], hits: Sequence[Hit],
-                llm: BaseChatModel | None, shown: Sequence[Evidence], notes: str) -> None:
+                llm: BaseChatModel | None, shown: Sequence[Evidence], notes: str, evidence: str) -> None:
         scores = score_options(self.embedder, choices, hits)
         order = sorted(range(len(choices)), key=lambda i: -scores[i].score)
         margin = scores[order[0]].score - (scores[order[1]].score if len(order) > 1 else 0.0)
@@ -171,17 +221,19 @@ class Reasoner:
         choice = LETTERS[rule] if rule is not None and self.settings.rules else extractive
         if llm is not None:
             options = options_block(choices, shown)
-            evidence = evidence_block(shown)
-            reply = self._chat(llm, prompt("answer_choice").format(
-                question=question, options=options, notes=notes, evidence=evidence))
-            picked = parse_choice(reply, choices)
-            if picked is None:
-                reply = self._chat(llm, prompt("answer_choice_retry").format(
-                    question=question, options=options, evidence=evidence,
-                    letters=", ".join(LETTERS[: len(choices)])))
+            reply = ""
+            picked = self._weigh(llm, question, choices, shown, notes, evidence, details)
+            if picked is None:  # a backend without log-probabilities: the written letter
+                reply = self._chat(llm, prompt("answer_choice").format(
+                    question=question, options=options, notes=notes, evidence=evidence))
                 picked = parse_choice(reply, choices)
-            if self.settings.option_orders > 1 and len(choices) > 1:
-                picked = self._vote(llm, question, choices, shown, notes, evidence, picked, details)
+                if picked is None:
+                    reply = self._chat(llm, prompt("answer_choice_retry").format(
+                        question=question, options=options, evidence=evidence,
+                        letters=", ".join(LETTERS[: len(choices)])))
+                    picked = parse_choice(reply, choices)
+                if self.settings.option_orders > 1 and len(choices) > 1:
+                    picked = self._vote(llm, question, choices, shown, notes, evidence, picked, details)
             details["llm"] = picked
             if picked is None:
                 result.mode = "extractive"
@@ -206,6 +258,38 @@ class Reasoner:
         result.citations = [cite(h.evidence) for h in counted if used_rule] or [cite(backing.evidence)]
 
 
+    def _weigh(self, llm: BaseChatModel, question: str, choices: Sequence[str], shown: Sequence[Evidence],
+               notes: str, evidence: str, details: dict[str, Any]) -> str | None:
+        """The option the LLM gives the most probability, averaged over rotations of the options' order; None
+        when the backend gives no log-probabilities. A small model favours a letter position (on a short film
+        8 of 11 wrong picks were B); each rotation moves every option through the positions, and averaging the
+        probabilities cancels the position's share (permutation debiasing). Each rotation generates one token
+        and re-reads only the question and options: the evidence comes first and llama.cpp caches it."""
+        scorer = getattr(llm, "next_token_logprobs", None)
+        n = min(len(choices), len(LETTERS))
+        if scorer is None or n < 2 or not self.weighs:
+            return None
+        totals = [0.0] * n
+        votes = []
+        rotations = max(1, min(self.settings.option_orders, n))
+        for shift in range(rotations):
+            order = [(i + shift) % n for i in range(n)]
+            rotated = [choices[i] for i in order]
+            logprobs, read = scorer(self._messages(prompt("answer_choice").format(
+                question=question, options=options_block(rotated, shown), notes=notes, evidence=evidence)))
+            shares = letter_shares(logprobs, n)
+            if shares is None:  # no letter likely first: a written reply; a backend that sends none: never again
+                self.weighs = bool(logprobs)
+                return None
+            self.prompt_tokens += read
+            self.tokens_used += 1
+            for position, share in enumerate(shares):
+                totals[order[position]] += share / rotations
+            votes.append(LETTERS[order[max(range(n), key=shares.__getitem__)]])
+        details["votes"] = "".join(votes)
+        details["option_shares"] = [round(t, 3) for t in totals]
+        return LETTERS[max(range(n), key=totals.__getitem__)]
+
     def _vote(self, llm: BaseChatModel, question: str, choices: Sequence[str], shown: Sequence[Evidence],
               notes: str, evidence: str, first: str | None, details: dict[str, Any]) -> str | None:
         """The option the LLM picks most often over rotations of the options' order: a small model favours a
@@ -228,6 +312,20 @@ class Reasoner:
         top = max(counted.values())
         leaders = [v for v in counted if counted[v] == top]
         return first if first in leaders else leaders[0]
+
+
+def letter_shares(logprobs: dict[str, float], n: int) -> list[float] | None:
+    """The probability of each of the first n option letters as the reply's first token, normalised over
+    them; None when none of the letters is among the log-probabilities given (a letter missing from them is
+    rarer than the least likely one listed)."""
+    letters = LETTERS[:n]
+    given = [logprobs.get(letter) for letter in letters]
+    if all(v is None for v in given):
+        return None
+    floor = min(logprobs.values()) - 1.0
+    weights = [math.exp((v if v is not None else floor) - max(x for x in given if x is not None)) for v in given]
+    total = sum(weights)
+    return [w / total for w in weights]
 
 
 def check_citations(answer: Answer) -> None:

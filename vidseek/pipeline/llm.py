@@ -28,6 +28,7 @@ from vidseek.errors import BackendFailure
 
 DEFAULT_LLM = "qwen1.5b"  # chosen by measurement: docs/models.md, benchmarks/RESULTS.md
 MAX_TOKENS = 160
+TOP_LOGPROBS = 20  # first-token alternatives asked for when scoring option letters (OpenAI allows up to 20)
 CONTEXT = 4096
 HTTP_TIMEOUT_S = 300
 CHARS_PER_TOKEN = 16  # a reply's characters read per token asked for (English tokens average about 4)
@@ -52,6 +53,20 @@ def _chunk(text: str, tokens: int = 0) -> ChatGenerationChunk:
 def _delta_text(data: dict[str, Any]) -> str:
     """The text of one streamed chat-completion chunk (OpenAI's format, which llama.cpp also speaks)."""
     return "".join((c.get("delta") or {}).get("content") or "" for c in data.get("choices") or [])
+
+
+def first_token_logprobs(reply: dict[str, Any]) -> dict[str, float]:
+    """The top log-probabilities of a chat completion's first token, by its text stripped of spaces (the best
+    of " B" and "B"): OpenAI's `logprobs.content[0].top_logprobs`, which llama.cpp also writes. Empty when the
+    backend sent none."""
+    choices = reply.get("choices") or [{}]
+    content = ((choices[0] or {}).get("logprobs") or {}).get("content") or []
+    best: dict[str, float] = {}
+    for entry in (content[0].get("top_logprobs") or []) if content else []:
+        token, value = str(entry.get("token", "")).strip(), entry.get("logprob")
+        if token and isinstance(value, (int, float)) and value > best.get(token, float("-inf")):
+            best[token] = float(value)
+    return best
 
 
 def _raise_if_error(reply: dict[str, Any]) -> None:
@@ -118,6 +133,16 @@ class XLlamaCppChat(BaseChatModel):
         usage = reply.get("usage") or {}
         return _result(reply["choices"][0]["message"].get("content") or "", usage.get("completion_tokens", 0),
                        usage.get("prompt_tokens", 0))
+
+    def next_token_logprobs(self, messages: list[BaseMessage]) -> tuple[dict[str, float], int]:
+        """The log-probabilities of the reply's first token (its TOP_LOGPROBS likeliest), and the prompt's
+        tokens: one token generated, so scoring an option letter costs the prompt's new tokens only."""
+        server = self._load()
+        body = {**self._request(messages, None), "max_tokens": 1, "logprobs": True, "top_logprobs": TOP_LOGPROBS}
+        with self._lock:
+            reply = server.handle_chat_completions(body)
+        _raise_if_error(reply)
+        return first_token_logprobs(reply), int((reply.get("usage") or {}).get("prompt_tokens", 0) or 0)
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:
@@ -237,6 +262,13 @@ class OpenAIChat(BaseChatModel):
         content = data["choices"][0]["message"].get("content") or ""
         return _result(str(content)[: self.max_chars], usage.get("completion_tokens", 0),
                        usage.get("prompt_tokens", 0))
+
+    def next_token_logprobs(self, messages: list[BaseMessage]) -> tuple[dict[str, float], int]:
+        """As XLlamaCppChat's; an endpoint that does not send log-probabilities gives none (the caller then asks
+        for a written reply)."""
+        body = {**self._body(messages, None), "max_tokens": 1, "logprobs": True, "top_logprobs": TOP_LOGPROBS}
+        data = ChatEndpoint(self.url, self.api_key, HTTP_TIMEOUT_S).complete(body, self.max_bytes)
+        return first_token_logprobs(data), int((data.get("usage") or {}).get("prompt_tokens", 0) or 0)
 
     def _stream(self, messages: list[BaseMessage], stop: list[str] | None = None,
                 run_manager: Any = None, **kwargs: Any) -> Iterator[ChatGenerationChunk]:

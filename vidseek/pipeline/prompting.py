@@ -8,6 +8,7 @@ instructions or names an answer (untrusted.py) is withheld under a label.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from importlib import resources
@@ -36,18 +37,79 @@ def quote(text: str, limit: int = 400) -> str:
 
 # Sources whose items are machine guesses with a confidence the reasoner should see (extractive.LABEL_SOURCES)
 GUESSED_SOURCES = frozenset({"tags", "objects"})
+SPOKEN_SOURCES = frozenset({"speech", "subtitle"})  # lines that may start with who speaks ("S2: …")
 
 
-def line(n: int, e: Evidence) -> str:
+FULL_LEGEND = ("Evidence from the video, one quoted item per line with its number, time span and source (ocr: text "
+               "shown on screen; speech: words spoken; objects: what a detector saw in the picture; tags: what an "
+               "image classifier saw in the picture (objects and tags are machine guesses, with their confidence); "
+               "caption: a description of the picture; subtitle: the subtitles):")
+# What each source is, said once in a compact prompt and only for the sources its items have
+SOURCE_MEANINGS = {
+    "speech": "words spoken, with who speaks",
+    "subtitle": "the subtitles, with who speaks where known",
+    "ocr": "text shown on screen",
+    "caption": "a description of the picture",
+    "objects": "what a detector saw (a machine guess, with its confidence)",
+    "tags": "what an image classifier saw (a machine guess, with its confidence)",
+}
+
+
+def short_time(seconds: float) -> str:
+    """A time as a compact prompt shows it: "1:05" ("1:02:05" past an hour). Every digit is a prompt token:
+    "00:01:05-00:01:11" costs 12 digit tokens where "1:05-1:11" costs 6."""
+    total = max(0, int(seconds)) if math.isfinite(seconds) else 0
+    hours, rest = divmod(total, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
+def line(n: int, e: Evidence, compact: bool = False) -> str:
+    """One evidence item as a prompt shows it; `compact`: short times and a guessed source's confidence bare."""
     source = e.source_label()  # a chapter or synopsis row says it was written by a model
     if e.source in GUESSED_SOURCES and e.confidence < 1:
-        source += f" (confidence {e.confidence:.2f})"
-    text = f"({LABEL})" if injection(e.text) else quote(e.text)
-    return f"[{n}] {format_time(e.start)}-{format_time(e.end)} {source}: {text}"
+        source += f" {e.confidence:.2f}" if compact else f" (confidence {e.confidence:.2f})"
+    if injection(e.text):
+        text = f"({LABEL})"
+    elif compact and (said := speaker_and_words(e)):
+        source, text = f"{source} (speaker {quote(said[0], 40)[1:-1]})", quote(said[1])
+    else:
+        text = quote(e.text)
+    when = (f"{short_time(e.start)}-{short_time(e.end)}" if compact
+            else f"{format_time(e.start)}-{format_time(e.end)}")
+    return f"[{n}] {when} {source}: {text}"
 
 
-def evidence_block(items: Sequence[Evidence]) -> str:
-    return "\n".join(line(n, e) for n, e in enumerate(items, 1))
+_SPEAKER = re.compile(r"^((?:S\d{1,3})|(?:[A-Z][A-Za-z.'-]*(?: [A-Z][A-Za-z.'-]*){0,2})):\s+(\S.*)$", re.DOTALL)
+
+
+def speaker_and_words(e: Evidence) -> tuple[str, str] | None:
+    """A speech or subtitle line's speaker ("S2", "Tom Lane", "MARIANNE") and words, when the line starts with
+    one: shown apart from the quoted words, so a name said *to* someone ("…, Elinor.") is not read as the
+    speaker's."""
+    if e.source not in SPOKEN_SOURCES:
+        return None
+    found = _SPEAKER.match(e.text.strip())
+    return (found.group(1), found.group(2)) if found else None
+
+
+def evidence_block(items: Sequence[Evidence], compact: bool = False) -> str:
+    return "\n".join(line(n, e, compact) for n, e in enumerate(items, 1))
+
+
+def evidence_section(items: Sequence[Evidence], compact: bool = False) -> str:
+    """The evidence as the answer prompts show it: how to read it, then the numbered lines in <evidence>."""
+    return f"{legend(items, compact)}\n<evidence>\n{evidence_block(items, compact)}\n</evidence>"
+
+
+def legend(items: Sequence[Evidence], compact: bool = False) -> str:
+    """The sentence before the evidence block that says how to read it: in full, or (`compact`) naming only the
+    sources among the items, which the model reads on every question."""
+    if not compact:
+        return FULL_LEGEND
+    present = list(dict.fromkeys(e.source for e in items))
+    meanings = "; ".join(f"{s}: {SOURCE_MEANINGS[s]}" for s in present if s in SOURCE_MEANINGS)
+    return ("Evidence from the video, one quoted item per line: [number] start-end (minutes:seconds) source"
+            + (f" ({meanings})" if meanings else "") + ":")
 
 
 def options_block(choices: Sequence[str], shown: Sequence[Evidence] = ()) -> str:
@@ -124,12 +186,12 @@ def estimate_tokens(text: str) -> float:
     return digits + (len(text) - digits) / 3
 
 
-def for_prompt(hits: Sequence[Hit], budget_tokens: int) -> list[Hit]:
-    """The best-scored hits whose lines fit the token budget (at least one), back in time order."""
+def for_prompt(hits: Sequence[Hit], budget_tokens: int, compact: bool = False) -> list[Hit]:
+    """The best-scored hits whose lines (compact or full) fit the token budget (at least one), in time order."""
     keep: set[int] = set()
     used = 0.0
     for n, hit in enumerate(sorted(hits, key=lambda h: -h.score)):
-        cost = estimate_tokens(line(n + 1, hit.evidence)) + 1
+        cost = estimate_tokens(line(n + 1, hit.evidence, compact)) + 1
         if keep and used + cost > budget_tokens:
             continue
         keep.add(id(hit))
@@ -151,7 +213,8 @@ def cited_numbers(reply: str, count: int) -> list[int]:
     return list(dict.fromkeys(n for n in numbers if 1 <= n <= count))
 
 
-NOT_SAID_REPLY = re.compile(r"\b(?:does not|doesn't|do not|did not|didn't)\s+(?:say|mention|show|state|tell)\b|"
+NOT_SAID_REPLY = re.compile(r"\b(?:does not|doesn't|do not|did not|didn't)\s+(?:say|mention|show|state|tell|provide|"
+                            r"specify)\b|"
                        r"\bnot (?:mentioned|stated|said|discussed|shown|given|in the (?:video|evidence))\b|"
                        r"\bno (?:information|evidence|mention)\b", re.IGNORECASE)
 NOT_SAID = "The video does not say."
