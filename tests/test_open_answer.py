@@ -4,7 +4,8 @@ models: a refusal is re-checked by asking which item answers, an unsupported sen
 from __future__ import annotations
 
 from vidseek.pipeline.answer import NOT_SAID, Reasoner
-from vidseek.pipeline.open_answer import picked_item, refuses, trim_to_supported
+from vidseek.pipeline.extractive import trim_to_supported
+from vidseek.pipeline.open_answer import picked_item, refuses
 from vidseek.pipeline.retrieve import Hit
 from vidseek.testing import HashEmbedder, ScriptedChat
 from vidseek.types import Evidence

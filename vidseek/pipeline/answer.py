@@ -22,8 +22,9 @@ from vidseek.pipeline.extractive import (
     rule_name,
     score_options,
     supported_share,
+    trim_to_supported,
 )
-from vidseek.pipeline.open_answer import picked_item, quoted_lines, refuses, trim_to_supported, without_refusals
+from vidseek.pipeline.open_answer import picked_item, quoted_lines, refuses, without_refusals
 from vidseek.pipeline.prompting import (
     LETTERS,
     NOT_SAID,

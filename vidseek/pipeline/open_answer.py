@@ -1,8 +1,8 @@
 """Open answers that hold when the model hesitates: when the LLM says the video does not say, it is asked
 which shown item answers (a short continuation over the evidence it has already read), and the answer is
 written from that item alone, or the item is quoted with its time. "The video does not say" stays only when
-the model finds no item. And an answer whose words are mostly not in the evidence is trimmed to its supported
-sentences rather than swapped for a line that answers less.
+the model finds no item. A hedge before an answer ("The video does not say who. The evidence shows that
+Martha …") is dropped and the answer kept.
 
 Why: a 1.5B model is better at picking lines than at writing from twenty of them. On a film a new user made,
 six of nine open answers were "The video does not say." with the answering line among the evidence shown.
@@ -13,20 +13,17 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from vidseek.pipeline.extractive import MIN_SUPPORT, cite, supported_share
+from vidseek.pipeline.extractive import SENTENCES, cite
 from vidseek.pipeline.prompting import NOT_SAID_REPLY, cited_numbers, without_item_numbers
 from vidseek.text import content_words
 from vidseek.types import Evidence
 
-_SENTENCES = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9\"'(])")
 _BARE_NUMBER = re.compile(r"^\W*(\d{1,3})\W*$")
-
-
 _ABOUT_ITEMS = re.compile(r"^\W*(?:the )?evidence items?(?: used)?(?: are| is)?\W*$", re.IGNORECASE)
 
 
 def sentences(text: str) -> list[str]:
-    return [s for s in _SENTENCES.split(text.strip()) if s.strip()]
+    return [s for s in SENTENCES.split(text.strip()) if s.strip()]
 
 
 def without_refusals(reply: str, question: str) -> str:
@@ -55,18 +52,9 @@ def picked_item(reply: str, count: int) -> int | None:
     return numbers[0] if len(numbers) == 1 else None
 
 
-def trim_to_supported(answer: str, sources: Sequence[str]) -> str:
-    """The answer's sentences whose content words are mostly in the sources (the evidence and the question);
-    "" when none is. Sentences with no content words ("Yes.") stay beside a supported one."""
-    kept = [s for s in sentences(answer) if not content_words(s) or supported_share(s, sources) >= MIN_SUPPORT]
-    if not any(content_words(s) for s in kept):
-        return ""
-    return " ".join(kept)
-
-
 def quoted_lines(items: Sequence[Evidence]) -> str:
     """Evidence given as the answer: each item's words with its time, as `best_evidence` shows them."""
     return " / ".join(f"{e.text} {cite(e).label()}" for e in items)
 
 
-__all__ = ["picked_item", "quoted_lines", "refuses", "trim_to_supported", "without_refusals"]
+__all__ = ["picked_item", "quoted_lines", "refuses", "without_refusals"]
