@@ -69,7 +69,8 @@ def test_an_answer_wholly_unsupported_quotes_the_items_it_named() -> None:
 
 
 def test_reading_replies() -> None:
-    assert refuses("The video does not say.") and not refuses("It does not say more than [2].")
+    assert refuses("The video does not say.") and refuses("The video does not say how long [1] [2] [3].", "How long?")
+    assert not refuses("It does not say more. The fox is red [2].", "What colour is the fox?")
     assert picked_item("[3]", 5) == 3 and picked_item("3", 5) == 3 and picked_item("Item [2].", 5) == 2
     assert picked_item("[0]", 5) is None and picked_item("none", 5) is None and picked_item("[9]", 5) is None
     assert picked_item("[2] and [3]", 5) is None  # one item asked for; two is not a pick
@@ -104,3 +105,9 @@ def test_a_hedge_before_the_answer_is_dropped_and_the_answer_kept() -> None:
     assert answer.text == "The evidence shows that Martha is told that her brother should stop worrying."
     assert [c.start for c in answer.citations] == [50.0] and len(llm.prompts) == 1  # no re-check needed
     assert not refuses(reply) and refuses("The video does not say who is told that.", "Who is told that?")
+
+
+def test_an_answer_written_from_the_picked_item_must_take_its_new_words_from_that_item() -> None:
+    llm = scripted("The video does not say.", "[3]", "They must wait approximately three hours at the harbour.")
+    answer = Reasoner(HashEmbedder(), llm).answer("Which playing cards are named?", FILM)
+    assert answer.details["open"] == "quoted" and "8 of spades" in answer.text and "harbour" not in answer.text

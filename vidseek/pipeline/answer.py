@@ -42,7 +42,7 @@ from vidseek.pipeline.prompting import (
 )
 from vidseek.pipeline.retrieve import Hit
 from vidseek.store.embeddings import Embedder
-from vidseek.text import clipped
+from vidseek.text import clipped, content_words
 from vidseek.types import Answer, Evidence
 
 if TYPE_CHECKING:  # langchain-core is imported where an LLM is used: an extractive answer needs none of it
@@ -197,7 +197,10 @@ class Reasoner:
         item = shown[pick - 1]
         reply = without_item_numbers(self._chat(llm, prompt("answer_from").format(
             question=question, evidence=evidence_section([item.evidence], self.settings.compact))))
-        written = trim_to_supported(without_refusals(reply, question), [question, item.evidence.text])
+        written = without_refusals(reply, question)
+        if supported_share(" ".join(content_words(written) - content_words(question)), [item.evidence.text]) < \
+                MIN_SUPPORT:  # what it adds to the question must come from the item it picked
+            written = ""
         if written:
             result.text = unnamed_speakers(written, [item.evidence], [h.evidence for h in shown])
             result.details["open"] = "rechecked"

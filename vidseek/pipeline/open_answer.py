@@ -38,10 +38,9 @@ def without_refusals(reply: str, question: str) -> str:
 
 
 def refuses(reply: str, question: str = "") -> bool:
-    """The reply says the video does not hold the answer, names no evidence item, and says nothing else."""
-    text = without_item_numbers(reply)
-    return bool(NOT_SAID_REPLY.search(text)) and not cited_numbers(reply, 10**6) and \
-        not without_refusals(reply, question)
+    """The reply says the video does not hold the answer and nothing else (items it names or not: a small model
+    cites every item it was shown beside "the video does not say")."""
+    return bool(NOT_SAID_REPLY.search(without_item_numbers(reply))) and not without_refusals(reply, question)
 
 
 def picked_item(reply: str, count: int) -> int | None:
