@@ -3,6 +3,8 @@ models: a refusal is re-checked by asking which item answers, an unsupported sen
 
 from __future__ import annotations
 
+import pytest
+
 from vidseek.pipeline.answer import NOT_SAID, Reasoner
 from vidseek.pipeline.extractive import trim_to_supported
 from vidseek.pipeline.open_answer import picked_item, refuses
@@ -111,3 +113,40 @@ def test_an_answer_written_from_the_picked_item_must_take_its_new_words_from_tha
     llm = scripted("The video does not say.", "[3]", "They must wait approximately three hours at the harbour.")
     answer = Reasoner(HashEmbedder(), llm).answer("Which playing cards are named?", FILM)
     assert answer.details["open"] == "quoted" and "8 of spades" in answer.text and "harbour" not in answer.text
+
+
+# --- the packaged model (Qwen2.5-Coder-1.5B on llama.cpp), on lines from the benchmark film's platform scene ---
+PLATFORM = [(150, 153, "ocr", "CHAPTER FIVE: PLATFORM THREE"),
+            (154, 160, "speech", "S4: Are you two looking for a dog? One came running along this platform about an "
+                                 "hour ago."),
+            (160, 164, "speech", "S1: Yes! A brown and white dog with one white ear. Is he all right?"),
+            (160, 170, "objects", "3 person"),
+            (164, 171, "speech", "S4: He's fine. But he jumped onto the train to Holloway before I could catch him, "
+                                 "so I phoned ahead."),
+            (171, 174, "speech", "S2: He took a train? All by himself?"),
+            (174, 180, "speech", "S4: The guard at Holloway has got him in her office. She gave him a bowl of water "
+                                 "and a biscuit."),
+            (180, 186, "speech", "S1: A biscuit. Of course she did. Thank you so much, Sam. When does the next train "
+                                 "go?"),
+            (186, 191, "speech", "S4: In twenty minutes, from this platform. I'll let her know that you are on your "
+                                 "way."),
+            (192, 196, "caption", "horses standing in a field")]
+
+
+@pytest.fixture(scope="module")
+def packaged_reasoner() -> Reasoner:
+    from vidseek.pipeline.llm import load_llm
+
+    return Reasoner(HashEmbedder(), load_llm())
+
+
+def test_the_packaged_model_answers_an_open_question_it_used_to_call_unsaid(packaged_reasoner: Reasoner) -> None:
+    """Before the re-check the packaged model answered "The video does not say." here, with the line that
+    answers it among the ten it was shown."""
+    hits = [Hit(str(n), Evidence(FP, a, b, s, t), 0.5) for n, (a, b, s, t) in enumerate(PLATFORM)]
+    answer = packaged_reasoner.answer("Once they know the dog is safe, how long must they wait to travel to him?",
+                                      hits)
+    assert "20" in answer.text or "twenty" in answer.text.lower(), answer.text
+    assert [c.start for c in answer.citations] == [186.0]
+    unsaid = packaged_reasoner.answer("How much did the train tickets cost?", hits)
+    assert unsaid.text == NOT_SAID  # and nothing is found for what was never said
