@@ -329,3 +329,31 @@ def test_a_backend_without_log_probabilities_is_asked_for_a_written_letter() -> 
     answer = Reasoner(HashEmbedder(), llm).answer("What colour is the fox?", hits, ["red", "blue"])
     assert answer.choice == "A" and "option_shares" not in answer.details
     assert len(llm.scored) == 1 and len(llm.prompts) == 1  # log-probabilities asked (none), then a written reply
+
+
+def test_each_option_checked_alone_adds_its_yes_share_to_the_rotations() -> None:
+    """ReasonerSettings(option_checks=True): every option is also put to the model alone ("Proposed answer:
+    … right? yes or no"), where no letter can draw it; the share of "yes" is added to the rotations' shares."""
+    from vidseek.pipeline.answer import Reasoner, ReasonerSettings, yes_share
+    from vidseek.pipeline.retrieve import Hit
+    from vidseek.testing import HashEmbedder, ScriptedChat
+    from vidseek.types import Evidence
+
+    FP = "f" * 64
+    meeting = [Hit("0", Evidence(FP, 10.0, 14.0, "ocr", "Planned date: February 20"), 0.9),
+               Hit("1", Evidence(FP, 50.0, 58.0, "speech", "S2: decision made, we release on March 14th."), 0.8)]
+    choices = ["February 20", "March 14", "April 1"]
+
+    def scored(prompt: str) -> dict[str, float]:
+        if "Proposed answer:" in prompt:  # alone, the model sees which date the evidence backs
+            right = "Proposed answer: March 14" in prompt
+            return {"Yes": math.log(0.8 if right else 0.3), "No": math.log(0.2 if right else 0.7)}
+        return {letter: math.log(0.6 if letter == "A" else 0.2) for letter in "ABC"}  # only ever "A"
+
+    llm = ScriptedChat(replies=["A"], logprobs=scored)
+    answer = Reasoner(HashEmbedder(), llm, settings=ReasonerSettings(option_orders=3, option_checks=True)).answer(
+        "To which date was the launch postponed?", meeting, choices)
+    assert answer.choice == "B" and answer.details["yes"] == [0.3, 0.8, 0.3]
+    assert [p.count("Proposed answer:") for p in llm.scored] == [0, 0, 0, 1, 1, 1]
+    assert yes_share({"yes": math.log(0.3), "Yes": math.log(0.3), "No": math.log(0.2)}) == pytest.approx(0.75)
+    assert yes_share({"Maybe": -0.1}) is None

@@ -58,6 +58,7 @@ class ReasonerSettings:
     summarize: bool = False  # summarize-then-answer (LLoVi): one more generation before the answer
     overrule_margin: float = 0.25  # an extractive lead this large over the runner-up overrules the LLM's letter
     rules: bool = True  # the order and count rules answer "which came first/last" and "how many times"
+    option_checks: bool = False  # each option also asked about alone (yes/no), its share added to the letters
     compact: bool = False  # evidence lines with short times ("1:05-1:11") and a legend of the sources shown only
     option_orders: int = 1  # multiple choice asked in this many rotations of the options (at most one per option):
     # their letter probabilities averaged where the backend gives log-probabilities, else the majority letter
@@ -292,7 +293,32 @@ class Reasoner:
             votes.append(LETTERS[order[max(range(n), key=shares.__getitem__)]])
         details["votes"] = "".join(votes)
         details["option_shares"] = [round(t, 3) for t in totals]
+        if self.settings.option_checks and (yes := self._check_each(llm, question, choices[:n], evidence, details)):
+            norm = sum(yes) or 1.0
+            totals = [t + y / norm for t, y in zip(totals, yes)]  # the two views, each summing to one, added
         return LETTERS[max(range(n), key=totals.__getitem__)]
+
+    def _check_each(self, llm: BaseChatModel, question: str, choices: Sequence[str], evidence: str,
+                    details: dict[str, Any]) -> list[float] | None:
+        """Each option asked about on its own ("Proposed answer: …  right? yes or no"), its share of "yes"
+        against "no" as the first token: no letter, so no letter position to favour. None when the backend gives
+        no log-probabilities or neither word is likely."""
+        scorer = getattr(llm, "next_token_logprobs", None)
+        if scorer is None or not self.weighs:
+            return None
+        yes = []
+        for option in choices:
+            logprobs, read = scorer(self._messages(prompt("answer_check").format(
+                question=question, option=quote(option, 200)[1:-1], evidence=evidence)))
+            share = yes_share(logprobs)
+            if share is None:
+                self.weighs = bool(logprobs)
+                return None
+            self.prompt_tokens += read
+            self.tokens_used += 1
+            yes.append(share)
+        details["yes"] = [round(y, 3) for y in yes]
+        return yes
 
     def _vote(self, llm: BaseChatModel, question: str, choices: Sequence[str], shown: Sequence[Evidence],
               notes: str, evidence: str, first: str | None, details: dict[str, Any]) -> str | None:
@@ -330,6 +356,16 @@ def letter_shares(logprobs: dict[str, float], n: int) -> list[float] | None:
     weights = [math.exp((v if v is not None else floor) - max(x for x in given if x is not None)) for v in given]
     total = sum(weights)
     return [w / total for w in weights]
+
+
+def yes_share(logprobs: dict[str, float]) -> float | None:
+    """P(yes) / (P(yes) + P(no)) of a first token, over its spellings ("yes", "Yes"); None when neither is
+    among the log-probabilities given."""
+    def total(word: str) -> float:
+        return sum(math.exp(v) for k, v in logprobs.items() if k.lower() == word)
+
+    yes, no = total("yes"), total("no")
+    return yes / (yes + no) if yes + no > 0 else None
 
 
 def check_citations(answer: Answer) -> None:
