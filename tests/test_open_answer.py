@@ -63,11 +63,15 @@ def test_an_answer_with_an_unsupported_sentence_is_trimmed_not_swapped_for_a_lin
     assert answer.details.get("trimmed") is True and [c.start for c in answer.citations] == [25.0]
 
 
-def test_an_answer_wholly_unsupported_quotes_the_items_it_named() -> None:
-    llm = ScriptedChat(replies=["A speedboat with five people blocks the road [3]."])
+def test_a_made_up_answer_is_rechecked_and_an_item_found_for_it_or_none() -> None:
+    llm = scripted("A speedboat with five people blocks the road [3].", "[0]", "unused")
     answer = Reasoner(HashEmbedder(), llm).answer("What happens on the road?", FILM)
-    assert answer.details["open"] == "quoted" and "8 of spades" in answer.text
-    assert "speedboat" not in answer.text
+    assert answer.text == NOT_SAID and answer.details["picked"] == 0
+    llm = scripted("The train tickets cost 50 pounds.", "[0]", "unused")  # only the number is new, and made up
+    assert Reasoner(HashEmbedder(), llm).answer("How much did the train tickets cost?", FILM).text == NOT_SAID
+    llm = scripted("The cards named are the 8 of spades and the 9 of diamonds.", "[3]", "The 8 of spades.")
+    answer = Reasoner(HashEmbedder(), llm).answer("Which playing cards are named?", FILM)
+    assert answer.details["open"] == "rechecked" and answer.text == "The 8 of spades."  # the 9 was made up
 
 
 def test_reading_replies() -> None:

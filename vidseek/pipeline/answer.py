@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -37,13 +37,14 @@ from vidseek.pipeline.prompting import (
     parse_choice,
     prompt,
     quote,
+    short_time,
     split_choices,
     without_item_numbers,
 )
 from vidseek.pipeline.retrieve import Hit
 from vidseek.store.embeddings import Embedder
 from vidseek.text import clipped, content_words
-from vidseek.types import Answer, Evidence
+from vidseek.types import Answer, Evidence, format_time
 
 if TYPE_CHECKING:  # langchain-core is imported where an LLM is used: an extractive answer needs none of it
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -149,34 +150,25 @@ class Reasoner:
               llm: BaseChatModel, evidence: str) -> None:
         """An open answer from the LLM's reply, cited on the items whose words carry it. A refusal is checked
         by asking which item answers (pipeline/open_answer.py): "the video does not say" only when it names
-        none. An answer mostly not in the evidence is trimmed to its supported sentences; with none left, the
-        items it named are quoted, or the best evidence is shown."""
+        none. An answer is trimmed to its sentences the evidence supports (words and numbers); with none left it
+        was made up, and the same question is asked: which item answers?"""
         used = cited_numbers(reply, len(shown))
         if refuses(reply, question):
+            result.notes.append("the LLM said the video does not say; asked which item answers")
             self._recheck(result, question, shown, llm, evidence)
             return
         text = without_refusals(reply, question) or without_item_numbers(reply)
-        sources = [question, *(h.evidence.text for h in shown)]
-        support = supported_share(text, sources)
-        result.details["support"] = round(support, 3)
-        if support < MIN_SUPPORT:
-            trimmed = trim_to_supported(text, sources)
-            if trimmed:
-                result.details["trimmed"] = True
-                text = trimmed
-            elif used:
-                result.text = quoted_lines([shown[n - 1].evidence for n in used])
-                result.details["open"] = "quoted"
-                result.notes.append("the LLM's answer was mostly not in the evidence; quoting the items it named")
-                result.citations = [cite(shown[n - 1].evidence) for n in used]
-                return
-            else:
-                result.mode = "extractive"
-                result.notes.append(f"the LLM's answer was mostly not in the evidence ({support:.0%} of its words; "
-                                    f"{text[:80]!r}); showing the best evidence instead")
-                result.text, cited = best_evidence(self.embedder, question, hits)
-                result.citations = [cite(h.evidence) for h in cited]
-                return
+        sources = [question, *(h.evidence.text for h in shown), *item_times(h.evidence for h in shown)]
+        result.details["support"] = round(supported_share(text, sources), 3)
+        trimmed = trim_to_supported(text, sources)
+        if not trimmed:  # made up (its words or its numbers are not in the evidence): which item answers, if any?
+            result.notes.append(f"the LLM's answer was not in the evidence ({text[:80]!r}); asked which item "
+                                "answers instead")
+            self._recheck(result, question, shown, llm, evidence)
+            return
+        if trimmed != text:
+            result.details["trimmed"] = True
+            text = trimmed
         # cited where the answer's words are, among what it named first (pipeline/citing.py)
         cited = carriers(text, question, [shown[n - 1] for n in used], shown) or \
             best_evidence(self.embedder, question, hits)[1]
@@ -208,7 +200,7 @@ class Reasoner:
         else:
             result.text = quoted_lines([item.evidence])
             result.details["open"] = "quoted"
-        result.notes.append("the LLM first said the video does not say, then named the item that answers")
+        result.notes.append(f"the LLM named item [{pick}] as the one that answers")
         result.citations = [cite(item.evidence)]
 
     def _choose(self, result: Answer, question: str, choices: Sequence[str], hits: Sequence[Hit],
@@ -356,6 +348,11 @@ def letter_shares(logprobs: dict[str, float], n: int) -> list[float] | None:
     weights = [math.exp((v if v is not None else floor) - max(x for x in given if x is not None)) for v in given]
     total = sum(weights)
     return [w / total for w in weights]
+
+
+def item_times(items: Iterable[Evidence]) -> list[str]:
+    """The items' times as the prompts show them (both forms): an answer may give a time it read there."""
+    return [f"{format_time(e.start)} {format_time(e.end)} {short_time(e.start)} {short_time(e.end)}" for e in items]
 
 
 def yes_share(logprobs: dict[str, float]) -> float | None:

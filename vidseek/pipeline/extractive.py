@@ -60,10 +60,17 @@ def supported_share(answer: str, sources: Sequence[str]) -> float:
 
 
 def trim_to_supported(answer: str, sources: Sequence[str]) -> str:
-    """The answer's sentences whose content words are mostly in the sources (the evidence and the question);
-    "" when none is. Sentences with no content words ("Yes.") stay beside a supported one."""
-    sentences = [s for s in SENTENCES.split(answer.strip()) if s.strip()]
-    kept = [s for s in sentences if not content_words(s) or supported_share(s, sources) >= MIN_SUPPORT]
+    """The answer's sentences whose content words are mostly in the sources (the evidence and the question) and
+    whose every number is there too (a small model answers with a figure it made up: "The train tickets cost
+    50 pounds." repeats the question's words and adds only the invented number); "" when none is. Sentences
+    with no content words ("Yes.") stay beside a supported one."""
+    known = set().union(*(content_words(s) for s in sources))
+
+    def supported(sentence: str) -> bool:
+        words = content_words(sentence)
+        return len(words & known) >= MIN_SUPPORT * len(words) and {w for w in words if w.isdigit()} <= known
+
+    kept = [s for s in SENTENCES.split(answer.strip()) if s.strip() and (not content_words(s) or supported(s))]
     if not any(content_words(s) for s in kept):
         return ""
     return " ".join(kept)
