@@ -1,10 +1,12 @@
 """How long the real `vidseek` commands take, each run as a new process, against a library holding an hour of video.
 
-    python benchmarks/cli_latency.py [--runs 5] [--library DIR] [--commands help,search,ask-no-llm,ask-llm]
+    python benchmarks/cli_latency.py [--runs 5] [--library DIR]
+        [--commands help,search,ask-no-llm,ask-llm,ask-llm-choice]
 
 Commands timed (wall clock from process start to exit, median of --runs after one untimed warm-up run, so
 the files are in the OS cache and the packaged GGUF is joined): `vidseek --help`, `vidseek search`,
-`vidseek ask --no-llm` and `vidseek ask` with the default LLM (docs/models.md), each `python -m vidseek`
+`vidseek ask --no-llm`, and `vidseek ask` with the default LLM (docs/models.md) as an open question and with
+four `--choices` (targets 15 s and 12 s, issue 28), each `python -m vidseek`
 with this tree first on PYTHONPATH, as the `vidseek` script runs it.
 
 The library: a built 1-hour video (64x48, 1 fps, no sound) with a sidecar .srt of 900 cues, one every 4 s,
@@ -39,6 +41,7 @@ HOUR = 3600.0
 CUE_EVERY = 4.0  # seconds: ~900 cues in the hour, continuous speech
 QUESTION = "When does the ferry to the island leave?"
 QUERY = "ferry to the island"
+OPTIONS = ["at noon", "at half past four", "at nine in the morning", "at midnight"]  # the multiple-choice form
 NEEDLES = {  # said once each, somewhere in the hour
     1234.0: "The ferry to the island leaves at half past four from pier seven.",
     2410.0: "The harbour master, Ada Brooks, signs every departure.",
@@ -55,7 +58,7 @@ TAILS = ("before Friday.", "next month.", "this afternoon.", "after lunch.", "wi
 
 DRIVER = r"""
 import json, sys, time
-library, question, with_llm = sys.argv[1], sys.argv[2], sys.argv[3] == "llm"
+library, question, with_llm, options = sys.argv[1], sys.argv[2], sys.argv[3] == "llm", json.loads(sys.argv[4])
 marks, t = [], time.perf_counter()
 def mark(name):
     global t
@@ -92,6 +95,10 @@ if with_llm:
         mark("ask: retrieve, prompt and generate")
         out.update(llama=timings, answer=answer.text, mode=answer.mode, model=str(reasoner.llm.model_path),
                    timings=answer.timings)
+        timings = out["choice_llama"] = []
+        choice = lib.ask(question, options, llm=LLMSettings())
+        mark("ask --choices: retrieve, prompt and score the options (prompt prefix cached from the open question)")
+        out.update(choice=choice.text)
 else:
     answer = lib.ask(question, llm=LLMSettings(enabled=False))
     mark("ask: retrieve and answer extractively")
@@ -167,7 +174,8 @@ def import_totals(args: list[str]) -> tuple[float, list[tuple[str, float]], set[
 
 
 def phases(library: Path, with_llm: bool) -> dict:
-    done = subprocess.run([sys.executable, "-c", DRIVER, str(library), QUESTION, "llm" if with_llm else "none"],
+    done = subprocess.run([sys.executable, "-c", DRIVER, str(library), QUESTION, "llm" if with_llm else "none",
+                           json.dumps(OPTIONS)],
                           capture_output=True, text=True, env=command_env(), timeout=900)
     if done.returncode != 0:
         raise SystemExit(f"phase driver failed:\n{done.stderr[-2000:]}")
@@ -178,8 +186,8 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--library", type=Path, help="build (or reuse) the video and library here")
-    parser.add_argument("--commands", default="help,search,ask-no-llm,ask-llm",
-                        help="which to time, comma-separated (default: all four)")
+    parser.add_argument("--commands", default="help,search,ask-no-llm,ask-llm,ask-llm-choice",
+                        help="which to time, comma-separated (default: all five)")
     args = parser.parse_args()
     wanted = set(args.commands.split(","))
 
@@ -190,7 +198,9 @@ def main() -> None:
             ("help", "vidseek --help", ["--help"], 1.0),
             ("search", "vidseek search", ["search", QUERY, "-L", str(lib)], 3.0),
             ("ask-no-llm", "vidseek ask --no-llm", ["ask", str(video), QUESTION, "--no-llm", "-L", str(lib)], 5.0),
-            ("ask-llm", "vidseek ask (default LLM)", ["ask", str(video), QUESTION, "-L", str(lib)], 20.0),
+            ("ask-llm", "vidseek ask (default LLM)", ["ask", str(video), QUESTION, "-L", str(lib)], 15.0),
+            ("ask-llm-choice", "vidseek ask --choices (LLM)",
+             ["ask", str(video), QUESTION, "--choices", *OPTIONS, "-L", str(lib)], 12.0),
         ) if key in wanted]
         load_before = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
         print(f"machine: {platform.machine()}, {os.cpu_count()} cores; load average before: {' '.join(load_before)}")
@@ -219,7 +229,9 @@ def main() -> None:
                 print(f"  {seconds:6.2f} s  {step}")
             if found.get("unavailable"):
                 print(f"  (no LLM: {found['unavailable']})")
-            for t in found.get("llama", []):
+            for t in found.get("llama", []) + [None] + found.get("choice_llama", []):
+                if t is None and found.get("choice_llama"):
+                    print("  then the same question with four options (each option order or check a call):")
                 if t:
                     print(f"  llama.cpp: prompt {t.get('prompt_n')} tokens in {t.get('prompt_ms', 0) / 1000:.2f} s "
                           f"({t.get('prompt_per_second', 0):.0f} tok/s), generated {t.get('predicted_n')} tokens in "
@@ -227,6 +239,8 @@ def main() -> None:
             if found.get("model"):
                 print(f"  model: {Path(found['model']).name}")
             print(f"  answer ({found.get('mode')}): {found.get('answer', '')[:160]!r}")
+            if found.get("choice"):
+                print(f"  with options: {found['choice'][:160]!r}")
         load_after = Path("/proc/loadavg").read_text().split()[:3] if Path("/proc/loadavg").exists() else []
         print(f"\nload average after: {' '.join(load_after)}")
 
