@@ -28,7 +28,7 @@ def _ask(reply: str, question: str):
 
 
 def test_an_answer_citing_a_neighbour_at_the_same_time_is_cited_on_the_line_that_says_it() -> None:
-    answer = _ask("Marianne says it, to Elinor [1].", "Who says he is not an ill-disposed young man, and to whom?")
+    answer = _ask("Marianne says it, to Elinor [1].", "What is said about the young man, and to whom?")
     assert answer.text.startswith("Marianne says it, to Elinor")
     assert [c.source for c in answer.citations] == ["subtitle"]
 

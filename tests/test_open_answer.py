@@ -16,7 +16,7 @@ FP = "f" * 64
 FILM = [Hit("0", Evidence(FP, 10.0, 14.0, "objects", "2 person"), 0.9),
         Hit("1", Evidence(FP, 25.0, 29.0, "subtitle", "MARIANNE: He is not an ill-disposed young man, Elinor."), 0.8),
         Hit("2", Evidence(FP, 40.0, 44.0, "speech", "S1: 8 of spades, 4 of clubs, 7 of hearts."), 0.7)]
-QUESTION = "Who says he is not an ill-disposed young man, and to whom?"
+QUESTION = "What is said about the young man, and to whom?"
 
 
 def scripted(first: str, pick: str, written: str) -> ScriptedChat:
@@ -154,3 +154,21 @@ def test_the_packaged_model_answers_an_open_question_it_used_to_call_unsaid(pack
     assert [c.start for c in answer.citations] == [186.0]
     unsaid = packaged_reasoner.answer("How much did the train tickets cost?", hits)
     assert unsaid.text == NOT_SAID  # and nothing is found for what was never said
+
+
+def test_an_item_the_model_does_not_think_answers_when_shown_alone_is_not_an_answer() -> None:
+    """With log-probabilities, the picked item is put to the model alone ("Does this evidence answer the
+    question?"): below ReasonerSettings.min_answers of "yes" the video does not say (a pick is made for
+    unanswerable questions too)."""
+    import math
+
+    def verdict(yes: float):
+        return lambda prompt: ({"yes": math.log(yes), "no": math.log(1 - yes)}
+                               if "Does this evidence answer the question?" in prompt else {})
+
+    for yes, expected in ((0.2, NOT_SAID), (0.4, "The cards are the 8 of spades, 4 of clubs and 7 of hearts.")):
+        llm = scripted("The video does not say.", "[3]", "The cards are the 8 of spades, 4 of clubs and 7 of hearts.")
+        llm.logprobs = verdict(yes)
+        answer = Reasoner(HashEmbedder(), llm).answer("Which playing cards are named?", FILM)
+        assert answer.text == expected and answer.details["answers"] == pytest.approx(yes)
+        assert "8 of spades" in llm.scored[0] and "MARIANNE" not in llm.scored[0]  # the picked item alone

@@ -42,6 +42,7 @@ from vidseek.pipeline.prompting import (
     without_item_numbers,
 )
 from vidseek.pipeline.retrieve import Hit
+from vidseek.pipeline.who_said import Attribution, attribute, wants_listener
 from vidseek.store.embeddings import Embedder
 from vidseek.text import clipped, content_words
 from vidseek.types import Answer, Evidence, format_time
@@ -59,6 +60,7 @@ class ReasonerSettings:
     summarize: bool = False  # summarize-then-answer (LLoVi): one more generation before the answer
     overrule_margin: float = 0.25  # an extractive lead this large over the runner-up overrules the LLM's letter
     rules: bool = True  # the order and count rules answer "which came first/last" and "how many times"
+    min_answers: float = 0.3  # a picked item whose "does this answer?" share of yes is below this: not said
     option_checks: bool = False  # each option also asked about alone (yes/no), its share added to the letters
     compact: bool = False  # evidence lines with short times ("1:05-1:11") and a legend of the sources shown only
     option_orders: int = 1  # multiple choice asked in this many rotations of the options (at most one per option):
@@ -136,8 +138,14 @@ class Reasoner:
         if llm is not None and self.settings.summarize:
             summary = self._chat(llm, prompt("summarize").format(question=question, evidence=evidence))
             notes = f"Notes on the evidence (written from it, also data): {quote(summary, 800)}\n\n"
+        said = attribute(question, [h.evidence for h in hits], self.embedder)
         if choices:
-            self._choose(result, question, choices, hits, llm, [h.evidence for h in shown], notes, evidence)
+            self._choose(result, question, choices, hits, llm, [h.evidence for h in shown], notes, evidence, said)
+        elif said is not None and self.settings.rules:  # "Who says …?": the speaker on the line (who_said.py)
+            result.text = said.answer(wants_listener(question))
+            result.citations = [cite(said.item)]
+            result.details["rule"] = "who said"
+            result.notes.append("answered from the speaker written on the line that says it")
         elif llm is not None:
             reply = self._chat(llm, prompt("answer_open").format(question=question, notes=notes, evidence=evidence),
                                on_text)
@@ -177,19 +185,27 @@ class Reasoner:
 
     def _recheck(self, result: Answer, question: str, shown: Sequence[Hit], llm: BaseChatModel,
                  evidence: str) -> None:
-        """After a refusal: which item answers? None: the video does not say. One: the answer written from it
-        alone, or, when that is a refusal too or not in its words, the item quoted with its time."""
+        """After a refusal or a made-up answer: which item answers? None, or one the model does not think
+        answers when shown it alone (where the backend gives log-probabilities): the video does not say. Else the
+        answer written from that item alone, or, when that is a refusal too or not in its words, the item quoted
+        with its time."""
         pick = picked_item(self._chat(llm, prompt("answer_pick").format(question=question, evidence=evidence)),
                            len(shown))
         result.details["picked"] = pick or 0
-        if pick is None:
+        item = shown[pick - 1] if pick else None
+        alone = evidence_section([item.evidence], self.settings.compact) if item else ""
+        if item is not None:
+            result.details["answers"] = verdict = self._yes(llm, prompt("answer_verify").format(
+                question=question, evidence=alone))
+            if verdict is not None and verdict < self.settings.min_answers:
+                item = None
+        if item is None:
             result.text = NOT_SAID
             result.notes.append("the retrieved evidence does not hold the answer")
             result.details["open"] = "not said"
             return
-        item = shown[pick - 1]
-        reply = without_item_numbers(self._chat(llm, prompt("answer_from").format(
-            question=question, evidence=evidence_section([item.evidence], self.settings.compact))))
+        reply = without_item_numbers(self._chat(llm, prompt("answer_from").format(question=question,
+                                                                                  evidence=alone)))
         written = without_refusals(reply, question)
         if supported_share(" ".join(content_words(written) - content_words(question)), [item.evidence.text]) < \
                 MIN_SUPPORT:  # what it adds to the question must come from the item it picked
@@ -204,7 +220,8 @@ class Reasoner:
         result.citations = [cite(item.evidence)]
 
     def _choose(self, result: Answer, question: str, choices: Sequence[str], hits: Sequence[Hit],
-                llm: BaseChatModel | None, shown: Sequence[Evidence], notes: str, evidence: str) -> None:
+                llm: BaseChatModel | None, shown: Sequence[Evidence], notes: str, evidence: str,
+                said: Attribution | None = None) -> None:
         scores = score_options(self.embedder, choices, hits)
         order = sorted(range(len(choices)), key=lambda i: -scores[i].score)
         margin = scores[order[0]].score - (scores[order[1]].score if len(order) > 1 else 0.0)
@@ -213,6 +230,8 @@ class Reasoner:
         rule, counted = by_order(question, scores), []
         if rule is None:
             rule, counted = by_count(question, choices, hits)
+        if rule is None and said is not None and (rule := said.option(choices)) is not None:
+            counted = [h for h in hits if h.evidence == said.item]
         if rule is not None:
             details["rule"] = LETTERS[rule]
         choice = LETTERS[rule] if rule is not None and self.settings.rules else extractive
@@ -237,7 +256,8 @@ class Reasoner:
                 result.notes.append(f"the LLM's reply named no option twice ({reply[:80]!r}); scored extractively")
             elif rule is not None and self.settings.rules:
                 if picked != choice:
-                    result.notes.append(f"the LLM chose {picked}; the {rule_name(question)} found in the evidence "
+                    name = "speaker of the line that says it" if counted and said else rule_name(question)
+                    result.notes.append(f"the LLM chose {picked}; the {name} found in the evidence "
                                         f"gives {choice}; kept {choice}")
             elif picked != extractive and margin >= self.settings.overrule_margin:
                 result.notes.append(f"the LLM chose {picked}, but the evidence backs {extractive} clearly; "
@@ -295,22 +315,30 @@ class Reasoner:
         """Each option asked about on its own ("Proposed answer: …  right? yes or no"), its share of "yes"
         against "no" as the first token: no letter, so no letter position to favour. None when the backend gives
         no log-probabilities or neither word is likely."""
-        scorer = getattr(llm, "next_token_logprobs", None)
-        if scorer is None or not self.weighs:
-            return None
         yes = []
         for option in choices:
-            logprobs, read = scorer(self._messages(prompt("answer_check").format(
-                question=question, option=quote(option, 200)[1:-1], evidence=evidence)))
-            share = yes_share(logprobs)
+            share = self._yes(llm, prompt("answer_check").format(
+                question=question, option=quote(option, 200)[1:-1], evidence=evidence))
             if share is None:
-                self.weighs = bool(logprobs)
                 return None
-            self.prompt_tokens += read
-            self.tokens_used += 1
             yes.append(share)
         details["yes"] = [round(y, 3) for y in yes]
         return yes
+
+    def _yes(self, llm: BaseChatModel, text: str) -> float | None:
+        """The model's share of "yes" against "no" as the first token of its reply to a yes/no prompt; None
+        where the backend gives no log-probabilities (then it is not asked again) or neither word is likely."""
+        scorer = getattr(llm, "next_token_logprobs", None)
+        if scorer is None or not self.weighs:
+            return None
+        logprobs, read = scorer(self._messages(text))
+        share = yes_share(logprobs)
+        if share is None:
+            self.weighs = bool(logprobs)
+            return None
+        self.prompt_tokens += read
+        self.tokens_used += 1
+        return round(share, 3)
 
     def _vote(self, llm: BaseChatModel, question: str, choices: Sequence[str], shown: Sequence[Evidence],
               notes: str, evidence: str, first: str | None, details: dict[str, Any]) -> str | None:
