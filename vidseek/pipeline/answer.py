@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import math
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
@@ -59,12 +58,13 @@ class ReasonerSettings:
     evidence_tokens: int = 650  # evidence in one prompt, as estimate_tokens counts them
     summarize: bool = False  # summarize-then-answer (LLoVi): one more generation before the answer
     overrule_margin: float = 0.25  # an extractive lead this large over the runner-up overrules the LLM's letter
-    rules: bool = True  # the order and count rules answer "which came first/last" and "how many times"
-    min_answers: float = 0.3  # a picked item whose "does this answer?" share of yes is below this: not said
+    rules: bool = True  # the order, count and who-said rules (each fires on its own question shape only)
+    option_orders: int = 4  # multiple choice weighed in this many rotations of the options (at most one per
+    # option), their letter probabilities averaged; a backend without log-probabilities writes one letter
     option_checks: bool = False  # each option also asked about alone (yes/no), its share added to the letters
-    compact: bool = False  # evidence lines with short times ("1:05-1:11") and a legend of the sources shown only
-    option_orders: int = 1  # multiple choice asked in this many rotations of the options (at most one per option):
-    # their letter probabilities averaged where the backend gives log-probabilities, else the majority letter
+    compact: bool = True  # evidence lines with short times ("1:05-1:11"), the speaker apart from the words, and a
+    # legend of the sources shown only
+    min_answers: float = 0.3  # a re-checked pick whose "does this answer?" share of yes is below this: not said
 
 
 class Reasoner:
@@ -185,25 +185,31 @@ class Reasoner:
 
     def _recheck(self, result: Answer, question: str, shown: Sequence[Hit], llm: BaseChatModel,
                  evidence: str) -> None:
-        """After a refusal or a made-up answer: which item answers? None, or one the model does not think
-        answers when shown it alone (where the backend gives log-probabilities): the video does not say. Else the
-        answer written from that item alone, or, when that is a refusal too or not in its words, the item quoted
-        with its time."""
+        """After a refusal or a made-up answer: which item answers? None: the video does not say. An item: it
+        and the two shown items that best match the question (embedding and shared words) are each put to the
+        model alone — "Does this evidence answer the question?" — where the backend gives log-probabilities;
+        the likeliest answers, unless none reaches `min_answers` (then the video does not say). A 1.5B model
+        picks item [1] when unsure; judging one line at a time it does better. Then the answer is written from
+        that item alone, or, when that is a refusal too or not in its words, the item is quoted with its time."""
         pick = picked_item(self._chat(llm, prompt("answer_pick").format(question=question, evidence=evidence)),
                            len(shown))
         result.details["picked"] = pick or 0
         item = shown[pick - 1] if pick else None
-        alone = evidence_section([item.evidence], self.settings.compact) if item else ""
         if item is not None:
-            result.details["answers"] = verdict = self._yes(llm, prompt("answer_verify").format(
-                question=question, evidence=alone))
-            if verdict is not None and verdict < self.settings.min_answers:
-                item = None
+            candidates = [item] + [h for h in best_evidence(self.embedder, question, shown, 2)[1] if h is not item]
+            verdicts = [self._yes(llm, prompt("answer_verify").format(
+                question=question, evidence=evidence_section([h.evidence], self.settings.compact)))
+                for h in candidates]
+            if all(v is not None for v in verdicts):
+                best = max(range(len(candidates)), key=verdicts.__getitem__)
+                result.details["answers"] = verdicts[best]
+                item = candidates[best] if verdicts[best] >= self.settings.min_answers else None
         if item is None:
             result.text = NOT_SAID
             result.notes.append("the retrieved evidence does not hold the answer")
             result.details["open"] = "not said"
             return
+        alone = evidence_section([item.evidence], self.settings.compact)
         reply = without_item_numbers(self._chat(llm, prompt("answer_from").format(question=question,
                                                                                   evidence=alone)))
         written = without_refusals(reply, question)
@@ -216,7 +222,8 @@ class Reasoner:
         else:
             result.text = quoted_lines([item.evidence])
             result.details["open"] = "quoted"
-        result.notes.append(f"the LLM named item [{pick}] as the one that answers")
+        result.notes.append(f"the LLM named item [{pick}] as the one that answers; answered from "
+                            f"{cite(item.evidence).label()}")
         result.citations = [cite(item.evidence)]
 
     def _choose(self, result: Answer, question: str, choices: Sequence[str], hits: Sequence[Hit],
@@ -248,8 +255,6 @@ class Reasoner:
                         question=question, options=options, evidence=evidence,
                         letters=", ".join(LETTERS[: len(choices)])))
                     picked = parse_choice(reply, choices)
-                if self.settings.option_orders > 1 and len(choices) > 1:
-                    picked = self._vote(llm, question, choices, shown, notes, evidence, picked, details)
             details["llm"] = picked
             if picked is None:
                 result.mode = "extractive"
@@ -339,30 +344,6 @@ class Reasoner:
         self.prompt_tokens += read
         self.tokens_used += 1
         return round(share, 3)
-
-    def _vote(self, llm: BaseChatModel, question: str, choices: Sequence[str], shown: Sequence[Evidence],
-              notes: str, evidence: str, first: str | None, details: dict[str, Any]) -> str | None:
-        """The option the LLM picks most often over rotations of the options' order: a small model favours a
-        letter position (on a short film 8 of 11 wrong picks were B), and a rotation moves every option through
-        the positions. The evidence comes first in the prompt, so each rotation re-reads only the question and
-        options (llama.cpp reuses the cached prefix). A tie keeps the first order's pick when it is tied."""
-        n = len(choices)
-        votes = [first]
-        for shift in range(1, min(self.settings.option_orders, n)):
-            order = [(i + shift) % n for i in range(n)]
-            rotated = [choices[i] for i in order]
-            reply = self._chat(llm, prompt("answer_choice").format(
-                question=question, options=options_block(rotated, shown), notes=notes, evidence=evidence))
-            letter = parse_choice(reply, rotated)
-            votes.append(LETTERS[order[LETTERS.index(letter)]] if letter else None)
-        details["votes"] = "".join(v or "-" for v in votes)
-        counted = Counter(v for v in votes if v)
-        if not counted:
-            return None
-        top = max(counted.values())
-        leaders = [v for v in counted if counted[v] == top]
-        return first if first in leaders else leaders[0]
-
 
 def letter_shares(logprobs: dict[str, float], n: int) -> list[float] | None:
     """The probability of each of the first n option letters as the reply's first token, normalised over

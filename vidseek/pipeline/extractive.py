@@ -119,8 +119,9 @@ def score_options(embedder: Embedder, choices: Sequence[str], hits: Sequence[Hit
         scores.append(best)
     return scores
 
-def best_evidence(embedder: Embedder, question: str, hits: Sequence[Hit]) -> tuple[str, list[Hit]]:
-    """The evidence that best matches the question (a second only when nearly as good), quoted."""
+def best_evidence(embedder: Embedder, question: str, hits: Sequence[Hit], most: int = 0) -> tuple[str, list[Hit]]:
+    """The evidence that best matches the question (a second only when nearly as good), quoted; `most`: the
+    `most` best, however far behind."""
     trusted = [h for h in hits if not is_untrusted(h.evidence)] or list(hits)
     direct = [h for h in trusted if not h.neighbour] or trusted
     vectors = embedder.encode([question] + [h.evidence.text for h in direct])
@@ -130,7 +131,7 @@ def best_evidence(embedder: Embedder, question: str, hits: Sequence[Hit]) -> tup
              + len(qwords & content_words(h.evidence.text)) / max(1, len(qwords)) + h.score / top
              for n, h in enumerate(direct)}
     ranked = sorted(direct, key=lambda h: -value[id(h)])
-    best = [h for h in ranked[:2] if value[id(h)] >= 0.8 * value[id(ranked[0])]]
+    best = ranked[:most] if most else [h for h in ranked[:2] if value[id(h)] >= 0.8 * value[id(ranked[0])]]
     text = " / ".join(f"{h.evidence.text} {cite(h.evidence).label()}" for h in best)
     return text, best
 
