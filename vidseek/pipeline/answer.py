@@ -64,7 +64,7 @@ class ReasonerSettings:
     option_checks: bool = False  # each option also asked about alone (yes/no), its share added to the letters
     compact: bool = True  # evidence lines with short times ("1:05-1:11"), the speaker apart from the words, and a
     # legend of the sources shown only
-    min_answers: float = 0.3  # a re-checked pick whose "does this answer?" share of yes is below this: not said
+    min_answers: float = 0.35  # a re-checked pick whose "does this answer?" share of yes is below this: not said
 
 
 class Reasoner:
