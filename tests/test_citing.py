@@ -54,3 +54,6 @@ def test_an_answer_naming_a_bare_label_says_it_is_an_unnamed_speaker_and_when() 
     assert answer.text.startswith("An unnamed speaker (S1) at 0:31 names them: 8 of spades, then S1 adds more")
     assert unnamed_speakers("Marianne says it to S4.", [FILM[1]], items) == "Marianne says it to S4."  # no S4 here
     assert unnamed_speakers("It was S1.", [], [spoken]) == "It was an unnamed speaker (S1) at 0:31."
+    assert unnamed_speakers("Speaker S1 brought it up.", [], [spoken]) == \
+        "An unnamed speaker (S1) at 0:31 brought it up."  # not "Speaker an unnamed speaker (S1) …"
+    assert unnamed_speakers("It was the speaker S1.", [], [spoken]) == "It was an unnamed speaker (S1) at 0:31."

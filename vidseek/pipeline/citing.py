@@ -39,7 +39,7 @@ def carriers(answer: str, question: str, picked: Sequence[Hit], shown: Sequence[
     return [max(shown, key=lambda h: h.score)] if shown else []
 
 
-_LABEL = re.compile(r"(?<![\w(])S([1-9][0-9]*)(?![\w)])")
+_LABEL = re.compile(r"(?:\b(?i:the\s+)?(?i:speaker)\s+)?(?<![\w(])(S[1-9][0-9]*)(?![\w)])")  # "S2", "Speaker S2"
 
 
 def unnamed_speakers(answer: str, cited: Sequence[Evidence], shown: Sequence[Evidence]) -> str:
@@ -50,12 +50,12 @@ def unnamed_speakers(answer: str, cited: Sequence[Evidence], shown: Sequence[Evi
     said: set[str] = set()
 
     def spoken(match: re.Match[str]) -> str:
-        label = match.group(0)
+        label = match.group(1)
         if label in said:
-            return label
+            return match.group(0)
         item = next((e for e in [*cited, *shown] if speaker_of(e) == label), None)
         if item is None:
-            return label
+            return match.group(0)
         said.add(label)
         start = answer[:match.start()].rstrip()
         article = "An" if not start or start.endswith((".", "!", "?", ":")) else "an"
