@@ -232,7 +232,7 @@ def predict(library: Any, qset: QuestionSet, video: str, circular: bool = False,
     return out
 
 
-def _near(a: tuple[float, float], b: tuple[float, float], slack: float = GROUNDING_SLACK_S) -> bool:
+def is_near(a: tuple[float, float], b: tuple[float, float], slack: float = GROUNDING_SLACK_S) -> bool:
     return a[0] <= b[1] + slack and a[1] >= b[0] - slack
 
 
@@ -291,7 +291,7 @@ def score(qset: QuestionSet, predictions: Sequence[Prediction], evidence: Sequen
         p = by_id.get(q.qid) or Prediction(q.qid, None)
         unparsed += _unparsed(q, p)
         right = is_right(q, p)
-        grounded = any(_near(c, g) for c in p.citations for g in q.evidence) if q.evidence else right
+        grounded = any(is_near(c, g) for c in p.citations for g in q.evidence) if q.evidence else right
         outcomes.append((q, right, grounded))
         extracted = _extracted(q, evidence)
         if extracted is not None and evidence:
@@ -333,7 +333,7 @@ def _extracted(q: GoldQuestion, evidence: Sequence[Evidence]) -> bool | None:
     """
     if not q.evidence:
         return None
-    near = [e for e in evidence if any(_near((e.start, e.end), g) for g in q.evidence)]
+    near = [e for e in evidence if any(is_near((e.start, e.end), g) for g in q.evidence)]
     if q.keywords:
         return keywords_match(" ".join(e.text for e in near), q.keywords)
     if q.options and q.task == "retrieval":
@@ -348,7 +348,7 @@ def _why(q: GoldQuestion, p: Prediction, evidence: Sequence[Evidence],
     """Where a wrong answer went wrong: not extracted, not retrieved, or reasoned wrongly."""
     if extracted is None:
         extracted = _extracted(q, evidence)
-    retrieved = any(_near(r, g, 0.0) for r in p.retrieved for g in q.evidence) if q.evidence else None
+    retrieved = any(is_near(r, g, 0.0) for r in p.retrieved for g in q.evidence) if q.evidence else None
     if _unparsed(q, p):
         stage = "unparsed"
     elif extracted is False:
