@@ -44,7 +44,7 @@ def refuses(reply: str, question: str = "") -> bool:
 
 
 def picked_item(reply: str, count: int) -> int | None:
-    """The item number a pick reply names ("[3]", "3", "Item 3"), None for "[0]", "none" or anything else."""
+    """The item number a pick reply names ("[3]", "3", "Item [3]."), None for "[0]", "none" or anything else."""
     numbers = cited_numbers(reply, count)
     if not numbers and (bare := _BARE_NUMBER.match(reply)):
         numbers = [int(bare.group(1))] if 1 <= int(bare.group(1)) <= count else []
