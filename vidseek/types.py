@@ -23,6 +23,14 @@ def format_time(seconds: float) -> str:
     return f"{total // 3600:02d}:{total % 3600 // 60:02d}:{total % 60:02d}"
 
 
+def short_time(seconds: float) -> str:
+    """Seconds as a player shows them: "0:25", "12:05", "1:02:05". What answers name a moment with, and what
+    compact prompts use: every digit is a prompt token, "00:01:05-00:01:11" costs 12 where "1:05-1:11" costs 6."""
+    total = max(0, int(seconds)) if math.isfinite(seconds) else 0
+    hours, rest = divmod(total, 3600)
+    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
+
+
 @dataclass(frozen=True)
 class Video:
     """A probed media file: what it holds and the fingerprint that names it in the library."""

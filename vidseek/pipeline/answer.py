@@ -9,7 +9,7 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from vidseek.pipeline.citing import carriers, unnamed_speakers
 from vidseek.pipeline.extractive import (
@@ -36,7 +36,6 @@ from vidseek.pipeline.prompting import (
     parse_choice,
     prompt,
     quote,
-    short_time,
     split_choices,
     without_item_numbers,
 )
@@ -44,7 +43,9 @@ from vidseek.pipeline.retrieve import Hit
 from vidseek.pipeline.who_said import Attribution, attribute, wants_listener
 from vidseek.store.embeddings import Embedder
 from vidseek.text import clipped, content_words
-from vidseek.types import Answer, Evidence, format_time
+from vidseek.types import Answer, Evidence, format_time, short_time
+
+T = TypeVar("T")
 
 if TYPE_CHECKING:  # langchain-core is imported where an LLM is used: an extractive answer needs none of it
     from langchain_core.language_models.chat_models import BaseChatModel
@@ -287,9 +288,8 @@ class Reasoner:
         8 of 11 wrong picks were B); each rotation moves every option through the positions, and averaging the
         probabilities cancels the position's share (permutation debiasing). Each rotation generates one token
         and re-reads only the question and options: the evidence comes first and llama.cpp caches it."""
-        scorer = getattr(llm, "next_token_logprobs", None)
         n = min(len(choices), len(LETTERS))
-        if scorer is None or n < 2 or not self.weighs:
+        if n < 2:
             return None
         totals = [0.0] * n
         votes = []
@@ -297,14 +297,11 @@ class Reasoner:
         for shift in range(rotations):
             order = [(i + shift) % n for i in range(n)]
             rotated = [choices[i] for i in order]
-            logprobs, read = scorer(self._messages(prompt("answer_choice").format(
-                question=question, options=options_block(rotated, shown), notes=notes, evidence=evidence)))
-            shares = letter_shares(logprobs, n)
-            if shares is None:  # no letter likely first: a written reply; a backend that sends none: never again
-                self.weighs = bool(logprobs)
+            shares = self._first_token(llm, prompt("answer_choice").format(
+                question=question, options=options_block(rotated, shown), notes=notes, evidence=evidence),
+                lambda logprobs: letter_shares(logprobs, n))
+            if shares is None:  # no letter likely first, or no log-probabilities: a written reply
                 return None
-            self.prompt_tokens += read
-            self.tokens_used += 1
             for position, share in enumerate(shares):
                 totals[order[position]] += share / rotations
             votes.append(LETTERS[order[max(range(n), key=shares.__getitem__)]])
@@ -332,18 +329,26 @@ class Reasoner:
 
     def _yes(self, llm: BaseChatModel, text: str) -> float | None:
         """The model's share of "yes" against "no" as the first token of its reply to a yes/no prompt; None
-        where the backend gives no log-probabilities (then it is not asked again) or neither word is likely."""
+        where the backend gives no log-probabilities or neither word is likely."""
+        share = self._first_token(llm, text, yes_share)
+        return None if share is None else round(share, 3)
+
+    def _first_token(self, llm: BaseChatModel, text: str, read: Callable[[dict[str, float]], T | None]) -> T | None:
+        """What `read` makes of the log-probabilities of the reply's first token (one token generated, the
+        prompt's new tokens read); None when it makes nothing of them or the backend gives none — a backend
+        that sent none is not asked again."""
         scorer = getattr(llm, "next_token_logprobs", None)
         if scorer is None or not self.weighs:
             return None
-        logprobs, read = scorer(self._messages(text))
-        share = yes_share(logprobs)
-        if share is None:
+        logprobs, tokens = scorer(self._messages(text))
+        found = read(logprobs)
+        if found is None:
             self.weighs = bool(logprobs)
             return None
-        self.prompt_tokens += read
+        self.prompt_tokens += tokens
         self.tokens_used += 1
-        return round(share, 3)
+        return found
+
 
 def letter_shares(logprobs: dict[str, float], n: int) -> list[float] | None:
     """The probability of each of the first n option letters as the reply's first token, normalised over

@@ -16,7 +16,7 @@ from collections.abc import Sequence
 from vidseek.diarize import speaker_of
 from vidseek.pipeline.retrieve import Hit
 from vidseek.text import content_words
-from vidseek.types import Evidence
+from vidseek.types import Evidence, short_time
 
 
 def carriers(answer: str, question: str, picked: Sequence[Hit], shown: Sequence[Hit]) -> list[Hit]:
@@ -59,13 +59,6 @@ def unnamed_speakers(answer: str, cited: Sequence[Evidence], shown: Sequence[Evi
         said.add(label)
         start = answer[:match.start()].rstrip()
         article = "An" if not start or start.endswith((".", "!", "?", ":")) else "an"
-        return f"{article} unnamed speaker ({label}) at {_clock(item.start)}"
+        return f"{article} unnamed speaker ({label}) at {short_time(item.start)}"
 
     return _LABEL.sub(spoken, answer)
-
-
-def _clock(seconds: float) -> str:
-    """0:25, 12:05, 1:02:05: the time a reader looks for in a player."""
-    total = max(0, int(seconds))
-    hours, rest = divmod(total, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"

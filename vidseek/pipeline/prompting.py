@@ -8,14 +8,13 @@ instructions or names an answer (untrusted.py) is withheld under a label.
 
 from __future__ import annotations
 
-import math
 import re
 from collections.abc import Sequence
 from importlib import resources
 
 from vidseek.pipeline.retrieve import Hit
 from vidseek.pipeline.untrusted import LABEL, injection
-from vidseek.types import Evidence, format_time
+from vidseek.types import Evidence, format_time, short_time
 
 LETTERS = "ABCDEFGHIJ"
 _CHAT_TOKENS = re.compile(r"<\|[^|>]{0,40}\|>|</?s>|\[/?INST\]|<</?SYS>>|</?(?:evidence|chapters|results)>",
@@ -53,14 +52,6 @@ SOURCE_MEANINGS = {
     "objects": "what a detector saw (a machine guess, with its confidence)",
     "tags": "what an image classifier saw (a machine guess, with its confidence)",
 }
-
-
-def short_time(seconds: float) -> str:
-    """A time as a compact prompt shows it: "1:05" ("1:02:05" past an hour). Every digit is a prompt token:
-    "00:01:05-00:01:11" costs 12 digit tokens where "1:05-1:11" costs 6."""
-    total = max(0, int(seconds)) if math.isfinite(seconds) else 0
-    hours, rest = divmod(total, 3600)
-    return f"{hours}:{rest // 60:02d}:{rest % 60:02d}" if hours else f"{rest // 60}:{rest % 60:02d}"
 
 
 def line(n: int, e: Evidence, compact: bool = False) -> str:

@@ -18,10 +18,10 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from vidseek.pipeline.prompting import short_time, speaker_and_words
+from vidseek.pipeline.prompting import speaker_and_words
 from vidseek.store.embeddings import Embedder
 from vidseek.text import content_words
-from vidseek.types import Evidence
+from vidseek.types import Evidence, short_time
 
 _SAYING = ("say", "says", "said", "ask", "asks", "asked", "tell", "tells", "told", "mention", "mentions",
            "mentioned", "suggest", "suggests", "suggested", "thank", "thanks", "thanked", "promise", "promises",
